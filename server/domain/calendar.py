@@ -1,0 +1,32 @@
+"""Business days and local time in the center's time zone (pure: zoneinfo reads no clock)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+
+def local_time(now: float, tz: str) -> datetime:
+    return datetime.fromtimestamp(now, timezone.utc).astimezone(ZoneInfo(tz))
+
+
+def business_day(now: float, tz: str, boundary_min: int) -> str:
+    """The business day `now` falls in: a day runs from the boundary (e.g. 04:00) to the next one."""
+    shifted = local_time(now, tz) - timedelta(minutes=boundary_min)
+    return shifted.date().isoformat()
+
+
+def minute_of_day(now: float, tz: str) -> int:
+    t = local_time(now, tz)
+    return t.hour * 60 + t.minute
+
+
+def iso_local(ts: float | None, tz: str) -> str | None:
+    if ts is None:
+        return None
+    return local_time(ts, tz).isoformat(timespec="milliseconds")
+
+
+def day_start(day: str, tz: str, boundary_min: int) -> float:
+    """Epoch seconds at which business day `day` begins."""
+    start = datetime.fromisoformat(day).replace(tzinfo=ZoneInfo(tz)) + timedelta(minutes=boundary_min)
+    return start.timestamp()

@@ -1,0 +1,151 @@
+"""The hall as configured: departments, services, windows, staff, devices and rules.
+
+Frozen dataclasses built by server.config from the TOML file; the rules read them, never change them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LANGS = ("zh-Hans", "zh-Hant", "en")
+ROLES_STAFF = ("clerk", "manager", "guide")
+DEVICE_KINDS = ("kiosk", "display", "counter", "rating_pad")
+ROUTING_MODES = ("service_order", "longest_wait")
+WINDOW_KINDS = ("normal", "comprehensive", "appointment")
+GREEN_CATEGORIES = ("elderly", "disabled", "pregnant", "military")
+
+
+@dataclass(frozen=True)
+class Names:
+    """One text in the three UI languages."""
+
+    zh_hans: str
+    zh_hant: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return {"zh-Hans": self.zh_hans, "zh-Hant": self.zh_hant, "en": self.en}.get(lang, self.zh_hant)
+
+    def to_dict(self) -> dict:
+        return {"zh-Hans": self.zh_hans, "zh-Hant": self.zh_hant, "en": self.en}
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """Local wall-clock range within a day, minutes since midnight, end exclusive."""
+
+    start_min: int
+    end_min: int
+
+    def contains(self, minute_of_day: int) -> bool:
+        return self.start_min <= minute_of_day < self.end_min
+
+    def label(self) -> str:
+        return f"{self.start_min // 60:02d}:{self.start_min % 60:02d}-{self.end_min // 60:02d}:{self.end_min % 60:02d}"
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: Names
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    prefix: str
+    name: Names
+    department: str
+    target_wait_min: int = 20
+    warning_wait_min: int = 15
+    action_wait_min: int = 30
+    daily_cap: int | None = None
+    issuing_hours: tuple[TimeRange, ...] = ()
+    typical_handling_min: float = 8.0
+
+
+@dataclass(frozen=True)
+class RoutingPolicy:
+    """How call-next chooses among the window's services (see docs/routing.md)."""
+
+    mode: str = "service_order"
+    normal_per_priority: int = 2  # after a priority call, this many normal calls before the next (2 : 1)
+    promote_past_action: bool = True
+
+
+@dataclass(frozen=True)
+class Window:
+    number: int
+    name: Names
+    department: str | None
+    zone: str
+    services: tuple[str, ...]
+    kind: str = "normal"
+    policy: RoutingPolicy = field(default_factory=RoutingPolicy)
+
+
+@dataclass(frozen=True)
+class Staff:
+    number: str
+    name: str
+    pin_hash: str
+    windows: tuple[int, ...] = ()
+    role: str = "clerk"
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    kind: str
+    token_hash: str
+    window: int | None = None
+    zone: str | None = None
+    printer: dict | None = None
+    green_channel: bool = False  # may this kiosk issue green-channel tickets itself
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Hall-wide rules with their defaults."""
+
+    no_show_return_min: int = 30
+    appointment_early_min: int = 15
+    appointment_late_min: int = 15
+    rating_timeout_s: int = 90
+    max_recalls: int = 3
+    green_channel_categories: tuple[str, ...] = GREEN_CATEGORIES
+
+
+@dataclass(frozen=True)
+class Center:
+    name: Names
+    timezone: str = "Asia/Shanghai"
+    day_boundary_min: int = 4 * 60
+    opening_hours: tuple[TimeRange, ...] = ()
+    missed_rule: Names = Names("过号请到服务台登记", "過號請到服務台登記", "Missed your number? Please see the service desk.")
+    notice: Names = Names("", "", "")
+
+
+@dataclass(frozen=True)
+class HallConfig:
+    center: Center
+    departments: tuple[Department, ...]
+    services: tuple[Service, ...]
+    windows: tuple[Window, ...]
+    staff: tuple[Staff, ...] = ()
+    devices: tuple[Device, ...] = ()
+    rules: Rules = field(default_factory=Rules)
+
+    def service(self, code: str) -> Service | None:
+        return next((s for s in self.services if s.code == code), None)
+
+    def window(self, number: int) -> Window | None:
+        return next((w for w in self.windows if w.number == number), None)
+
+    def department(self, code: str) -> Department | None:
+        return next((d for d in self.departments if d.code == code), None)
+
+    def staff_member(self, number: str) -> Staff | None:
+        return next((s for s in self.staff if s.number == number), None)
+
+    def windows_serving(self, service_code: str) -> tuple[Window, ...]:
+        return tuple(w for w in self.windows if service_code in w.services)

@@ -1,0 +1,113 @@
+"""The live state of one business day, rebuilt by folding that day's events (see engine.apply)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .lifecycle import IN_HAND, Status
+
+PRIORITY_CHANNELS = ("green", "appointment")
+
+
+@dataclass
+class Ticket:
+    id: int
+    day: str
+    service: str
+    prefix: str
+    number: int
+    label: str
+    issued_at: float
+    channel: str = "normal"
+    green_category: str | None = None
+    appointment_code: str | None = None
+    kiosk: str | None = None
+    lang: str = "zh-Hant"
+    tracking_hash: str = ""
+    status: Status = Status.WAITING
+    # the current queue segment
+    segment: int = 0
+    queue_service: str = ""
+    pinned_window: int | None = None  # only this window may call it (resumed, transferred to a window)
+    front: bool = False
+    queue_entered_at: float = 0.0
+    # the window that holds it, and when
+    window: int | None = None
+    staff: str | None = None
+    called_at: float | None = None
+    first_called_at: float | None = None
+    recalls: int = 0
+    started_at: float | None = None
+    finished_at: float | None = None
+    return_until: float | None = None
+    suspended_at: float | None = None
+    suspended_s: float = 0.0
+    outcome: str | None = None
+    transfers: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_priority(self) -> bool:
+        return self.channel in PRIORITY_CHANNELS
+
+    def queue_key(self) -> tuple:
+        return (0 if self.front else 1, self.queue_entered_at, self.id)
+
+
+@dataclass
+class WindowState:
+    number: int
+    status: str = "closed"  # closed | open | paused
+    staff: str | None = None
+    pause_reason: str = ""
+    ticket_id: int | None = None  # the ticket in hand (called or serving)
+    normal_since_priority: int | None = None  # normal calls since the last priority call (routing)
+    status_since: float | None = None
+
+
+@dataclass
+class Appointment:
+    code: str
+    service: str
+    slot_day: str
+    slot_start: float
+    slot_end: float
+    name_masked: str = ""
+    phone_masked: str = ""
+    ticket_id: int | None = None
+
+
+@dataclass
+class PendingRating:
+    ticket_id: int
+    segment: int
+    window: int
+    staff: str
+    finished_at: float
+
+
+@dataclass
+class HallState:
+    day: str
+    last_seq: int = 0
+    next_ticket_id: int = 1
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+    windows: dict[int, WindowState] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)  # prefix -> last number issued today
+    issued: dict[str, int] = field(default_factory=dict)  # service -> tickets issued today
+    appointments: dict[str, Appointment] = field(default_factory=dict)
+    pending_ratings: dict[int, PendingRating] = field(default_factory=dict)  # by ticket id
+    rated: set[tuple[int, int]] = field(default_factory=set)  # (ticket id, segment) rated or expired
+
+    def window(self, number: int) -> WindowState:
+        return self.windows.setdefault(number, WindowState(number))
+
+    def waiting(self) -> list[Ticket]:
+        return [t for t in self.tickets.values() if t.status is Status.WAITING]
+
+    def staff_window(self, staff: str) -> int | None:
+        return next((w.number for w in self.windows.values() if w.staff == staff), None)
+
+    def in_hand(self, window: int) -> Ticket | None:
+        ticket_id = self.window(window).ticket_id
+        ticket = self.tickets.get(ticket_id) if ticket_id is not None else None
+        return ticket if ticket is not None and ticket.status in IN_HAND else None
