@@ -32,15 +32,27 @@ def clip_group(clip_id: str) -> str:
 class ClipLibrary:
     """The clips of one sounds folder, loaded on first use and kept in memory as PCM frames."""
 
-    def __init__(self, sound_dir: str | Path, gap_ms: int = 120, group_gap_ms: int = 350):
+    def __init__(self, sound_dir: str | Path, gap_ms: int = 120, group_gap_ms: int = 350,
+                 extra_dirs: tuple[str | Path, ...] = ()):
         self.sound_dir = Path(sound_dir)
+        self.dirs = (self.sound_dir, *map(Path, extra_dirs))
         self.gap = pcm.silence(gap_ms)
         self.group_gap = pcm.silence(group_gap_ms)
         self._frames: dict[str, bytes | None] = {}
         self.last_render_ms = 0.0
 
     def path(self, clip_id: str) -> Path:
-        return self.sound_dir / f"{clip_id}.wav"
+        """Where the clip is (first folder that has it), else where it would be in sound_dir."""
+        return self.find(clip_id) or self.sound_dir / f"{clip_id}.wav"
+
+    def find(self, clip_id: str) -> Path | None:
+        if not is_safe_clip_id(clip_id):
+            return None
+        return next((p for d in self.dirs if (p := d / f"{clip_id}.wav").is_file()), None)
+
+    def forget(self, clip_id: str) -> None:
+        """Drop a cached (possibly missing) clip so the next use reads the folder again."""
+        self._frames.pop(clip_id, None)
 
     def frames(self, clip_id: str) -> bytes | None:
         """PCM frames of a clip, or None (warned once) when it is missing or not in hallq format."""

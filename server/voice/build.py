@@ -18,7 +18,7 @@ import tomllib
 from pathlib import Path
 
 from . import pcm
-from .synth import Pyttsx3Worker, SynthesisError, synthesize_clip
+from .synth import Pyttsx3Worker, SynthesisError, check_voice, espeak_voices, synthesize_clip
 from .templates import CHIME, KNOWN_LANGUAGES, ClipSpec, VoiceSettings, clip_plan
 
 log = logging.getLogger("hallq.voice.build")
@@ -60,13 +60,13 @@ def _up_to_date(out_dir: Path, old: dict | None, extra: dict) -> bool:
 
 
 def _build_spoken(out_dir: Path, spec: ClipSpec, rate: int, worker: Pyttsx3Worker,
-                  old: dict | None) -> dict:
+                  old: dict | None, known_voices: set[str]) -> dict:
     said = {"text": spec.text, "voice": spec.voice, "rate": rate}
     if _up_to_date(out_dir, old, said):
         return old
     path = out_dir / clip_file(spec.clip_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = synthesize_clip(spec.text, spec.voice, rate, path, worker)
+    engine = synthesize_clip(spec.text, spec.voice, rate, path, worker, known_voices=known_voices)
     return _entry(out_dir, spec.clip_id, {**said, "engine": engine})
 
 
@@ -82,12 +82,15 @@ def build_clips(out_dir: str | Path, settings: VoiceSettings,
     clips = {k: v for k, v in old.items() if (out_dir / v.get("file", "")).is_file()}
     pcm.write_wav(out_dir / clip_file(CHIME), chime_frames())
     clips[CHIME] = _entry(out_dir, CHIME, {"text": "", "voice": "", "engine": "generated"})
-    failed = []
+    failed, known_voices = [], espeak_voices()
+    plan = clip_plan(settings, languages)
+    for voice in sorted({spec.voice for spec in plan}):
+        check_voice(voice, known_voices)
     with Pyttsx3Worker() as worker:
-        for spec in clip_plan(settings, languages):
+        for spec in plan:
             try:
                 clips[spec.clip_id] = _build_spoken(out_dir, spec, settings.rate, worker,
-                                                    old.get(spec.clip_id))
+                                                    old.get(spec.clip_id), known_voices)
             except SynthesisError as exc:
                 log.error("voice clip %s (%r) not built: %s", spec.clip_id, spec.text, exc)
                 failed.append(spec.clip_id)

@@ -121,6 +121,26 @@ def espeak_cli(request: Request, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         raise SynthesisError(f"espeak-ng failed: {exc.stderr.decode(errors='replace')}") from None
 
 
+def espeak_voices(timeout_s: float = DEFAULT_TIMEOUT_S) -> set[str]:
+    """Voice names espeak-ng knows (`espeak-ng --voices`: language column and file path)."""
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        return set()
+    listing = subprocess.run([exe, "--voices"], capture_output=True, text=True, timeout=timeout_s,
+                             check=False).stdout.splitlines()[1:]
+    names = set()
+    for columns in (line.split() for line in listing):
+        if len(columns) >= 5:
+            names |= {columns[1].lower(), columns[4].lower(), columns[4].split("/")[-1].lower()}
+    return names
+
+
+def check_voice(voice: str, known: set[str]) -> None:
+    """espeak-ng silently uses its default voice for an unknown name: refuse it instead."""
+    if known and voice.lower() not in known:
+        raise SynthesisError(f"espeak-ng has no voice {voice!r} (see `espeak-ng --voices`)")
+
+
 def to_hallq_format(path: Path) -> bytes:
     """Frames of `path` at 22050 Hz mono 16-bit; other formats are converted with sox."""
     if pcm.wav_params(path) == (pcm.RATE, pcm.CHANNELS, pcm.SAMPLE_WIDTH):
@@ -142,8 +162,11 @@ def _usable(path: Path) -> bool:
 
 def synthesize_clip(text: str, voice: str, rate: int, out_path: str | Path,
                     worker: Pyttsx3Worker | None = None,
-                    timeout_s: float = DEFAULT_TIMEOUT_S) -> str:
-    """Synthesise `text` into `out_path` (hallq format); returns the engine used."""
+                    timeout_s: float = DEFAULT_TIMEOUT_S,
+                    known_voices: set[str] | None = None) -> str:
+    """Synthesise `text` into `out_path` (hallq format); returns the engine used.
+    `known_voices` (from espeak_voices()) skips listing the voices again for each clip."""
+    check_voice(voice, espeak_voices() if known_voices is None else known_voices)
     with tempfile.TemporaryDirectory(prefix="hallq-synth-") as tmp:
         raw = Path(tmp) / "raw.wav"
         engine = _synthesize_raw(Request(text, voice, rate, str(raw)), worker, timeout_s)
