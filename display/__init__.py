@@ -1,0 +1,1 @@
+"""Hall display page and the speaker agent (`hallq speaker`)."""
