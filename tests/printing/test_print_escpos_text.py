@@ -90,7 +90,7 @@ def test_58mm_paper_wraps_to_32_columns():
     lines = styled_lines(tokenize(data, "big5"))
     assert all(display_width(line["text"]) * line["width"] <= 32 for line in lines)
     hint_parts = [line["text"] for line in lines if line["text"] and line["text"] in long_hint]
-    assert "".join(hint_parts) == long_hint and len(hint_parts) == 2
+    assert "".join(hint_parts) == long_hint and len(hint_parts) == 3  # 70 columns
 
 
 def test_wrap_prefers_spaces_in_latin_text():
