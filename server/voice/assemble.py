@@ -32,7 +32,7 @@ def clip_group(clip_id: str) -> str:
 class ClipLibrary:
     """The clips of one sounds folder, loaded on first use and kept in memory as PCM frames."""
 
-    def __init__(self, sound_dir: str | Path, gap_ms: int = 120, group_gap_ms: int = 350,
+    def __init__(self, sound_dir: str | Path, gap_ms: int = 80, group_gap_ms: int = 300,
                  extra_dirs: tuple[str | Path, ...] = ()):
         self.sound_dir = Path(sound_dir)
         self.dirs = (self.sound_dir, *map(Path, extra_dirs))

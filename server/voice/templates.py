@@ -69,7 +69,7 @@ class VoiceSettings:
     voices: Mapping[str, str] = field(default_factory=lambda: DEFAULT_VOICES)
     rate: int = DEFAULT_RATE
     window_reading: str = "number"
-    gap_ms: int = 120
+    gap_ms: int = 80
     sounds_dir: str = "sounds"
 
     @classmethod
