@@ -1,0 +1,353 @@
+"""Load and validate the hall TOML into frozen Settings (docs/configuration.md).
+
+Every key is checked against server.config_schema.SCHEMA; a wrong, missing or unknown key raises
+ConfigError naming the key path, e.g. `services[3].prefix: must be one or two capital letters, got 'a1'`.
+"""
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from .config_schema import (ARRAY_TABLES, FORBIDDEN, KINDS, REQUIRED, SCHEMA, TOP_LEVEL, BadValue, Key)
+from .domain.hall import (Center, Department, Device, HallConfig, Names, RoutingPolicy, Rules, Service,
+                          Staff, Window)
+from .security import hash_token, verify_pin
+
+DEMO_HALL_PATH = Path(__file__).with_name("demo_hall.toml")
+DEMO_CREDENTIALS_PATH = Path(__file__).with_name("demo_credentials.toml")
+
+
+class ConfigError(ValueError):
+    """A configuration problem: `key_path` names the key, `message` says what is wrong."""
+
+    def __init__(self, key_path: str, message: str, source: str = "") -> None:
+        self.key_path = key_path
+        self.message = message
+        self.source = source
+        super().__init__(f"{key_path}: {message}" if key_path else message)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    db_path: str = "var/hallq.db"
+    public_url: str = "http://127.0.0.1:8080"  # never empty once loaded: derived from host and port
+    allowed_origins: tuple[str, ...] = ()
+    log_level: str = "info"
+    ws_auth_timeout_s: float = 5.0
+    ws_heartbeat_s: float = 20.0
+    ws_send_queue: int = 1000
+    ws_max_frame_bytes: int = 65536
+    ws_replay_limit: int = 5000
+    max_body_bytes: int = 65536
+    signin_max_failures: int = 5
+    signin_lockout_s: int = 300
+    kiosk_rate_per_min: int = 30
+    session_ttl_h: float = 14.0
+    tracking_ttl: str = "business_day"
+    estimate_recent: int = 20
+    estimate_min_samples: int = 3
+
+
+@dataclass(frozen=True)
+class Settings:
+    hall: HallConfig
+    server: ServerSettings
+    voice: Mapping[str, Any]  # the raw [voice] table, already validated by VoiceSettings.from_dict
+    demo_credentials: Mapping[str, Mapping[str, str]] | None = None  # {"staff": {number: pin}, "devices": {id: token}}
+    source: str = "<dict>"
+
+
+# --- reading one table --------------------------------------------------------------------------------
+
+def _unknown_key(key: str, spec: Mapping[str, Key], path: str) -> ConfigError:
+    close = difflib.get_close_matches(key, list(spec), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(spec)})"
+    return ConfigError(_join(path, key), "unknown key" + hint)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _value(raw: Mapping[str, Any], key: str, spec: Key, path: str) -> Any:
+    if key not in raw:
+        if spec.default is REQUIRED:
+            raise ConfigError(_join(path, key), "is required")
+        return None if spec.default is None else KINDS[spec.kind](spec.default)
+    try:
+        value = KINDS[spec.kind](raw[key])
+        problem = spec.check(value) if spec.check else None
+    except BadValue as exc:
+        raise ConfigError(_join(path, key), str(exc)) from None
+    if problem:
+        raise ConfigError(_join(path, key), problem)
+    return value
+
+
+def read_table(raw: Any, table: str, path: str) -> dict[str, Any]:
+    """The keys of one table, converted and checked; unknown and forbidden keys are errors."""
+    spec = SCHEMA[table]
+    if not isinstance(raw, dict):
+        raise ConfigError(path, f"must be a table, got {raw!r}")
+    forbidden = FORBIDDEN.get(table, {})
+    for key in raw:
+        if key in forbidden:
+            raise ConfigError(_join(path, key), forbidden[key])
+        if key not in spec:
+            raise _unknown_key(key, spec, path)
+    return {key: _value(raw, key, k, path) for key, k in spec.items()}
+
+
+def _read_array(raw: Mapping[str, Any], table: str) -> list[dict[str, Any]]:
+    items = raw.get(table, [])
+    if not isinstance(items, list):
+        raise ConfigError(table, f"must be an array of tables written [[{table}]]")
+    return [read_table(item, table, f"{table}[{i}]") for i, item in enumerate(items)]
+
+
+# --- cross-references -------------------------------------------------------------------------------
+
+def _unique(rows: list[dict], key: str, table: str) -> None:
+    seen: dict[Any, int] = {}
+    for i, row in enumerate(rows):
+        if row[key] in seen:
+            raise ConfigError(f"{table}[{i}].{key}", f"{row[key]!r} is already used by {table}[{seen[row[key]]}]")
+        seen[row[key]] = i
+
+
+def _must_exist(value: Any, known: Iterable, path: str, what: str) -> None:
+    known = list(known)
+    if value not in known:
+        listed = ", ".join(str(k) for k in known) or "none defined"
+        raise ConfigError(path, f"unknown {what} {value!r} (known: {listed})")
+
+
+def _check_services(t: dict[str, list[dict]]) -> None:
+    departments = [d["code"] for d in t["departments"]]
+    for i, s in enumerate(t["services"]):
+        _must_exist(s["department"], departments, f"services[{i}].department", "department")
+        if not s["warning_wait_min"] <= s["target_wait_min"] <= s["action_wait_min"]:
+            raise ConfigError(f"services[{i}].target_wait_min",
+                              "thresholds must satisfy warning_wait_min <= target_wait_min <= action_wait_min, got "
+                              f"{s['warning_wait_min']} / {s['target_wait_min']} / {s['action_wait_min']}")
+        if not any(s["code"] in w["services"] for w in t["windows"]):
+            raise ConfigError(f"services[{i}].code", f"no window serves {s['code']!r}; add it to a window's services")
+
+
+def _check_windows(t: dict[str, list[dict]]) -> None:
+    departments = [d["code"] for d in t["departments"]]
+    services = [s["code"] for s in t["services"]]
+    for i, w in enumerate(t["windows"]):
+        if w["department"] is not None:
+            _must_exist(w["department"], departments, f"windows[{i}].department", "department")
+        for j, code in enumerate(w["services"]):
+            _must_exist(code, services, f"windows[{i}].services[{j}]", "service")
+            if code in w["services"][:j]:
+                raise ConfigError(f"windows[{i}].services[{j}]", f"{code!r} is listed twice")
+
+
+def _check_staff(t: dict[str, list[dict]]) -> None:
+    numbers = [w["number"] for w in t["windows"]]
+    for i, s in enumerate(t["staff"]):
+        for j, number in enumerate(s["windows"]):
+            _must_exist(number, numbers, f"staff[{i}].windows[{j}]", "window")
+        if s["role"] == "clerk" and not s["windows"]:
+            raise ConfigError(f"staff[{i}].windows", "a clerk needs at least one window to sign in at")
+
+
+# Which optional keys each device kind needs (True), may have (None) or must not have (False).
+_DEVICE_KEYS = {
+    "kiosk": {"window": False, "zone": False, "green_channel": None, "printer": None},
+    "display": {"window": None, "zone": None, "green_channel": False, "printer": False},
+    "counter": {"window": True, "zone": False, "green_channel": False, "printer": False},
+    "rating_pad": {"window": True, "zone": False, "green_channel": False, "printer": False},
+}
+
+
+def _check_device(i: int, d: dict, windows: list[int], zones: list[str]) -> None:
+    for key, rule in _DEVICE_KEYS[d["kind"]].items():
+        present = d[key] not in (None, False)
+        if rule is True and not present:
+            raise ConfigError(f"devices[{i}].{key}", f"is required for a {d['kind']}")
+        if rule is False and present:
+            raise ConfigError(f"devices[{i}].{key}", f"is not allowed for a {d['kind']}")
+    if d["window"] is not None and d["zone"] is not None:
+        raise ConfigError(f"devices[{i}].zone", "a display shows either a zone or a window, not both")
+    if d["window"] is not None:
+        _must_exist(d["window"], windows, f"devices[{i}].window", "window")
+    if d["zone"] is not None:
+        _must_exist(d["zone"], zones, f"devices[{i}].zone", "zone")
+
+
+def _check_devices(t: dict[str, list[dict]]) -> None:
+    windows = [w["number"] for w in t["windows"]]
+    zones = list(dict.fromkeys(w["zone"] for w in t["windows"]))
+    for i, d in enumerate(t["devices"]):
+        _check_device(i, d, windows, zones)
+
+
+def _check_references(t: dict[str, list[dict]]) -> None:
+    for table, key in (("departments", "code"), ("services", "code"), ("services", "prefix"),
+                       ("windows", "number"), ("staff", "number"), ("devices", "id"), ("devices", "token_hash")):
+        _unique(t[table], key, table)
+    if not t["services"]:
+        raise ConfigError("services", "at least one [[services]] is required")
+    _check_windows(t)
+    _check_services(t)
+    _check_staff(t)
+    _check_devices(t)
+
+
+# --- building the domain objects ----------------------------------------------------------------------
+
+def _names(d: dict[str, str]) -> Names:
+    return Names(d["zh-Hans"], d["zh-Hant"], d["en"])
+
+
+def _window_name(number: int) -> Names:
+    return Names(f"{number}号窗口", f"{number}號窗口", f"Window {number}")
+
+
+def _window(w: dict, policy: dict) -> Window:
+    name = _names(w["name"]) if w["name"] else _window_name(w["number"])
+    return Window(number=w["number"], name=name, department=w["department"], zone=w["zone"],
+                  services=w["services"], kind=w["kind"], policy=RoutingPolicy(**policy))
+
+
+def _build_hall(center: dict, rules: dict, t: dict[str, list[dict]], policies: list[dict]) -> HallConfig:
+    return HallConfig(
+        center=Center(name=_names(center["name"]), timezone=center["timezone"],
+                      day_boundary_min=center["day_boundary"], opening_hours=center["opening_hours"],
+                      missed_rule=_names(center["missed_rule"]), notice=_names(center["notice"])),
+        departments=tuple(Department(d["code"], _names(d["name"])) for d in t["departments"]),
+        services=tuple(Service(**{**s, "name": _names(s["name"])}) for s in t["services"]),
+        windows=tuple(_window(w, p) for w, p in zip(t["windows"], policies)),
+        staff=tuple(Staff(**s) for s in t["staff"]),
+        devices=tuple(Device(**d) for d in t["devices"]),
+        rules=Rules(**rules),
+    )
+
+
+def _server(raw: dict) -> ServerSettings:
+    values = read_table(raw, "server", "server")
+    if not values["public_url"]:
+        values["public_url"] = f"http://{values['host']}:{values['port']}"
+    values["public_url"] = values["public_url"].rstrip("/")
+    return ServerSettings(**values)
+
+
+def _voice(raw: Any) -> dict:
+    """The [voice] table, validated by the voice module (which owns its keys, see docs/voice.md)."""
+    if not isinstance(raw, dict):
+        raise ConfigError("voice", f"must be a table, got {raw!r}")
+    from .voice.templates import VoiceSettings  # imported here: config must not pull voice in at import
+    try:
+        VoiceSettings.from_dict(raw)
+    except ValueError as exc:
+        key, _, message = str(exc).partition(": ")
+        raise ConfigError(key if message else "voice", message or key) from None
+    return dict(raw)
+
+
+def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> Settings:
+    """Validate a parsed TOML document and build Settings; raises ConfigError naming the key."""
+    try:
+        for key in raw:
+            if key not in TOP_LEVEL:
+                raise _unknown_key(key, {k: None for k in TOP_LEVEL}, "")
+        if "center" not in raw:
+            raise ConfigError("center", "the [center] table is required")
+        center = read_table(raw["center"], "center", "center")
+        rules = read_table(raw.get("rules", {}), "rules", "rules")
+        tables = {table: _read_array(raw, table) for table in ARRAY_TABLES}
+        policies = [read_table(w["policy"], "windows.policy", f"windows[{i}].policy")
+                    for i, w in enumerate(tables["windows"])]
+        _check_references(tables)
+        for w in tables["windows"]:
+            del w["policy"]
+        return Settings(hall=_build_hall(center, rules, tables, policies), server=_server(raw.get("server", {})),
+                        voice=_voice(raw.get("voice", {})), source=source)
+    except ConfigError as exc:
+        exc.source = source
+        raise
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError("", f"cannot read {path}: {exc.strerror or exc}", str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("", f"{path} is not valid TOML: {exc}", str(path)) from None
+
+
+def load_config(path: str | Path, credentials_path: str | Path | None = None) -> Settings:
+    """Load the hall TOML at `path`; with `credentials_path`, also the demo credentials (printed at start-up)."""
+    settings = parse_config(_read_toml(Path(path)), source=str(path))
+    if credentials_path is None:
+        return settings
+    credentials = parse_credentials(_read_toml(Path(credentials_path)), settings.hall, str(credentials_path))
+    return Settings(settings.hall, settings.server, settings.voice, credentials, settings.source)
+
+
+def load_demo() -> Settings:
+    """The built-in demo hall with its plaintext credentials."""
+    return load_config(DEMO_HALL_PATH, DEMO_CREDENTIALS_PATH)
+
+
+# --- demo credentials -------------------------------------------------------------------------------
+
+def _credential_table(raw: Mapping, table: str, known: set[str], source: str) -> dict[str, str]:
+    values = raw.get(table, {})
+    if not isinstance(values, dict):
+        raise ConfigError(table, "must be a table of id = \"secret\"", source)
+    for key, secret in values.items():
+        if key not in known:
+            raise ConfigError(f"{table}.{key}", f"no such {table} entry in the hall file", source)
+        if not isinstance(secret, str) or not secret:
+            raise ConfigError(f"{table}.{key}", "must be a non-empty string", source)
+    return dict(values)
+
+
+def parse_credentials(raw: Mapping[str, Any], hall: HallConfig, source: str = "<dict>",
+                      verify_pins: bool = False) -> dict[str, dict[str, str]]:
+    """Plaintext demo credentials: {"staff": {number: pin}, "devices": {id: token}}, checked against `hall`.
+
+    Tokens are always checked against their hashes (cheap); PINs only with `verify_pins` (scrypt is slow).
+    """
+    for key in raw:
+        if key not in ("staff", "devices"):
+            raise ConfigError(key, "unknown table (known: staff, devices)", source)
+    staff = _credential_table(raw, "staff", {s.number for s in hall.staff}, source)
+    devices = _credential_table(raw, "devices", {d.id for d in hall.devices}, source)
+    hashes = {d.id: d.token_hash for d in hall.devices}
+    for device_id, token in devices.items():
+        if hash_token(token) != hashes[device_id]:
+            raise ConfigError(f"devices.{device_id}", "token does not match the device's token_hash", source)
+    pin_hashes = {s.number: s.pin_hash for s in hall.staff}
+    for number, pin in staff.items() if verify_pins else ():
+        if not verify_pin(pin, pin_hashes[number]):
+            raise ConfigError(f"staff.{number}", "PIN does not match the staff member's pin_hash", source)
+    return {"staff": staff, "devices": devices}
+
+
+def format_credentials(settings: Settings) -> str:
+    """The demo credentials as lines for the start-up banner (empty when there are none)."""
+    creds = settings.demo_credentials
+    if not creds:
+        return ""
+    roles = {s.number: f"{s.role} {s.name}" + (f" windows {','.join(map(str, s.windows))}" if s.windows else "")
+             for s in settings.hall.staff}
+    kinds = {d.id: d.kind for d in settings.hall.devices}
+    lines = ["Demo credentials (demo only, never use in a real hall):", "  staff number  PIN"]
+    lines += [f"  {number:<12}  {pin}   ({roles[number]})" for number, pin in creds["staff"].items()]
+    lines += ["  device id     token"]
+    lines += [f"  {device:<12}  {token}   ({kinds[device]})" for device, token in creds["devices"].items()]
+    return "\n".join(lines)

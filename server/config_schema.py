@@ -1,0 +1,342 @@
+"""Every key of the hall TOML, as data: kind, default, one-line meaning and a value check.
+
+server.config validates with this table and tests/test_config_docs.py checks docs/configuration.md
+against it, so the validator and the docs cannot drift apart.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .domain.hall import DEVICE_KINDS, GREEN_CATEGORIES, ROLES_STAFF, ROUTING_MODES, WINDOW_KINDS, TimeRange
+from .security import is_pin_hash, is_token_hash
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "required"
+
+
+REQUIRED: Any = _Required()
+
+# A check takes a converted value and returns what is wrong with it, or None.
+Check = Callable[[Any], "str | None"]
+
+
+@dataclass(frozen=True)
+class Key:
+    kind: str  # one of KINDS
+    default: Any
+    doc: str
+    check: Check | None = None
+
+
+class BadValue(ValueError):
+    """A value is wrong; the caller adds the key path."""
+
+
+# --- kinds: TOML value -> Python value -------------------------------------------------------------
+
+_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+_LANG_KEYS = ("zh-Hans", "zh-Hant", "en")
+
+
+def _type_error(expected: str, value: Any) -> BadValue:
+    hint = " (quote it)" if expected == "a string" and isinstance(value, (int, float)) else ""
+    return BadValue(f"must be {expected}, got {value!r}{hint}")
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _type_error("a string", value)
+    return value
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _type_error("an integer", value)
+    return value
+
+
+def _float(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _type_error("a number", value)
+    return float(value)
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _type_error("true or false", value)
+    return value
+
+
+def _list(value: Any, item: Callable[[Any], Any], what: str) -> tuple:
+    if not isinstance(value, list):
+        raise _type_error(f"a list of {what}", value)
+    try:
+        return tuple(item(v) for v in value)
+    except BadValue as exc:
+        raise BadValue(f"must be a list of {what}, got {value!r}") from exc
+
+
+def _minutes(text: Any, allow_24: bool) -> int:
+    match = _HHMM.match(text) if isinstance(text, str) else None
+    minutes = int(match.group(1)) * 60 + int(match.group(2)) if match else -1
+    if not match or minutes > 24 * 60 or (minutes == 24 * 60 and not allow_24):
+        raise _type_error('a time "HH:MM"', text)
+    return minutes
+
+
+def _hhmm(value: Any) -> int:
+    return _minutes(value, allow_24=False)
+
+
+def _range(text: Any) -> TimeRange:
+    parts = text.split("-") if isinstance(text, str) else []
+    if len(parts) != 2:
+        raise _type_error('a range "HH:MM-HH:MM"', text)
+    try:
+        start, end = _minutes(parts[0], False), _minutes(parts[1], True)
+    except BadValue:
+        raise _type_error('a range "HH:MM-HH:MM"', text) from None
+    if start >= end:
+        raise BadValue(f"range {text!r} must end after it starts (ranges do not cross midnight)")
+    return TimeRange(start, end)
+
+
+def _hours(value: Any) -> tuple[TimeRange, ...]:
+    ranges = _list(value, _range, 'ranges "HH:MM-HH:MM"')
+    for earlier, later in zip(ranges, ranges[1:]):
+        if later.start_min < earlier.end_min:
+            raise BadValue(f"ranges must be in order and not overlap: {later.label()!r} "
+                           f"starts before {earlier.label()!r} ends")
+    return ranges
+
+
+def _names(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise _type_error('a table { zh-Hans = "...", zh-Hant = "...", en = "..." }', value)
+    wrong = sorted(set(value) ^ set(_LANG_KEYS))
+    if wrong:
+        raise BadValue(f"needs exactly the keys zh-Hans, zh-Hant and en (wrong or missing: {', '.join(wrong)})")
+    for lang in _LANG_KEYS:
+        if not isinstance(value[lang], str):
+            raise BadValue(f"{lang} must be a string, got {value[lang]!r}")
+    return {lang: value[lang] for lang in _LANG_KEYS}
+
+
+def _table(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise _type_error("a table", value)
+    return dict(value)
+
+
+KINDS: MappingProxyType = MappingProxyType({
+    "string": _str,
+    "integer": _int,
+    "number": _float,
+    "boolean": _bool,
+    "time": _hhmm,
+    "hours": _hours,
+    "names": _names,
+    "strings": lambda v: _list(v, _str, "strings"),
+    "integers": lambda v: _list(v, _int, "integers"),
+    "table": _table,
+})
+
+
+# --- checks on converted values ----------------------------------------------------------------------
+
+def _matches(pattern: str, what: str) -> Check:
+    compiled = re.compile(pattern)
+    return lambda v: None if compiled.match(v) else f"must be {what}, got {v!r}"
+
+
+def _at_least(low: float) -> Check:
+    return lambda v: None if v >= low else f"must be at least {low}, got {v!r}"
+
+
+def _between(low: int, high: int) -> Check:
+    return lambda v: None if low <= v <= high else f"must be between {low} and {high}, got {v!r}"
+
+
+def _one_of(choices: tuple[str, ...]) -> Check:
+    return lambda v: None if v in choices else f"must be one of {', '.join(choices)}; got {v!r}"
+
+
+def _all_of(choices: tuple[str, ...]) -> Check:
+    def check(values: tuple) -> str | None:
+        wrong = [v for v in values if v not in choices]
+        return f"unknown {wrong[0]!r}; allowed: {', '.join(choices)}" if wrong else None
+    return check
+
+
+def _nonempty(v: Any) -> str | None:
+    return None if len(v) else "must not be empty"
+
+
+def _names_filled(v: dict[str, str]) -> str | None:
+    empty = [lang for lang, text in v.items() if not text.strip()]
+    return f"{empty[0]} must not be empty" if empty else None
+
+
+def _timezone(v: str) -> str | None:
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {v!r} (use an IANA name such as Asia/Shanghai or Asia/Hong_Kong)"
+    return None
+
+
+def _pin_hash(v: str) -> str | None:
+    return None if is_pin_hash(v) else "must be a hash made by `hallq hash-pin` (scrypt$16384$8$1$<salt>$<hash>)"
+
+
+def _token_hash(v: str) -> str | None:
+    return None if is_token_hash(v) else "must be a hash made by `hallq new-token` (sha256$<64 hex digits>)"
+
+
+def _url(v: str) -> str | None:
+    return None if v == "" or re.match(r"^https?://[^/\s]+(/\S*)?$", v) else f"must be an http(s) URL, got {v!r}"
+
+
+def _origins(values: tuple[str, ...]) -> str | None:
+    bad = [v for v in values if not re.match(r"^https?://[^/\s]+$", v)]
+    return f"must be origins like 'http://host:port' without a path, got {bad[0]!r}" if bad else None
+
+
+CODE = _matches(r"^[a-z][a-z0-9_]*$", "lower-case letters, digits and _ starting with a letter")
+DEVICE_ID = _matches(r"^[a-z0-9][a-z0-9_-]*$", "lower-case letters, digits, - and _")
+PREFIX = _matches(r"^[A-Z]{1,2}$", "one or two capital letters")
+POSITIVE = _at_least(1)
+NON_NEGATIVE = _at_least(0)
+LOG_LEVELS = ("debug", "info", "warning", "error")
+TRACKING_TTLS = ("business_day",)
+
+
+# --- the schema --------------------------------------------------------------------------------------
+
+def _keys(**keys: Key) -> MappingProxyType:
+    return MappingProxyType(keys)
+
+
+CENTER = _keys(
+    name=Key("names", REQUIRED, "Name of the center, printed on tickets and shown on screens.", _names_filled),
+    timezone=Key("string", "Asia/Shanghai", "IANA time zone of the hall; business days and hours are local to it.", _timezone),
+    day_boundary=Key("time", "04:00", "Local time at which one business day ends and the next begins (ticket numbers restart)."),
+    opening_hours=Key("hours", [], "Ranges in which the kiosks issue tickets at all; empty means always open."),
+    missed_rule=Key("names", {"zh-Hans": "过号请到服务台登记", "zh-Hant": "過號請到服務台登記",
+                              "en": "Missed your number? Please see the service desk."},
+                    "The missed-number rule printed on every ticket.", _names_filled),
+    notice=Key("names", {"zh-Hans": "", "zh-Hant": "", "en": ""},
+               "Optional notice shown on the kiosk and the hall displays (empty: none)."),
+)
+
+RULES = _keys(
+    no_show_return_min=Key("integer", 30, "Minutes after a no-show during which the citizen may come back (回呼).", NON_NEGATIVE),
+    appointment_early_min=Key("integer", 15, "Minutes before the slot at which an appointment may check in.", NON_NEGATIVE),
+    appointment_late_min=Key("integer", 15, "Minutes after the slot start at which check-in still counts as on time.", NON_NEGATIVE),
+    rating_timeout_s=Key("integer", 90, "Seconds after finish during which the citizen may rate the visit.", POSITIVE),
+    max_recalls=Key("integer", 3, "Recalls allowed per call before the clerk must mark a no-show.", NON_NEGATIVE),
+    green_channel_categories=Key("strings", list(GREEN_CATEGORIES),
+                                 "Who may get a green-channel ticket; empty turns the green channel off.",
+                                 _all_of(GREEN_CATEGORIES)),
+)
+
+SERVER = _keys(
+    host=Key("string", "127.0.0.1", "Address the server listens on (0.0.0.0 for the hall network).", _nonempty),
+    port=Key("integer", 8080, "TCP port (0 picks a free one, for tests).", _between(0, 65535)),
+    db_path=Key("string", "var/hallq.db", "SQLite database file, relative to the working directory.", _nonempty),
+    public_url=Key("string", "", "Base URL citizens' phones reach (tracking links, QR codes); empty: http://<host>:<port>.", _url),
+    allowed_origins=Key("strings", [], "Extra browser origins allowed for WebSocket and API calls besides public_url's.", _origins),
+    log_level=Key("string", "info", "Log level: debug, info, warning or error.", _one_of(LOG_LEVELS)),
+    ws_auth_timeout_s=Key("number", 5, "Seconds a new WebSocket has to send `auth` before it is closed.", _at_least(0.1)),
+    ws_heartbeat_s=Key("number", 20, "WebSocket ping interval; a peer silent for 1.5 × this is dropped.", _at_least(1)),
+    ws_send_queue=Key("integer", 1000, "Outbound frames queued per connection before a slow client is dropped.", POSITIVE),
+    ws_max_frame_bytes=Key("integer", 65536, "Largest WebSocket frame accepted from a client (bigger: close 1009).", _at_least(1024)),
+    ws_replay_limit=Key("integer", 5000, "Most missed events replayed to a reconnecting client; beyond it, a fresh snapshot.", POSITIVE),
+    max_body_bytes=Key("integer", 65536, "Largest HTTP request body accepted.", _at_least(1024)),
+    signin_max_failures=Key("integer", 5, "Wrong PINs in a row before a staff number is locked out.", POSITIVE),
+    signin_lockout_s=Key("integer", 300, "Seconds a locked-out staff number must wait.", POSITIVE),
+    kiosk_rate_per_min=Key("integer", 30, "Tickets one kiosk may issue per minute (guards against a stuck button).", POSITIVE),
+    session_ttl_h=Key("number", 14, "Hours a staff sign-in session lasts.", _at_least(0.1)),
+    tracking_ttl=Key("string", "business_day", "How long a ticket's tracking link works: business_day (until the day ends).", _one_of(TRACKING_TTLS)),
+    estimate_recent=Key("integer", 20, "Recent handling times per service that feed the wait estimate.", POSITIVE),
+    estimate_min_samples=Key("integer", 3, "Below this many recent handling times, the estimate uses typical_handling_min.", POSITIVE),
+)
+
+DEPARTMENTS = _keys(
+    code=Key("string", REQUIRED, "Identifier used by services and windows.", CODE),
+    name=Key("names", REQUIRED, "Department name in the three languages.", _names_filled),
+)
+
+SERVICES = _keys(
+    code=Key("string", REQUIRED, "Identifier used by windows, reports and the API.", CODE),
+    prefix=Key("string", REQUIRED, "Ticket prefix, one or two capital letters; unique per service (A012).", PREFIX),
+    name=Key("names", REQUIRED, "Service name in the three languages.", _names_filled),
+    department=Key("string", REQUIRED, "Code of the department that owns the service."),
+    target_wait_min=Key("integer", 20, "Target waiting time in minutes (service level).", POSITIVE),
+    warning_wait_min=Key("integer", 15, "Waiting time at which the dashboard warns; at most target_wait_min.", POSITIVE),
+    action_wait_min=Key("integer", 30, "Waiting time at which a ticket is promoted and managers alerted; at least target_wait_min.", POSITIVE),
+    daily_cap=Key("integer", None, "Tickets per business day (限號); absent means no cap.", POSITIVE),
+    issuing_hours=Key("hours", [], "Ranges in which tickets for this service are issued; empty means whenever the hall is open."),
+    typical_handling_min=Key("number", 8.0, "Typical handling minutes, used for wait estimates until real data exists.", _at_least(0.1)),
+)
+
+WINDOWS = _keys(
+    number=Key("integer", REQUIRED, "Window number shown on screens and announced.", POSITIVE),
+    name=Key("names", None, "Window name; absent: 「N号窗口」/「N號窗口」/\"Window N\"."),
+    kind=Key("string", "normal", "normal, comprehensive (serves several departments) or appointment.", _one_of(WINDOW_KINDS)),
+    department=Key("string", None, "Code of the department staffing it; absent for comprehensive and appointment windows."),
+    zone=Key("string", "main", "Floor zone; zone displays show the windows of their zone.", _nonempty),
+    services=Key("strings", REQUIRED, "Service codes this window calls, in priority order.", _nonempty),
+    policy=Key("table", {}, "The `[windows.policy]` sub-table: how call-next chooses."),
+)
+
+POLICY = _keys(
+    mode=Key("string", "service_order", "service_order (first listed service with someone waiting) or longest_wait.", _one_of(ROUTING_MODES)),
+    normal_per_priority=Key("integer", 2, "Normal calls after a priority call before the next priority one (0: priority always first).", NON_NEGATIVE),
+    promote_past_action=Key("boolean", True, "Call a ticket waiting past its action threshold first, whatever its service."),
+)
+
+STAFF = _keys(
+    number=Key("string", REQUIRED, "Staff number used to sign in (a string: quote it).", _nonempty),
+    name=Key("string", REQUIRED, "Full name; screens show it masked (張*).", _nonempty),
+    pin_hash=Key("string", REQUIRED, "scrypt hash of the PIN, made with `hallq hash-pin`.", _pin_hash),
+    role=Key("string", "clerk", "clerk, manager or guide.", _one_of(ROLES_STAFF)),
+    windows=Key("integers", [], "Window numbers this person may sign in at (a clerk needs at least one)."),
+)
+
+DEVICES = _keys(
+    id=Key("string", REQUIRED, "Device identifier, e.g. kiosk-1.", DEVICE_ID),
+    kind=Key("string", REQUIRED, "kiosk, display, counter or rating_pad.", _one_of(DEVICE_KINDS)),
+    token_hash=Key("string", REQUIRED, "sha256 hash of the device token, made with `hallq new-token`.", _token_hash),
+    window=Key("integer", None, "Window of a counter or rating pad (required there), or of a window-top display."),
+    zone=Key("string", None, "Zone of a zone display; a display with neither zone nor window covers the whole hall.", _nonempty),
+    green_channel=Key("boolean", False, "Kiosks only: may issue green-channel tickets itself."),
+    printer=Key("table", None, "Kiosks only: the `[devices.printer]` table, keys in docs/printing.md."),
+)
+
+SCHEMA: MappingProxyType = MappingProxyType({
+    "center": CENTER,
+    "rules": RULES,
+    "server": SERVER,
+    "departments": DEPARTMENTS,
+    "services": SERVICES,
+    "windows": WINDOWS,
+    "windows.policy": POLICY,
+    "staff": STAFF,
+    "devices": DEVICES,
+})
+
+ARRAY_TABLES = ("departments", "services", "windows", "staff", "devices")
+TOP_LEVEL = ("center", "rules", "server", "voice", *ARRAY_TABLES)
+
+# Keys refused with a pointer to the right tool, so a plaintext secret never sits in the file.
+FORBIDDEN = MappingProxyType({
+    "staff": MappingProxyType({"pin": "plaintext PINs are not allowed; run `hallq hash-pin` and put the result in pin_hash"}),
+    "devices": MappingProxyType({"token": "plaintext tokens are not allowed; run `hallq new-token` and put its hash in token_hash"}),
+})
