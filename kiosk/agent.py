@@ -144,9 +144,15 @@ class KioskAgent:
                 await self._serve(conn, jobs, reader, stop)
             finally:
                 reader.cancel()
+                await asyncio.gather(reader, return_exceptions=True)  # its error was seen or is moot
 
     async def _start(self, conn: _Connection) -> None:
-        reply = await conn.request({"type": "auth", "token": self.settings.token})
+        try:
+            reply = await conn.request({"type": "auth", "token": self.settings.token})
+        except ConnectionError:
+            if conn.ws.close_code == 4001:  # closed as unauthorized without a reply
+                raise AuthRejected("closed with 4001") from None
+            raise
         if not reply.get("success"):
             raise AuthRejected(str(reply.get("error")))
         self.sessions += 1

@@ -45,7 +45,9 @@ class FakeHall:
 
     async def _answer(self, ws, message: dict, number: int) -> None:
         kind, ok = message["type"], {"id": message["id"], "type": "result", "success": True}
-        if kind == "auth" and message["token"] != self.token:
+        if kind == "auth" and message["token"] == "silently-refused":
+            await ws.close(4001)  # a hub may close without a reply
+        elif kind == "auth" and message["token"] != self.token:
             await ws.send(json.dumps({**ok, "success": False,
                                       "error": {"code": "unauthorized", "message": "bad token"}}))
             await ws.close(4001)
@@ -212,9 +214,10 @@ async def test_raster_mode_and_big5_fallback(tmp_path):
     assert "raster" in kinds and "text" not in kinds and h.printer.sent == ["pj-1"]
 
 
-async def test_a_refused_token_stops_the_agent(tmp_path):
+@pytest.mark.parametrize("token", ["wrong", "silently-refused"])
+async def test_a_refused_token_stops_the_agent(tmp_path, token):
     hall = FakeHall([[]])
-    harness = Harness(tmp_path, hall, token="wrong")
+    harness = Harness(tmp_path, hall, token=token)
     server = await serve(hall.handler, "127.0.0.1", 0).__aenter__()
     try:
         agent = harness.agent(server.sockets[0].getsockname()[1])
