@@ -351,7 +351,9 @@ async def _run_until_signalled(agent: KioskAgent) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `hallq kiosk-agent`. Exit 0 when stopped, 2 on bad settings or token."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # force: importing python-escpos already called basicConfig() with its own format
+    logging.basicConfig(level=logging.INFO, force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         agent = KioskAgent(settings_from_args(args))
         asyncio.run(_run_until_signalled(agent))
