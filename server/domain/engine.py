@@ -23,13 +23,17 @@ def new_state(hall: HallConfig, day: str, last_seq: int = 0, next_ticket_id: int
     return state
 
 
-def handle(state: HallState, hall: HallConfig, cmd: c.Command, now: float) -> list[e.Event]:
-    """Decide, then number and apply the events. On DomainError the state is untouched."""
+def handle(state: HallState, hall: HallConfig, cmd: c.Command, now: float,
+           on_applied: Callable[[e.Event], None] | None = None) -> list[e.Event]:
+    """Decide, then number and apply the events (calling `on_applied` after each).
+    On DomainError the state is untouched."""
     events = decide(state, hall, cmd, now)
     for event in events:
         event.seq = state.last_seq + 1
         event.day = event.day or state.day
         apply(state, hall, event)
+        if on_applied is not None:
+            on_applied(event)
     return events
 
 

@@ -1,0 +1,147 @@
+"""The one app factory: routes, typed app keys, and every long-lived resource as a cleanup context."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from . import appkeys as K
+from .api.endpoints import ENDPOINTS, OTHER_ENDPOINTS
+from .api.handlers import SPECIAL_HANDLERS, command_handler
+from .api.middleware import errors, security_headers
+from .api.openapi import build_spec
+from .auth import Authenticator
+from .clock import SystemClock
+from .config import Settings
+from .ratelimit import SlidingLimiter
+from .service import HallService
+from .store.reader import Reader
+from .store.writer import Writer
+from .voice.assemble import ClipLibrary, is_safe_clip_id, voice_problems
+from .voice.templates import VoiceSettings, announcement_for
+
+log = logging.getLogger("hallq.app")
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = {"display": ROOT / "display" / "web", "counter": ROOT / "counter" / "web",
+         "kiosk": ROOT / "kiosk" / "web", "manager": ROOT / "manager" / "web"}
+
+
+@dataclass
+class Runtime:
+    """Server settings the running app reads; public_url is fixed once the port is known."""
+
+    public_url: str
+    session_ttl_h: float
+    tick_interval_s: float = 5.0
+
+
+def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
+               tick_interval_s: float = 5.0, extra_setup=()) -> web.Application:
+    server = config.server
+    app = web.Application(client_max_size=server.max_body_bytes, middlewares=[security_headers, errors])
+    clock = clock or SystemClock()
+    app[K.CONFIG] = config
+    app[K.SETTINGS] = Runtime(server.public_url.rstrip("/"), server.session_ttl_h, tick_interval_s)
+    app[K.CLOCK] = clock
+    app[K.AUTH] = Authenticator(config.hall)
+    app[K.SIGNIN_LIMITER] = SlidingLimiter(server.signin_max_failures, server.signin_lockout_s)
+    app[K.KIOSK_LIMITER] = SlidingLimiter(server.kiosk_rate_per_min, 60)
+    endpoints = ENDPOINTS + OTHER_ENDPOINTS
+    app[K.ENDPOINTS] = endpoints
+    app[K.OPENAPI] = build_spec(endpoints)
+    voice = VoiceSettings.from_dict(config.voice)
+    sounds = ClipLibrary(_sounds_dir(voice))
+    path = Path(db_path or server.db_path)
+    app.cleanup_ctx.append(_storage(path, voice, sounds))
+    app.cleanup_ctx.append(_ticker)
+    _add_routes(app, endpoints, sounds)
+    for setup in extra_setup:
+        setup(app)
+    return app
+
+
+def _sounds_dir(voice: VoiceSettings) -> Path:
+    configured = Path(getattr(voice, "sounds_dir", "sounds"))
+    return configured if configured.is_absolute() else ROOT / configured
+
+
+def _storage(path: Path, voice: VoiceSettings, sounds: ClipLibrary):
+    async def ctx(app: web.Application):
+        writer = Writer(path)
+        writer.start()
+        reader = Reader(path)
+        announce = (lambda label, window, recall: announcement_for(label, window, recall, voice))
+        service = HallService(app[K.CONFIG].hall, app[K.CLOCK], writer, reader, announce=announce)
+        await service.load()
+        _restore_sessions(app, await reader.run(_live_sessions, app[K.CLOCK].now()))
+        for problem in voice_problems(sounds, voice):
+            log.warning("voice: %s (calls still show on screens; the chime still plays)", problem)
+        app[K.SERVICE] = service
+        yield
+        await writer.stop()
+        reader.close()
+    return ctx
+
+
+def _live_sessions(conn, now):
+    from .store.queries import live_sessions
+    return live_sessions(conn, now)
+
+
+def _restore_sessions(app: web.Application, rows) -> None:
+    from .auth import Session
+    for r in rows:
+        app[K.AUTH].sessions[r["token_hash"]] = Session(r["token_hash"], r["role"], r["staff"], r["window"],
+                                                         r["created_at"], r["expires_at"])
+
+
+async def _ticker(app: web.Application):
+    """Housekeeping on the injected clock: the day's turn and rating expiry."""
+    interval = app[K.SETTINGS].tick_interval_s
+
+    async def loop():
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await app[K.SERVICE].tick()
+            except Exception:  # noqa: BLE001 - housekeeping must never stop
+                log.exception("tick failed")
+
+    task = asyncio.create_task(loop()) if interval > 0 else None
+    yield
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def _add_routes(app: web.Application, endpoints, sounds: ClipLibrary) -> None:
+    for ep in endpoints:
+        handler = SPECIAL_HANDLERS[ep.special] if ep.special else command_handler(ep)
+        app.router.add_route(ep.method, ep.path, handler, name=ep.operation_id)
+    app.router.add_get("/sounds/{clip:.+}.wav", _sound_handler(sounds))
+    for name, folder in PAGES.items():
+        if folder.is_dir():
+            app.router.add_static(f"/{name}/", folder, follow_symlinks=False, name=f"pages-{name}")
+    app.router.add_get("/", _index)
+
+
+def _sound_handler(sounds: ClipLibrary):
+    async def handler(request: web.Request) -> web.StreamResponse:
+        clip = request.match_info["clip"]
+        path = sounds.find(clip) if is_safe_clip_id(clip) else None
+        if path is None:
+            raise web.HTTPNotFound()
+        return web.FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+    return handler
+
+
+async def _index(request: web.Request) -> web.Response:
+    links = [("display/hall.html", "Hall display 大廳顯示屏"), ("counter/counter.html", "Counter 窗口"),
+             ("counter/pad.html", "Rating pad 評價器"), ("kiosk/kiosk.html", "Kiosk 取號機"),
+             ("manager/board.html", "Manager 管理"), ("api/openapi.json", "API (OpenAPI)")]
+    items = "".join(f'<li><a href="/{href}">{label}</a></li>' for href, label in links)
+    html = f"<!doctype html><meta charset=utf-8><title>hallq</title><h1>hallq</h1><ul>{items}</ul>"
+    return web.Response(text=html, content_type="text/html")

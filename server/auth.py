@@ -1,0 +1,63 @@
+"""Who is calling: device tokens from the configuration, clerk and manager sessions, and the
+sign-in rate limit. Secrets are only ever compared as hashes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .domain.hall import HallConfig
+from .security import hash_token
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str  # kiosk | display | counter | rating_pad | clerk | manager | guide
+    id: str  # device id, or staff number for a session
+    window: int | None = None
+    zone: str | None = None
+    staff: str | None = None
+    session_hash: str | None = None
+    green_channel: bool = False
+
+    @property
+    def is_session(self) -> bool:
+        return self.session_hash is not None
+
+    def to_dict(self) -> dict:
+        return {"role": self.role, "device": None if self.is_session else self.id, "window": self.window,
+                "zone": self.zone, "staff": self.staff}
+
+
+@dataclass
+class Session:
+    token_hash: str
+    role: str
+    staff: str
+    window: int | None
+    created_at: float
+    expires_at: float
+
+
+class Authenticator:
+    """Maps a bearer token to a Principal. Device tokens come from the hall configuration."""
+
+    def __init__(self, hall: HallConfig):
+        self.hall = hall
+        self._devices = {d.token_hash: d for d in hall.devices}
+        self.sessions: dict[str, Session] = {}
+
+    def principal(self, token: str | None, now: float) -> Principal | None:
+        if not token:
+            return None
+        digest = hash_token(token)
+        device = self._devices.get(digest)
+        if device is not None:
+            return Principal(role=device.kind, id=device.id, window=device.window, zone=device.zone,
+                             green_channel=device.green_channel)
+        session = self.sessions.get(digest)
+        if session is None or session.expires_at <= now:
+            return None
+        return Principal(role=session.role, id=session.staff, window=session.window, staff=session.staff,
+                         session_hash=digest)
+
+    def sessions_of(self, staff: str) -> list[Session]:
+        return [s for s in self.sessions.values() if s.staff == staff]

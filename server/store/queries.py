@@ -1,0 +1,53 @@
+"""Plain read queries over a sqlite3 connection (run them through Reader.run)."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+
+def last_event(conn: sqlite3.Connection) -> dict | None:
+    row = conn.execute("SELECT data FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    return json.loads(row["data"]) if row else None
+
+
+def max_ticket_id(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()[0]
+
+
+def events_of_day(conn: sqlite3.Connection, day: str) -> list[dict]:
+    rows = conn.execute("SELECT data FROM events WHERE day = ? ORDER BY seq", (day,))
+    return [json.loads(r["data"]) for r in rows]
+
+
+def bookings_for(conn: sqlite3.Connection, from_day: str, before_day: str) -> list[dict]:
+    """Appointments booked on earlier days for a slot on `from_day` or later."""
+    rows = conn.execute(
+        "SELECT data FROM events WHERE type = 'appointment_booked' AND day < ? "
+        "AND json_extract(data, '$.slot_day') >= ? ORDER BY seq", (before_day, from_day))
+    return [json.loads(r["data"]) for r in rows]
+
+
+def events_since(conn: sqlite3.Connection, seq: int, limit: int) -> list[dict]:
+    rows = conn.execute("SELECT data FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
+    return [json.loads(r["data"]) for r in rows]
+
+
+def ticket_row(conn: sqlite3.Connection, ticket_id: int) -> dict | None:
+    row = conn.execute("SELECT data FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+    return json.loads(row["data"]) if row else None
+
+
+def requests_of_day(conn: sqlite3.Connection, day: str) -> list[sqlite3.Row]:
+    return conn.execute("SELECT key, fingerprint, status, response FROM requests WHERE day = ?", (day,)).fetchall()
+
+
+def live_sessions(conn: sqlite3.Connection, now: float) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT token_hash, role, staff, window, created_at, expires_at FROM sessions "
+        "WHERE revoked_at IS NULL AND expires_at > ?", (now,)).fetchall()
+
+
+def pending_print_jobs(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT job_id, device, ticket_id, payload, reprint, created_at FROM print_jobs "
+        "WHERE status = 'pending' ORDER BY created_at").fetchall()

@@ -1,0 +1,96 @@
+"""JSON views of the state for the API, the hub and the pages. Never a name, phone or ID number."""
+from __future__ import annotations
+
+from .domain.calendar import iso_local
+from .domain.hall import HallConfig, Service, Window
+from .domain.lifecycle import Status
+from .domain.model import HallState, Ticket, WindowState
+
+
+def ticket_view(t: Ticket, hall: HallConfig) -> dict:
+    tz = hall.center.timezone
+    return {
+        "id": t.id, "day": t.day, "label": t.label, "service": t.service, "queue_service": t.queue_service,
+        "status": t.status.value, "channel": t.channel, "green_category": t.green_category,
+        "appointment": t.appointment_code is not None, "window": t.window, "pinned_window": t.pinned_window,
+        "issued_at": iso_local(t.issued_at, tz), "queue_entered_at": iso_local(t.queue_entered_at, tz),
+        "called_at": iso_local(t.called_at, tz), "started_at": iso_local(t.started_at, tz),
+        "finished_at": iso_local(t.finished_at, tz), "return_until": iso_local(t.return_until, tz),
+        "recalls": t.recalls, "transfers": t.transfers, "notes": list(t.notes), "segment": t.segment,
+        "outcome": t.outcome, "lang": t.lang,
+    }
+
+
+def ticket_row(t: Ticket, hall: HallConfig, seq: int) -> dict:
+    """The stored row: the view plus the raw epoch times the statistics need."""
+    return {**ticket_view(t, hall), "seq": seq, "issued_at": t.issued_at, "tracking_hash": t.tracking_hash,
+            "times": {"queue_entered_at": t.queue_entered_at, "called_at": t.called_at,
+                      "first_called_at": t.first_called_at, "started_at": t.started_at,
+                      "finished_at": t.finished_at, "suspended_s": t.suspended_s}}
+
+
+def queue_figures(state: HallState, service: Service, now: float) -> dict:
+    waiting = [t for t in state.waiting() if t.queue_service == service.code]
+    longest = max((now - t.queue_entered_at for t in waiting), default=0.0)
+    return {"waiting": len(waiting), "longest_wait_s": round(longest, 1),
+            "priority_waiting": sum(1 for t in waiting if t.is_priority)}
+
+
+def service_view(state: HallState, hall: HallConfig, service: Service, now: float) -> dict:
+    open_windows = [w.number for w in hall.windows_serving(service.code)
+                    if state.window(w.number).status == "open"]
+    return {
+        "code": service.code, "prefix": service.prefix, "name": service.name.to_dict(),
+        "department": service.department, "target_wait_min": service.target_wait_min,
+        "warning_wait_min": service.warning_wait_min, "action_wait_min": service.action_wait_min,
+        "daily_cap": service.daily_cap, "issued": state.issued.get(service.code, 0),
+        "issuing_hours": [r.label() for r in service.issuing_hours],
+        "typical_handling_min": service.typical_handling_min,
+        "open_windows": open_windows, **queue_figures(state, service, now),
+    }
+
+
+def window_view(state: HallState, hall: HallConfig, window: Window) -> dict:
+    ws: WindowState = state.window(window.number)
+    staff = hall.staff_member(ws.staff) if ws.staff else None
+    held = state.in_hand(window.number)
+    return {
+        "number": window.number, "name": window.name.to_dict(), "zone": window.zone,
+        "department": window.department, "kind": window.kind, "services": list(window.services),
+        "status": ws.status, "pause_reason": ws.pause_reason,
+        "status_since": iso_local(ws.status_since, hall.center.timezone),
+        "staff": {"number": staff.number, "name": staff.name} if staff else None,
+        "ticket": ticket_view(held, hall) if held else None,
+    }
+
+
+def recent_calls(state: HallState, hall: HallConfig, limit: int = 12) -> list[dict]:
+    called = [t for t in state.tickets.values() if t.called_at is not None and t.window is not None]
+    called.sort(key=lambda t: t.called_at, reverse=True)
+    return [{"ticket_id": t.id, "label": t.label, "window": t.window, "recalls": t.recalls,
+             "at": iso_local(t.called_at, hall.center.timezone)} for t in called[:limit]]
+
+
+def missed_tickets(state: HallState, hall: HallConfig, now: float) -> list[dict]:
+    """No-shows still inside their return window (the counter's missed list)."""
+    missed = [t for t in state.tickets.values()
+              if t.status is Status.NO_SHOW and (t.return_until or 0) >= now]
+    return [ticket_view(t, hall) for t in sorted(missed, key=lambda t: t.return_until or 0)]
+
+
+def hall_view(state: HallState, hall: HallConfig, now: float, zone: str | None = None,
+              window: int | None = None) -> dict:
+    windows = [w for w in hall.windows if (zone is None or w.zone == zone) and (window is None or w.number == window)]
+    served = {code for w in windows for code in w.services}
+    center = hall.center
+    return {
+        "center": {"name": center.name.to_dict(), "timezone": center.timezone,
+                   "missed_rule": center.missed_rule.to_dict(), "notice": center.notice.to_dict(),
+                   "opening_hours": [r.label() for r in center.opening_hours]},
+        "day": state.day, "seq": state.last_seq, "server_time": iso_local(now, center.timezone),
+        "scope": {"zone": zone, "window": window},
+        "departments": [{"code": d.code, "name": d.name.to_dict()} for d in hall.departments],
+        "services": [service_view(state, hall, s, now) for s in hall.services if s.code in served],
+        "windows": [window_view(state, hall, w) for w in windows],
+        "recent_calls": [c for c in recent_calls(state, hall) if c["window"] in {w.number for w in windows}],
+    }
