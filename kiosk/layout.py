@@ -80,6 +80,7 @@ class TicketLayout:
     tracking_url: str
     lang: str = "zh-Hans"
     channel: str = "normal"
+    channel_label: str = ""  # the server's own wording for the channel mark, if it sends one
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> "TicketLayout":
@@ -101,6 +102,7 @@ class TicketLayout:
             tracking_url=_url(payload),
             lang=_choice(payload, "lang", LANGS, "zh-Hans"),
             channel=_choice(payload, "channel", CHANNELS, "normal"),
+            channel_label=_text(payload, "channel_label", required=False),
         )
         return layout
 
@@ -135,7 +137,7 @@ class TicketLayout:
     def _channel_lines(self, words: dict[str, str]) -> list[Line]:
         if self.channel == "normal":
             return []
-        return [Line(text=words[self.channel], size=2, bold=True)]
+        return [Line(text=self.channel_label or words[self.channel], size=2, bold=True)]
 
     def _ahead_text(self, words: dict[str, str]) -> str:
         if self.ahead == 0:

@@ -61,3 +61,9 @@ def test_unknown_keys_are_ignored_and_never_printed():
 def test_number_size_fits_the_columns():
     assert number_size("A012") == 6
     assert number_size("AB12345", columns=32) == 4
+
+
+def test_the_servers_channel_label_wins_when_sent():
+    layout = TicketLayout.from_payload(payload(channel="green", channel_label="綠色通道"))
+    assert "綠色通道" in texts(layout) and "★ 綠色通道 ★" not in texts(layout)
+    assert "綠色通道" not in texts(TicketLayout.from_payload(payload(channel_label="綠色通道")))
