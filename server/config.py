@@ -10,6 +10,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Iterable
 
 from .config_schema import (ARRAY_TABLES, FORBIDDEN, KINDS, REQUIRED, SCHEMA, TOP_LEVEL, BadValue, Key)
@@ -162,12 +163,12 @@ def _check_staff(t: dict[str, list[dict]]) -> None:
 
 
 # Which optional keys each device kind needs (True), may have (None) or must not have (False).
-_DEVICE_KEYS = {
+_DEVICE_KEYS = MappingProxyType({
     "kiosk": {"window": False, "zone": False, "green_channel": None, "printer": None},
     "display": {"window": None, "zone": None, "green_channel": False, "printer": False},
     "counter": {"window": True, "zone": False, "green_channel": False, "printer": False},
     "rating_pad": {"window": True, "zone": False, "green_channel": False, "printer": False},
-}
+})
 
 
 def _check_device(i: int, d: dict, windows: list[int], zones: list[str]) -> None:

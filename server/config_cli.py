@@ -8,6 +8,7 @@ import argparse
 import getpass
 import re
 import sys
+from types import MappingProxyType
 from typing import TextIO
 
 from .config import ConfigError, Settings, load_config
@@ -83,7 +84,7 @@ def new_token_main(argv: list[str], out: TextIO | None = None, err: TextIO | Non
     return 0
 
 
-COMMANDS = {"check-config": check_config_main, "hash-pin": hash_pin_main, "new-token": new_token_main}
+COMMANDS = MappingProxyType({"check-config": check_config_main, "hash-pin": hash_pin_main, "new-token": new_token_main})
 
 if __name__ == "__main__":  # python -m server.config_cli check-config FILE (until server/cli.py wires these)
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

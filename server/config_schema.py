@@ -76,10 +76,7 @@ def _bool(value: Any) -> bool:
 def _list(value: Any, item: Callable[[Any], Any], what: str) -> tuple:
     if not isinstance(value, list):
         raise _type_error(f"a list of {what}", value)
-    try:
-        return tuple(item(v) for v in value)
-    except BadValue as exc:
-        raise BadValue(f"must be a list of {what}, got {value!r}") from exc
+    return tuple(item(v) for v in value)  # an item's BadValue already quotes the bad item
 
 
 def _minutes(text: Any, allow_24: bool) -> int:
