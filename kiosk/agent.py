@@ -130,8 +130,17 @@ class KioskAgent:
                 failures = 0
             if not stop.is_set():
                 s = self.settings
-                await self.backoff_sleep(backoff_delay(failures, s.backoff_initial_s, s.backoff_max_s, self.rng))
+                await self._pause(backoff_delay(failures, s.backoff_initial_s, s.backoff_max_s, self.rng), stop)
                 failures += 1
+
+    async def _pause(self, seconds: float, stop: asyncio.Event) -> None:
+        """The back-off sleep, cut short by `stop` so a service stop never waits 30 s."""
+        waits = [asyncio.ensure_future(self.backoff_sleep(seconds)), asyncio.ensure_future(stop.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
 
     async def _session(self, stop: asyncio.Event) -> None:
         async with connect(self.settings.server, open_timeout=self.settings.reply_timeout_s,

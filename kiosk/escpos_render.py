@@ -9,6 +9,7 @@ Two modes:
 """
 
 import io
+import logging
 import unicodedata
 
 from kiosk import _escpos
@@ -24,6 +25,8 @@ QR_MODULE_DOTS = {80: 6, 58: 4}
 ESC, FS, GS = b"\x1b", b"\x1c", b"\x1d"
 CHINESE_ON = FS + b"&"
 CHINESE_OFF = FS + b"."
+
+log = logging.getLogger("hallq.kiosk.render")
 
 
 class UnencodableTextError(ValueError):
@@ -88,8 +91,9 @@ def render_ticket(layout: TicketLayout, mode: str, encoding: str, paper_width_mm
     if mode == "text":
         try:
             return render_text(layout, encoding, paper_width_mm)
-        except UnencodableTextError:
-            pass  # a readable raster ticket beats a failed job or a ticket full of '?'
+        except UnencodableTextError as exc:
+            # a readable raster ticket beats a failed job or a ticket full of '?'
+            log.warning("%s: printing this ticket as raster", exc)
     return render_raster(layout, paper_px(paper_width_mm), fonts)
 
 

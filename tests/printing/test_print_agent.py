@@ -38,6 +38,8 @@ class FakeHall:
             message = json.loads(raw)
             await self.received.put({**message, "connection": number})
             await self._answer(ws, message, number)
+            if message["type"] == "auth" and message["token"] != self.token:
+                return  # refused and closed
             if message["type"] == "print_ack" and self.close_after_ack.get(number) == message["job_id"]:
                 self.before_close()
                 await ws.close()  # the ack never reaches the database: the job will be resent
@@ -264,3 +266,16 @@ def test_main_reports_bad_settings_with_exit_code_2(tmp_path, monkeypatch, capsy
     monkeypatch.delenv("HALLQ_KIOSK_TOKEN", raising=False)
     assert main(["--server", "ws://h/api/ws"]) == 2
     assert "token" in capsys.readouterr().err
+
+
+async def test_stop_cuts_the_back_off_short(tmp_path):
+    harness = Harness(tmp_path, FakeHall([[]]))
+    agent = harness.agent(port=1)
+    never = asyncio.Event()
+
+    async def long_sleep(seconds: float) -> None:
+        harness.stop.set()  # the service is stopped while the agent waits to reconnect
+        await never.wait()
+
+    agent.backoff_sleep = long_sleep
+    await asyncio.wait_for(agent.run(harness.stop), WAIT)
