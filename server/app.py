@@ -20,6 +20,8 @@ from .ratelimit import SlidingLimiter
 from .service import HallService
 from .store.reader import Reader
 from .store.writer import Writer
+from .hub.endpoint import ws_handler
+from .hub.hub import Hub
 from .voice.assemble import ClipLibrary, is_safe_clip_id, voice_problems
 from .voice.templates import VoiceSettings, announcement_for
 
@@ -55,8 +57,10 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     voice = VoiceSettings.from_dict(config.voice)
     sounds = ClipLibrary(_sounds_dir(voice))
     path = Path(db_path or server.db_path)
-    app.cleanup_ctx.append(_storage(path, voice, sounds))
+    _build_core(app, path, voice)
+    app.cleanup_ctx.append(_storage(voice, sounds))
     app.cleanup_ctx.append(_ticker)
+    app.on_shutdown.append(_close_sockets)
     _add_routes(app, endpoints, sounds)
     for setup in extra_setup:
         setup(app)
@@ -68,21 +72,27 @@ def _sounds_dir(voice: VoiceSettings) -> Path:
     return configured if configured.is_absolute() else ROOT / configured
 
 
-def _storage(path: Path, voice: VoiceSettings, sounds: ClipLibrary):
+def _build_core(app: web.Application, path: Path, voice: VoiceSettings) -> None:
+    """Everything long-lived is built here (no I/O) and started by the cleanup context."""
+    announce = (lambda label, window, recall: announcement_for(label, window, recall, voice))
+    service = HallService(app[K.CONFIG].hall, app[K.CLOCK], Writer(path), Reader(path), announce=announce)
+    hub = Hub(service.hall, app[K.CLOCK])
+    service.publisher = hub
+    app[K.SERVICE] = service
+    app[K.HUB] = hub
+
+
+def _storage(voice: VoiceSettings, sounds: ClipLibrary):
     async def ctx(app: web.Application):
-        writer = Writer(path)
-        writer.start()
-        reader = Reader(path)
-        announce = (lambda label, window, recall: announcement_for(label, window, recall, voice))
-        service = HallService(app[K.CONFIG].hall, app[K.CLOCK], writer, reader, announce=announce)
+        service = app[K.SERVICE]
+        service.writer.start()
         await service.load()
-        _restore_sessions(app, await reader.run(_live_sessions, app[K.CLOCK].now()))
+        _restore_sessions(app, await service.reader.run(_live_sessions, app[K.CLOCK].now()))
         for problem in voice_problems(sounds, voice):
             log.warning("voice: %s (calls still show on screens; the chime still plays)", problem)
-        app[K.SERVICE] = service
         yield
-        await writer.stop()
-        reader.close()
+        await service.writer.stop()
+        service.reader.close()
     return ctx
 
 
@@ -121,11 +131,21 @@ def _add_routes(app: web.Application, endpoints, sounds: ClipLibrary) -> None:
     for ep in endpoints:
         handler = SPECIAL_HANDLERS[ep.special] if ep.special else command_handler(ep)
         app.router.add_route(ep.method, ep.path, handler, name=ep.operation_id)
+    app.router.add_get("/api/ws", ws_handler, name="websocket")
     app.router.add_get("/sounds/{clip:.+}.wav", _sound_handler(sounds))
     for name, folder in PAGES.items():
         if folder.is_dir():
             app.router.add_static(f"/{name}/", folder, follow_symlinks=False, name=f"pages-{name}")
     app.router.add_get("/", _index)
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """Close every WebSocket at shutdown (clients see 1001 at once instead of a 10 s wait)."""
+    hub = app.get(K.HUB)
+    if hub is None:
+        return
+    await asyncio.gather(*(c.ws.close(code=1001, message=b"server shutdown") for c in list(hub.connections)),
+                         return_exceptions=True)
 
 
 def _sound_handler(sounds: ClipLibrary):

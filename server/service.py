@@ -226,6 +226,21 @@ class HallService:
     async def events_since(self, seq: int, limit: int) -> list[dict]:
         return await self.reader.run(queries.events_since, seq, limit)
 
+    # --- print jobs -----------------------------------------------------------------------------
+
+    async def pending_print_jobs(self, device: str) -> list[dict]:
+        rows = await self.reader.run(queries.pending_print_jobs_of, device)
+        return [{"type": "print_job", "job_id": r["job_id"], "ticket_id": r["ticket_id"],
+                 "reprint": bool(r["reprint"]), "payload": json.loads(r["payload"])} for r in rows]
+
+    async def ack_print_job(self, device: str, job_id: str, status: str, error: str) -> bool:
+        if await self.reader.run(queries.print_job_device, job_id) != device:
+            return False
+        await self.write_only([("UPDATE print_jobs SET status = ?, error = ?, acked_at = ? "
+                                "WHERE job_id = ? AND device = ?",
+                                (status, error or None, self.clock.now(), job_id, device))])
+        return True
+
 
 def _rebuild_state(conn, hall: HallConfig, today: str) -> HallState:
     """Replay the last business day's events (and bookings made earlier for it) into a fresh state."""

@@ -47,7 +47,12 @@ def live_sessions(conn: sqlite3.Connection, now: float) -> list[sqlite3.Row]:
         "WHERE revoked_at IS NULL AND expires_at > ?", (now,)).fetchall()
 
 
-def pending_print_jobs(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+def pending_print_jobs_of(conn: sqlite3.Connection, device: str) -> list[sqlite3.Row]:
     return conn.execute(
-        "SELECT job_id, device, ticket_id, payload, reprint, created_at FROM print_jobs "
-        "WHERE status = 'pending' ORDER BY created_at").fetchall()
+        "SELECT job_id, ticket_id, payload, reprint FROM print_jobs "
+        "WHERE device = ? AND status = 'pending' ORDER BY created_at", (device,)).fetchall()
+
+
+def print_job_device(conn: sqlite3.Connection, job_id: str) -> str | None:
+    row = conn.execute("SELECT device FROM print_jobs WHERE job_id = ?", (job_id,)).fetchone()
+    return row["device"] if row else None

@@ -1,0 +1,1 @@
+"""The WebSocket hub (docs/protocol.md): authentication, subscriptions, ordered events, replay."""

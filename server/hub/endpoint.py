@@ -1,0 +1,262 @@
+"""GET /api/ws: the auth phase, then subscribe / command / ping / printer messages (docs/protocol.md)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from aiohttp import WSMsgType, web
+
+from .. import appkeys as K
+from ..api.endpoints import ENDPOINTS
+from ..api.fields import parse_fields
+from ..api.handlers import clerk_still_signed_in, run_command
+from ..domain.calendar import iso_local
+from ..domain.errors import DomainError
+from ..views import hall_view
+from .connection import Connection, encode
+from .hub import event_frame
+from .scope import Scope
+
+log = logging.getLogger("hallq.hub")
+
+CLOSE_UNAUTHORIZED = 4001
+COMMANDS = {ep.command and ep.operation_id: ep for ep in ENDPOINTS}
+COMMAND_NAMES = {
+    "call_next": "callNext", "call_ticket": "callTicket", "recall_ticket": "recallTicket",
+    "start_service": "startService", "finish_service": "finishService", "mark_no_show": "markNoShow",
+    "suspend_ticket": "suspendTicket", "resume_ticket": "resumeTicket", "transfer_ticket": "transferTicket",
+    "cancel_ticket": "cancelTicket", "open_window": "openWindow", "pause_window": "pauseWindow",
+    "resume_window": "resumeWindow", "close_window": "closeWindow", "rate_visit": "rateVisit",
+    "issue_ticket": "issueTicket",
+}
+PRINTER_STATES = ("ready", "paper_low", "paper_out", "offline", "error")
+
+
+def check_origin(request: web.Request) -> None:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return  # not a browser (agents, tests)
+    own = f"{request.scheme}://{request.host}"
+    allowed = {own, request.app[K.SETTINGS].public_url, *request.app[K.CONFIG].server.allowed_origins}
+    if origin.rstrip("/") not in {a.rstrip("/") for a in allowed}:
+        raise DomainError("forbidden_origin", f"origin {origin} is not allowed")
+
+
+async def ws_handler(request: web.Request) -> web.WebSocketResponse:
+    check_origin(request)
+    server = request.app[K.CONFIG].server
+    ws = web.WebSocketResponse(heartbeat=server.ws_heartbeat_s, max_msg_size=server.ws_max_frame_bytes,
+                               compress=False)
+    await ws.prepare(request)
+    conn = Connection(ws, server.ws_send_queue, request.remote or "?")
+    hub = request.app[K.HUB]
+    hub.add(conn)
+    try:
+        if await _authenticate(request.app, conn, server.ws_auth_timeout_s):
+            await _serve(request.app, conn)
+    finally:
+        hub.remove(conn)
+        await conn.close()
+        if not ws.closed:
+            await ws.close()
+    return ws
+
+
+def result(msg_id, value: dict) -> dict:
+    return {"id": msg_id, "type": "result", "success": True, "result": value}
+
+
+def failure(msg_id, code: str, message: str) -> dict:
+    return {"id": msg_id, "type": "result", "success": False, "error": {"code": code, "message": message}}
+
+
+async def _receive(ws: web.WebSocketResponse, timeout: float | None = None):
+    """The next frame as (message dict | None, error code | None); (None, None) when closed."""
+    msg = await (asyncio.wait_for(ws.receive(), timeout) if timeout else ws.receive())
+    if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+        return None, None
+    if msg.type != WSMsgType.TEXT:
+        return {}, "malformed_message"
+    try:
+        data = json.loads(msg.data)
+    except ValueError:
+        return {}, "malformed_message"
+    return (data, None) if isinstance(data, dict) and isinstance(data.get("type"), str) else ({}, "malformed_message")
+
+
+async def _authenticate(app: web.Application, conn: Connection, timeout: float) -> bool:
+    try:
+        data, error = await _receive(conn.ws, timeout)
+    except asyncio.TimeoutError:
+        await conn.ws.close(code=CLOSE_UNAUTHORIZED, message=b"auth timeout")
+        return False
+    if data is None:
+        return False
+    principal = None
+    if error is None and data["type"] == "auth" and isinstance(data.get("token"), str):
+        principal = app[K.AUTH].principal(data["token"], app[K.CLOCK].now())
+        if principal is not None and principal.role == "clerk" and not clerk_still_signed_in(app, principal):
+            principal = None
+    if principal is None:
+        await conn.ws.send_str(json.dumps(failure(data.get("id"), "unauthorized", "send auth with a valid token first")))
+        await conn.ws.close(code=CLOSE_UNAUTHORIZED, message=b"unauthorized")
+        return False
+    conn.principal = principal
+    service = app[K.SERVICE]
+    conn.send(result(data.get("id"), principal.to_dict() | {
+        "server_time": iso_local(app[K.CLOCK].now(), service.hall.center.timezone), "last_seq": service.state.last_seq}))
+    if not principal.is_session:
+        app[K.HUB].device_changed(principal.id, online=True)
+    return True
+
+
+async def _serve(app: web.Application, conn: Connection) -> None:
+    while not conn.dropped:
+        data, error = await _receive(conn.ws)
+        if data is None:
+            return
+        if error is not None:
+            conn.send(failure(data.get("id"), error, "each frame must be a JSON object with a type"))
+            continue
+        await _dispatch(app, conn, data)
+
+
+async def _dispatch(app: web.Application, conn: Connection, data: dict) -> None:
+    handler = HANDLERS.get(data["type"])
+    msg_id = data.get("id")
+    if handler is None:
+        conn.send(failure(msg_id, "malformed_message", f"unknown message type {data['type']!r}"))
+        return
+    try:
+        answer = await handler(app, conn, data)
+        # no await from here on: the result goes out before the frames that follow it (replays, jobs)
+        answer, follow = answer if isinstance(answer, tuple) else (answer, [])
+        conn.send(result(msg_id, answer))
+        for frame in follow:
+            conn.offer(frame)
+    except DomainError as exc:
+        conn.send({"id": msg_id, "type": "result", "success": False, "error": exc.to_dict()})
+    except Exception:  # noqa: BLE001 - one bad message must not end the connection
+        log.exception("message %s failed", data.get("type"))
+        conn.send(failure(msg_id, "internal_error", "an unexpected error; nothing was changed"))
+
+
+# --- message handlers ----------------------------------------------------------------------------
+
+async def _auth_again(app, conn, data) -> dict:
+    raise DomainError("invalid_argument", "already authenticated")
+
+
+async def _ping(app, conn, data) -> dict:
+    return {"server_time": iso_local(app[K.CLOCK].now(), app[K.SERVICE].hall.center.timezone)}
+
+
+def _scope_for(app: web.Application, conn: Connection, raw) -> Scope:
+    if not isinstance(raw, dict) or set(raw) - {"zone", "window"}:
+        raise DomainError("invalid_argument", "scope must be {}, {\"zone\": Z} or {\"window\": N}")
+    zone, window = raw.get("zone"), raw.get("window")
+    hall = app[K.SERVICE].hall
+    if window is not None and (not isinstance(window, int) or isinstance(window, bool) or hall.window(window) is None):
+        raise DomainError("unknown_window", f"there is no window {window}")
+    if zone is not None and (not isinstance(zone, str) or zone not in {w.zone for w in hall.windows}):
+        raise DomainError("invalid_argument", f"there is no zone {zone!r}")
+    p = conn.principal
+    if p.window is not None and p.role in ("counter", "rating_pad", "clerk") and (
+            zone is not None or window not in (None, p.window)):
+        raise DomainError("forbidden", f"a {p.role} may only follow its own window or the hall")
+    return Scope(zone=zone, window=window)
+
+
+async def _subscribe(app, conn: Connection, data: dict) -> dict:
+    scope = _scope_for(app, conn, data.get("scope", {}))
+    since = data.get("since")
+    if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
+        raise DomainError("invalid_argument", "since must be a non-negative integer")
+    service = app[K.SERVICE]
+    if since is not None and since <= service.state.last_seq:
+        replay = await _replay(app, conn, scope, since)
+        if replay is not None:
+            return replay
+    return _snapshot(app, conn, scope)
+
+
+def _snapshot(app, conn: Connection, scope: Scope) -> dict:
+    """Register and snapshot with no await in between: no event can fall in the gap."""
+    service = app[K.SERVICE]
+    conn.scope, conn.buffer = scope, None
+    conn.min_seq = service.state.last_seq
+    snapshot = hall_view(service.state, service.hall, app[K.CLOCK].now(), zone=scope.zone, window=scope.window)
+    if conn.principal.role in ("manager", "guide"):
+        snapshot["devices"] = app[K.HUB].device_list()
+    return {"mode": "snapshot", "snapshot": snapshot, "seq": conn.min_seq}
+
+
+async def _replay(app, conn: Connection, scope: Scope, since: int) -> dict | None:
+    """Hold live events back, read the missed ones from SQLite, then send both without gap or repeat."""
+    limit = app[K.CONFIG].server.ws_replay_limit
+    conn.scope, conn.min_seq, conn.buffer = scope, since, []
+    missed = await app[K.SERVICE].events_since(since, limit + 1)
+    if len(missed) > limit or (missed and missed[0]["day"] != app[K.SERVICE].state.day):
+        conn.buffer = None
+        return None
+    held, conn.buffer = conn.buffer, None
+    last = max([since] + [e["seq"] for e in missed])
+    follow = [e for e in missed if _relevant(app, scope, e)] + [e for e in held if e["seq"] > last]
+    conn.min_seq = max(last, max((e["seq"] for e in held), default=last))
+    manager = conn.principal.role == "manager"
+    return {"mode": "replay", "from": since + 1, "seq": last}, [event_frame(e, manager) for e in follow]
+
+
+def _relevant(app, scope: Scope, event: dict) -> bool:
+    from .scope import relevant
+    return relevant(event, scope, app[K.SERVICE].hall)
+
+
+async def _command(app, conn: Connection, data: dict) -> dict:
+    name, args = data.get("name"), data.get("args", {})
+    endpoint = next((ep for ep in ENDPOINTS if ep.operation_id == COMMAND_NAMES.get(name)), None)
+    if endpoint is None:
+        raise DomainError("malformed_message", f"unknown command {name!r}")
+    p = conn.principal
+    if p.role not in endpoint.roles:
+        raise DomainError("forbidden", f"a {p.role} may not {name}")
+    if p.role == "clerk" and not clerk_still_signed_in(app, p):
+        raise DomainError("unauthorized", "your session has ended; sign in again")
+    body = parse_fields(endpoint.body or {}, args)
+    request_id = body.pop("request_id", None)
+    match = {k: str(body.pop(k)) for k in ("ticket_id",) if k in body and "{ticket_id}" in endpoint.path}
+    cmd = endpoint.command(p, body, match)
+    return await run_command(app, p, cmd, endpoint.answer, request_id, body | match)
+
+
+async def _printer_status(app, conn: Connection, data: dict) -> dict:
+    p = conn.principal
+    if p.role != "kiosk":
+        raise DomainError("forbidden", "only a kiosk reports printer status")
+    status = data.get("status")
+    if status not in PRINTER_STATES:
+        raise DomainError("invalid_argument", "status must be one of " + ", ".join(PRINTER_STATES))
+    detail = str(data.get("detail", ""))[:200]
+    first = not conn.printer_agent
+    conn.printer_agent = True
+    app[K.HUB].device_changed(p.id, online=True, printer=status, detail=detail)
+    jobs = await app[K.SERVICE].pending_print_jobs(p.id) if first else []
+    return {"printer": status}, [encode(job) for job in jobs]
+
+
+async def _print_ack(app, conn: Connection, data: dict) -> dict:
+    p = conn.principal
+    if p.role != "kiosk" or not conn.printer_agent:
+        raise DomainError("forbidden", "only a kiosk's printer agent acknowledges print jobs")
+    job_id, status = data.get("job_id"), data.get("status")
+    if not isinstance(job_id, str) or status not in ("printed", "failed"):
+        raise DomainError("invalid_argument", "print_ack needs job_id and status printed|failed")
+    found = await app[K.SERVICE].ack_print_job(p.id, job_id, status, str(data.get("error", ""))[:200])
+    if not found:
+        raise DomainError("not_found", f"no print job {job_id} for this kiosk")
+    return {"job_id": job_id, "status": status}
+
+
+HANDLERS = {"auth": _auth_again, "ping": _ping, "subscribe": _subscribe, "command": _command,
+            "printer_status": _printer_status, "print_ack": _print_ack}

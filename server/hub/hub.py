@@ -1,0 +1,94 @@
+"""The hub: every live connection, and the fan-out of committed events in seq order.
+
+Publishers never await a socket: `publish` encodes each event once and offers the frame to each
+subscriber's bounded queue."""
+from __future__ import annotations
+
+from ..domain.hall import HallConfig
+from .connection import Connection, encode
+from .scope import relevant
+
+MANAGER_ONLY_FIELDS = {"visit_rated": ("level", "reason")}
+
+
+class Hub:
+    def __init__(self, hall: HallConfig, clock):
+        self.hall = hall
+        self.clock = clock
+        self.connections: set[Connection] = set()
+        self.devices: dict[str, dict] = {}  # device id -> {online, printer, detail, at}
+        self.frames_sent = 0
+
+    def add(self, conn: Connection) -> None:
+        self.connections.add(conn)
+
+    def remove(self, conn: Connection) -> None:
+        self.connections.discard(conn)
+        p = conn.principal
+        if p is not None and not p.is_session and not any(
+                c.principal and c.principal.id == p.id for c in self.connections):
+            self.device_changed(p.id, online=False)
+
+    # --- events ------------------------------------------------------------------------------
+
+    def publish(self, events: list[dict]) -> None:
+        for event in events:
+            frames = _frames(event)
+            for conn in list(self.connections):
+                if conn.scope is None or event["seq"] <= conn.min_seq:
+                    continue
+                if not relevant(event, conn.scope, self.hall):
+                    continue
+                if conn.buffer is not None:
+                    conn.buffer.append(event)
+                    continue
+                conn.offer(frames[_audience(conn)])
+                self.frames_sent += 1
+
+    def send_to_device(self, device_id: str, message: dict) -> None:
+        frame = encode(message)
+        for conn in list(self.connections):
+            p = conn.principal
+            if p is not None and p.id == device_id and not p.is_session and conn.printer_agent:
+                conn.offer(frame)
+
+    def broadcast(self, message: dict) -> None:
+        frame = encode(message)
+        for conn in list(self.connections):
+            if conn.scope is not None:
+                conn.offer(frame)
+
+    def resync_all(self, reason: str) -> None:
+        for conn in list(self.connections):
+            conn.drop(reason)
+
+    # --- devices -------------------------------------------------------------------------------
+
+    def device_changed(self, device_id: str, **change) -> None:
+        entry = self.devices.setdefault(device_id, {"device": device_id, "online": False, "printer": None,
+                                                    "detail": ""})
+        entry.update(change, at=self.clock.now())
+        self.broadcast({"type": "device_status", **entry})
+
+    def device_list(self) -> list[dict]:
+        known = {d.id: d.kind for d in self.hall.devices}
+        return [{"device": d, "kind": kind, **{k: v for k, v in self.devices.get(d, {}).items() if k != "device"}}
+                | {"online": self.devices.get(d, {}).get("online", False)} for d, kind in known.items()]
+
+
+def event_frame(event: dict, manager: bool) -> str:
+    return _frames(event)["manager" if manager else "public"]
+
+
+def _frames(event: dict) -> dict[str, str]:
+    """The event encoded once per audience (once in all, unless managers see more)."""
+    full = encode({"type": "event", "seq": event["seq"], "event": event})
+    hidden = MANAGER_ONLY_FIELDS.get(event["type"])
+    if not hidden:
+        return {"manager": full, "public": full}
+    public = {k: v for k, v in event.items() if k not in hidden} | {"rated": True}
+    return {"manager": full, "public": encode({"type": "event", "seq": event["seq"], "event": public})}
+
+
+def _audience(conn: Connection) -> str:
+    return "manager" if conn.principal is not None and conn.principal.role == "manager" else "public"
