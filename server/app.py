@@ -20,6 +20,7 @@ from .ratelimit import SlidingLimiter
 from .service import HallService
 from .store.reader import Reader
 from .store.writer import Writer
+from .stats.projection import StatsProjector
 from .hub.endpoint import ws_handler
 from .hub.hub import Hub
 from .voice.assemble import ClipLibrary, is_safe_clip_id, voice_problems
@@ -75,7 +76,8 @@ def _sounds_dir(voice: VoiceSettings) -> Path:
 def _build_core(app: web.Application, path: Path, voice: VoiceSettings) -> None:
     """Everything long-lived is built here (no I/O) and started by the cleanup context."""
     announce = (lambda label, window, recall: announcement_for(label, window, recall, voice))
-    service = HallService(app[K.CONFIG].hall, app[K.CLOCK], Writer(path), Reader(path), announce=announce)
+    writer = Writer(path, projectors=(StatsProjector(),))  # statistics rows in the same transaction
+    service = HallService(app[K.CONFIG].hall, app[K.CLOCK], writer, Reader(path), announce=announce)
     hub = Hub(service.hall, app[K.CLOCK])
     service.publisher = hub
     app[K.SERVICE] = service
@@ -136,6 +138,8 @@ def _add_routes(app: web.Application, endpoints, sounds: ClipLibrary) -> None:
     for name, folder in PAGES.items():
         if folder.is_dir():
             app.router.add_static(f"/{name}/", folder, follow_symlinks=False, name=f"pages-{name}")
+    app.router.add_static("/common/", ROOT / "server" / "web", follow_symlinks=False, name="pages-common")
+    app.router.add_get("/t/{token}", _tracking_page)
     app.router.add_get("/", _index)
 
 
@@ -156,6 +160,14 @@ def _sound_handler(sounds: ClipLibrary):
             raise web.HTTPNotFound()
         return web.FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
     return handler
+
+
+async def _tracking_page(request: web.Request) -> web.StreamResponse:
+    """The phone page behind a ticket's QR code; the page reads its token from the URL path."""
+    page = PAGES["kiosk"] / "track.html"
+    if not page.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(page, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
 
 async def _index(request: web.Request) -> web.Response:

@@ -100,7 +100,7 @@ class HallService:
         if key and key in self.done:
             return await self._replay(self.done[key], fingerprint)
         self._turn_day_if_due()
-        batch = self._decide(cmd, respond, statements or [])
+        batch = self._decide(cmd, respond, statements if statements is not None else [])
         if key:
             self._remember(batch, key, fingerprint)
         batch.on_commit = self._committed(on_commit)
@@ -111,10 +111,11 @@ class HallService:
         return batch.response
 
     def _decide(self, cmd, respond, statements) -> WriteBatch:
-        batch = WriteBatch(statements=list(statements))
+        batch = WriteBatch()
         events = engine.handle(self.state, self.hall, cmd, self.clock.now(),
                                on_applied=lambda ev: self._record(batch, ev))
         batch.response = respond(events) if respond else {"events": [ev.seq for ev in events]}
+        batch.statements.extend(statements)  # after respond(), which may add some (a print job)
         return batch
 
     def _record(self, batch: WriteBatch, ev: e.Event) -> None:

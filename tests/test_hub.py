@@ -132,21 +132,21 @@ async def test_clerk_commands_over_the_socket(hall):
 async def test_stalled_client_is_dropped_and_does_not_delay_others(hall):
     hub = hall.app[K.HUB]
     stalled, _ = await _display(hall)
-    healthy, _ = await _display(hall, device="display-east")
+    healthy, _ = await _display(hall, device="display-east", scope={"zone": "east"})
     conn = next(c for c in hub.connections if c.principal and c.principal.id == "display-hall")
     # Simulate a peer that stopped reading: its writer is stuck, so its queue fills up.
     conn._writer.cancel()
     limit = hall.settings.server.ws_send_queue
-    token = await hall.sign_in(1)
+    west = next(w.number for w in hall.settings.hall.windows if w.zone == "west")
     frames = 0
     while not conn.dropped and frames < limit + 10:
-        hub.publish([{"type": "notice_test", "seq": 10**6 + frames, "day": "x", "at": 0}])
+        hub.publish([{"type": "window_paused", "seq": 10**6 + frames, "day": "x", "at": 0, "window": west}])
         frames += 1
     assert conn.dropped
-    assert frames <= limit + 1
-    await hall.issue("business_setup")
+    assert frames == limit + 1
+    east = next(w.number for w in hall.settings.hall.windows if w.zone == "east")
+    await hall.sign_in(east)
     got = await healthy.events(1)
-    assert got  # the healthy display still gets events promptly
+    assert got[0]["event"]["window"] == east  # the healthy display still gets its events at once
+    assert await stalled.closed_code() == 4008
     await healthy.close()
-    await stalled.close()
-    assert token

@@ -44,6 +44,13 @@ def migrations() -> Migrations:
             """
         )
 
+    @steps(name="0002_stats_projection")
+    def stats_projection(db: Database) -> None:
+        # segments + window_time for the statistics (server/stats/projection.py), filled from the
+        # events already recorded so an existing database gets its history.
+        from ..stats.projection import rebuild_projection
+        rebuild_projection(db.conn)
+
     return steps
 
 

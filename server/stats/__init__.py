@@ -1,0 +1,1 @@
+"""Statistics: the segments projection, figures, reports, exports and synthetic history."""

@@ -1,0 +1,288 @@
+"""Fold stored (wire) events into queue segments and window intervals: the rows the statistics read.
+
+Pure and config-free: it reads only the event dicts as the store keeps them (the event fields plus
+`ticket`, `service` = the queue service, `at_local`). The live projector, `rebuild_projection` and
+`hallq demo-data` all run this same fold, so a figure never depends on how the rows were made.
+
+A segment is one pass through a queue: issue (or transfer, or resume) -> calls -> an end.
+Definitions follow docs/DOMAIN "Measures"; see docs/stats.md for the columns.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+SEGMENT_COLUMNS = (
+    "ticket_id", "segment", "day", "service", "channel", "appointment", "issued", "entered_at", "hour",
+    "weekday", "hall_queue", "service_queue", "left_queue_at", "queue_s", "first_call", "wait_call",
+    "last_call", "calls", "recalls", "callbacks", "no_show_marks", "start", "end", "end_kind", "window",
+    "staff", "wait_s", "walking_s", "handling_s", "no_start", "suspends", "suspended_s", "transfers",
+    "walked_out", "outcome", "rating", "rated", "rating_expired", "rating_reason", "rated_at",
+)
+WINDOW_COLUMNS = ("day", "window", "start", "end", "state", "staff")
+
+# ends at a window: the time the window held the ticket counts as walking + handling
+WINDOW_ENDS = ("served", "suspended", "transferred", "cancelled")
+
+
+def local_parts(iso_local: str) -> tuple[int, int]:
+    """(hour, weekday Monday=0) of a local ISO timestamp, as the center's clock showed it."""
+    return int(iso_local[11:13]), date.fromisoformat(iso_local[:10]).weekday()
+
+
+class SegmentFold:
+    """In-memory fold of one business day at a time. `dirty` collects rows to (re)write."""
+
+    def __init__(self) -> None:
+        self.day = ""
+        self.segments: dict[tuple[int, int], dict] = {}
+        self.current: dict[int, tuple[int, int]] = {}  # ticket id -> key of its latest segment
+        self.open_window: dict[int, dict] = {}  # window -> its open interval row
+        self.waiting: dict[str, int] = {}  # queue service -> segments waiting now
+        self.last_activity = 0.0
+        self.last_seq = 0
+        self.dirty_segments: dict[tuple[int, int], dict] = {}
+        self.dirty_windows: dict[tuple, dict] = {}
+
+    # --- driving ------------------------------------------------------------------------------
+
+    def fold(self, ev: dict) -> None:
+        if ev["day"] != self.day:
+            self._new_day(ev["day"])
+        handler = HANDLERS.get(ev["type"])
+        if handler is not None:
+            handler(self, ev)
+        self.last_seq = max(self.last_seq, ev.get("seq") or 0)
+
+    def take_dirty(self) -> tuple[list[dict], list[dict]]:
+        segs, wins = list(self.dirty_segments.values()), list(self.dirty_windows.values())
+        self.dirty_segments.clear()
+        self.dirty_windows.clear()
+        return segs, wins
+
+    def _new_day(self, day: str) -> None:
+        self.day = day
+        self.segments.clear()
+        self.current.clear()
+        self.open_window.clear()
+        self.waiting.clear()
+        self.last_activity = 0.0
+
+    def _touch(self, seg: dict) -> dict:
+        self.dirty_segments[(seg["ticket_id"], seg["segment"])] = seg
+        return seg
+
+    def seg_of(self, ticket_id: int) -> dict | None:
+        key = self.current.get(ticket_id)
+        return self.segments.get(key) if key else None
+
+    # --- queue entry and leaving ----------------------------------------------------------------
+
+    def enter(self, ev: dict, entered_at: float, iso_entry: str, issued: int, base: dict | None) -> dict:
+        ticket = ev.get("ticket") or {}
+        service = ev.get("service") or ticket.get("queue_service") or ev.get("to_service")
+        hour, weekday = local_parts(iso_entry)
+        self.waiting[service] = self.waiting.get(service, 0) + 1
+        number = ticket.get("segment", 0) if base is None else base["segment"] + 1
+        seg = dict.fromkeys(SEGMENT_COLUMNS)
+        seg.update(
+            ticket_id=ev["ticket_id"], segment=number, day=ev["day"], service=service,
+            channel=base["channel"] if base else ticket.get("channel", ev.get("channel", "normal")),
+            appointment=base["appointment"] if base else int(bool(ev.get("appointment_code"))),
+            issued=issued, entered_at=entered_at, hour=hour, weekday=weekday,
+            hall_queue=sum(self.waiting.values()), service_queue=self.waiting[service],
+            calls=0, recalls=0, callbacks=0, no_show_marks=0, no_start=0, suspends=0, suspended_s=0.0,
+            transfers=0, walked_out=0, rated=0, rating_expired=0,
+        )
+        self.segments[(seg["ticket_id"], number)] = seg
+        self.current[seg["ticket_id"]] = (seg["ticket_id"], number)
+        return self._touch(seg)
+
+    def leave_queue(self, seg: dict, at: float) -> None:
+        if seg["left_queue_at"] is not None:
+            return
+        seg["left_queue_at"] = at
+        seg["queue_s"] = max(0.0, at - seg["entered_at"])
+        self.waiting[seg["service"]] = max(0, self.waiting.get(seg["service"], 0) - 1)
+
+    def end_at_window(self, seg: dict, ev: dict, kind: str) -> None:
+        at = ev["at"]
+        seg["end"], seg["end_kind"] = at, kind
+        seg["window"], seg["staff"] = ev.get("window", seg["window"]), ev.get("staff") or seg["staff"]
+        if seg["last_call"] is not None:
+            seg["handling_s"] = at - (seg["start"] if seg["start"] is not None else seg["last_call"])
+        self._touch(seg)
+
+    # --- window intervals ---------------------------------------------------------------------------
+
+    def window_state(self, ev: dict, state: str | None) -> None:
+        current = self.open_window.pop(ev["window"], None)
+        if current is not None:
+            current["end"] = ev["at"]
+            self.dirty_windows[(current["day"], current["window"], current["start"])] = current
+        if state is not None:
+            staff = ev.get("staff") or (current or {}).get("staff")
+            row = {"day": ev["day"], "window": ev["window"], "start": ev["at"], "end": None,
+                   "state": state, "staff": staff}
+            self.open_window[ev["window"]] = row
+            self.dirty_windows[(row["day"], row["window"], row["start"])] = row
+
+
+# --- one handler per event type ---------------------------------------------------------------------
+
+def _issued(f: SegmentFold, ev: dict) -> None:
+    entered = ev.get("queue_entered_at") or ev["at"]
+    iso = (ev.get("ticket") or {}).get("queue_entered_at") or ev["at_local"]
+    f.last_activity = max(f.last_activity, ev["at"])
+    f.enter(ev, entered, iso, 1, None)
+
+
+def _called(f: SegmentFold, ev: dict) -> None:
+    seg = f.seg_of(ev["ticket_id"])
+    if seg is None:
+        return
+    at = ev["at"]
+    f.last_activity = max(f.last_activity, at)
+    seg["window"], seg["staff"], seg["last_call"] = ev["window"], ev["staff"], at
+    seg["calls"] += 1
+    if ev.get("callback"):
+        seg["callbacks"] += 1
+        seg["end"] = seg["end_kind"] = None  # the no-show came back: the segment goes on
+        seg["handling_s"] = None
+    else:
+        f.leave_queue(seg, at)
+        seg["first_call"] = seg["first_call"] or at
+        seg["wait_call"] = at
+        seg["wait_s"] = at - seg["entered_at"]
+    f._touch(seg)
+
+
+def _recalled(f: SegmentFold, ev: dict) -> None:
+    seg = f.seg_of(ev["ticket_id"])
+    if seg is None:
+        return
+    seg["recalls"] += 1
+    seg["last_call"] = ev["at"]
+    if seg["callbacks"] == 0:  # the wait runs to the last call of the queue pass, not of a callback
+        seg["wait_call"] = ev["at"]
+        seg["wait_s"] = ev["at"] - seg["entered_at"]
+    f._touch(seg)
+
+
+def _started(f: SegmentFold, ev: dict) -> None:
+    seg = f.seg_of(ev["ticket_id"])
+    if seg is None:
+        return
+    seg["start"] = ev["at"]
+    seg["walking_s"] = ev["at"] - seg["last_call"] if seg["last_call"] is not None else None
+    f._touch(seg)
+
+
+def _finished(f: SegmentFold, ev: dict) -> None:
+    seg = f.seg_of(ev["ticket_id"])
+    if seg is None:
+        return
+    seg["outcome"] = ev.get("outcome")
+    seg["no_start"] = int(seg["start"] is None)
+    f.end_at_window(seg, ev, "served")
+
+
+def _no_show(f: SegmentFold, ev: dict) -> None:
+    seg = f.seg_of(ev["ticket_id"])
+    if seg is None:
+        return
+    seg["no_show_marks"] += 1
+    seg["end"], seg["end_kind"] = ev["at"], "no_show"
+    f._touch(seg)
+
+
+def _suspended(f: SegmentFold, ev: dict) -> None:
+    seg = f.seg_of(ev["ticket_id"])
+    if seg is None:
+        return
+    seg["suspends"] += 1
+    f.end_at_window(seg, ev, "suspended")
+
+
+def _end_suspension(seg: dict, at: float) -> None:
+    if seg["end_kind"] == "suspended" and seg["end"] is not None:
+        seg["suspended_s"] = max(0.0, at - seg["end"])
+
+
+def _resumed(f: SegmentFold, ev: dict) -> None:
+    seg = f.seg_of(ev["ticket_id"])
+    if seg is None:
+        return
+    _end_suspension(seg, ev["at"])
+    f._touch(seg)
+    f.enter(ev, ev["at"], ev["at_local"], 0, seg)
+
+
+def _transferred(f: SegmentFold, ev: dict) -> None:
+    seg = f.seg_of(ev["ticket_id"])
+    if seg is None:
+        return
+    seg["transfers"] += 1
+    f.end_at_window(seg, ev, "transferred")
+    f.enter(ev, ev["at"], ev["at_local"], 0, seg)
+
+
+def _cancelled(f: SegmentFold, ev: dict) -> None:
+    seg = f.seg_of(ev["ticket_id"])
+    if seg is None:
+        return
+    if seg["end_kind"] == "suspended":
+        _end_suspension(seg, ev["at"])
+        f._touch(seg)
+        return
+    if seg["end_kind"] == "no_show":
+        return
+    f.leave_queue(seg, ev["at"])
+    seg["end"], seg["end_kind"] = ev["at"], "cancelled"
+    if seg["last_call"] is not None:
+        f.end_at_window(seg, ev, "cancelled")
+    f._touch(seg)
+
+
+def _walked_out(f: SegmentFold, ev: dict) -> None:
+    """At the day's turn: the citizen left some time after the hall's last queue activity; count
+    their queue time up to that activity, not to the turn (which may be the next morning)."""
+    seg = f.seg_of(ev["ticket_id"])
+    if seg is None:
+        return
+    left = max(seg["end"] or seg["entered_at"], min(ev["at"], f.last_activity or ev["at"]))
+    seg["walked_out"] = 1
+    if seg["end_kind"] == "suspended":
+        _end_suspension(seg, left)
+    else:
+        f.leave_queue(seg, left)
+        seg["end"], seg["end_kind"] = left, "walked_out"
+    f._touch(seg)
+
+
+def _rated(f: SegmentFold, ev: dict) -> None:
+    seg = f.segments.get((ev["ticket_id"], ev["segment"]))
+    if seg is None:
+        return
+    seg["rating"], seg["rated"], seg["rated_at"] = ev["level"], 1, ev["at"]
+    seg["rating_reason"] = ev.get("reason") or None
+    f._touch(seg)
+
+
+def _expired(f: SegmentFold, ev: dict) -> None:
+    seg = f.segments.get((ev["ticket_id"], ev["segment"]))
+    if seg is not None:
+        seg["rating_expired"] = 1
+        f._touch(seg)
+
+
+HANDLERS = {
+    "ticket_issued": _issued, "ticket_called": _called, "ticket_recalled": _recalled,
+    "service_started": _started, "service_finished": _finished, "ticket_no_show": _no_show,
+    "ticket_suspended": _suspended, "ticket_resumed": _resumed, "ticket_transferred": _transferred,
+    "ticket_cancelled": _cancelled, "ticket_walked_out": _walked_out, "visit_rated": _rated,
+    "rating_expired": _expired,
+    "window_opened": lambda f, ev: f.window_state(ev, "open"),
+    "window_paused": lambda f, ev: f.window_state(ev, "paused"),
+    "window_resumed": lambda f, ev: f.window_state(ev, "open"),
+    "window_closed": lambda f, ev: f.window_state(ev, None),
+}

@@ -1,0 +1,80 @@
+"""The statistics projection: `segments` and `window_time`, kept by the writer inside each write
+transaction (so a figure never sees an event without its rows), and rebuildable from `events`.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Iterable
+
+from .fold import SEGMENT_COLUMNS, WINDOW_COLUMNS, SegmentFold
+
+TABLES_SQL = f"""
+CREATE TABLE IF NOT EXISTS segments (
+    {", ".join(SEGMENT_COLUMNS)},
+    PRIMARY KEY (ticket_id, segment)
+);
+CREATE INDEX IF NOT EXISTS segments_day ON segments(day);
+CREATE INDEX IF NOT EXISTS segments_bad ON segments(rating) WHERE rating IN ('dissatisfied', 'very_dissatisfied');
+CREATE TABLE IF NOT EXISTS window_time (
+    {", ".join(WINDOW_COLUMNS)},
+    PRIMARY KEY (day, window, start)
+);
+"""
+
+_SEG_INSERT = (f"INSERT OR REPLACE INTO segments ({', '.join(SEGMENT_COLUMNS)}) "
+               f"VALUES ({', '.join('?' * len(SEGMENT_COLUMNS))})")
+_WIN_INSERT = (f"INSERT OR REPLACE INTO window_time ({', '.join(WINDOW_COLUMNS)}) "
+               f"VALUES ({', '.join('?' * len(WINDOW_COLUMNS))})")
+
+
+def create_tables(conn: sqlite3.Connection) -> None:
+    for statement in TABLES_SQL.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def write_rows(conn: sqlite3.Connection, segments: Iterable[dict], windows: Iterable[dict]) -> None:
+    conn.executemany(_SEG_INSERT, [tuple(s[c] for c in SEGMENT_COLUMNS) for s in segments])
+    conn.executemany(_WIN_INSERT, [tuple(w[c] for c in WINDOW_COLUMNS) for w in windows])
+
+
+class StatsProjector:
+    """A writer Projector (`project(conn, events)`). Keeps the current day folded in memory and
+    re-reads it from `events` whenever the sequence does not follow on (start-up, rolled-back group)."""
+
+    def __init__(self) -> None:
+        self.fold = SegmentFold()
+
+    def __call__(self, conn: sqlite3.Connection, events: list[dict]) -> None:
+        first = events[0]
+        if self.fold.last_seq == 0 or first["seq"] != self.fold.last_seq + 1 or first["day"] != self.fold.day:
+            self._warm_up(conn, first["day"], first["seq"])
+        for ev in events:
+            self.fold.fold(ev)
+        write_rows(conn, *self.fold.take_dirty())
+
+    def _warm_up(self, conn: sqlite3.Connection, day: str, before_seq: int) -> None:
+        self.fold = SegmentFold()
+        rows = conn.execute("SELECT data FROM events WHERE day = ? AND seq < ? ORDER BY seq", (day, before_seq))
+        for row in rows:
+            self.fold.fold(json.loads(row[0]))
+        self.fold.take_dirty()  # already written when those events were
+
+
+def rebuild_projection(conn: sqlite3.Connection, chunk: int = 50_000) -> int:
+    """Recompute both tables from the event record (repair tool; also run by the migration).
+    The caller owns the transaction. Returns the number of events folded."""
+    create_tables(conn)
+    conn.execute("DELETE FROM segments")
+    conn.execute("DELETE FROM window_time")
+    fold, count, last = SegmentFold(), 0, 0
+    while True:
+        rows = conn.execute("SELECT seq, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (last, chunk)).fetchall()
+        if not rows:
+            break
+        for row in rows:
+            fold.fold(json.loads(row[1]))
+        last, count = rows[-1][0], count + len(rows)
+        write_rows(conn, *fold.take_dirty())
+    return count
