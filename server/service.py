@@ -144,7 +144,7 @@ class HallService:
         if ev.TYPE == "clerk_signed_in":
             staff = self.hall.staff_member(ev.staff)
             wire["staff_name"] = staff.name if staff else ""
-        wire.pop("tracking_hash", None)
+        wire.pop("tracking_hash", None)  # the tracking token's hash stays in the ticket row only
         return wire
 
     def _announcement(self, label: str, window: int, recall: bool) -> dict | None:

@@ -78,8 +78,7 @@ def _rate(p: Principal, body: dict, match: dict) -> c.Command:
 
 def _book(p: Principal, body: dict, match: dict) -> c.Command:
     return c.BookAppointment(code=body["code"].strip().upper(), service=body["service"],
-                             slot_start=float(body["slot_start"]), slot_end=float(body["slot_end"]),
-                             name_masked=body.get("name_masked", ""), phone_masked=body.get("phone_masked", ""))
+                             slot_start=float(body["slot_start"]), slot_end=float(body["slot_end"]))
 
 
 LANG = Field("string", doc="Language of the ticket and its printout.", enum=LANGS)
@@ -105,8 +104,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                    "service": Field("string", True, "Service code."),
                    "slot_start": Field("number", True, "Slot start, epoch seconds."),
                    "slot_end": Field("number", True, "Slot end, epoch seconds."),
-                   "name_masked": Field("string", doc="Citizen's name, already masked (張*).", max_length=40),
-                   "phone_masked": Field("string", doc="Phone, already masked (138****5678).", max_length=40),
                    "request_id": REQUEST_ID},
              command=_book, answer="events", tag="appointments", errors=("unknown_service",)),
     Endpoint("POST", "/api/windows/{window}/call-next", "callNext", "Call the next ticket", CLERK,
@@ -185,6 +182,12 @@ OTHER_ENDPOINTS: tuple[Endpoint, ...] = (
              errors=("unknown_ticket",)),
     Endpoint("GET", "/api/windows/{window}/missed", "getMissedTickets",
              "No-shows that may still be called back", CLERK + STAFF_DESK, special="missed", tag="windows"),
+    Endpoint("GET", "/api/windows/{window}/suspended", "getSuspendedTickets",
+             "Tickets suspended at this window, waiting to be taken back", CLERK + STAFF_DESK,
+             special="suspended", tag="windows", errors=("unknown_window", "wrong_window")),
+    Endpoint("GET", "/api/windows/{window}/today", "getWindowToday",
+             "Today's figures of this window and its signed-in clerk (counts only, never rating levels)",
+             CLERK + STAFF_DESK, special="window_today", tag="windows", errors=("unknown_window", "wrong_window")),
     Endpoint("GET", "/api/track/{token}", "trackTicket", "Follow a ticket from a phone (public, token link)",
              (), special="track", tag="tracking", errors=("unknown_ticket",)),
     Endpoint("GET", "/api/health", "getHealth", "Liveness and readiness", (), special="health", tag="ops"),

@@ -39,8 +39,6 @@ class BookAppointment(Command):
     service: str
     slot_start: float
     slot_end: float
-    name_masked: str = ""
-    phone_masked: str = ""
 
 
 @dataclass(kw_only=True)

@@ -153,8 +153,7 @@ def _book(state, hall, cmd: c.BookAppointment, now):
     if slot_day < state.day:
         raise DomainError("invalid_argument", "the slot is in the past")
     return [e.AppointmentBooked(at=now, code=cmd.code, service=cmd.service, slot_day=slot_day,
-                                slot_start=cmd.slot_start, slot_end=cmd.slot_end,
-                                name_masked=cmd.name_masked, phone_masked=cmd.phone_masked)]
+                                slot_start=cmd.slot_start, slot_end=cmd.slot_end)]
 
 
 def _check_in(state, hall, cmd: c.CheckInAppointment, now):
@@ -416,7 +415,7 @@ def _on_issued(state, hall, ev: e.TicketIssued):
 def _on_booked(state, hall, ev: e.AppointmentBooked):
     state.appointments[ev.code] = Appointment(
         code=ev.code, service=ev.service, slot_day=ev.slot_day, slot_start=ev.slot_start,
-        slot_end=ev.slot_end, name_masked=ev.name_masked, phone_masked=ev.phone_masked)
+        slot_end=ev.slot_end)
 
 
 def _on_checked_in(state, hall, ev: e.AppointmentCheckedIn):

@@ -56,8 +56,6 @@ class AppointmentBooked(Event):
     slot_day: str
     slot_start: float
     slot_end: float
-    name_masked: str = ""
-    phone_masked: str = ""
 
 
 @dataclass(kw_only=True)

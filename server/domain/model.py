@@ -71,8 +71,6 @@ class Appointment:
     slot_day: str
     slot_start: float
     slot_end: float
-    name_masked: str = ""
-    phone_masked: str = ""
     ticket_id: int | None = None
 
 
