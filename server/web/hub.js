@@ -16,6 +16,8 @@ export class HubClient {
    * @param {(message: object) => void} [options.onMessage]  notice, device_status, print_job...
    * @param {(state: string, detail?: string) => void} [options.onStatus]  connecting|online|offline|refused
    * @param {(auth: object) => void} [options.onAuth]
+   * @param {number} [options.backoffStartMs]  first reconnect delay (default 1 s; tests use less)
+   * @param {number} [options.backoffMaxMs]    cap of the reconnect delay (default 30 s)
    */
   constructor(options) {
     this.options = options;
@@ -137,7 +139,8 @@ export class HubClient {
     }
     if (this.stopped) return;
     this.status("offline");
-    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** this.attempt);
+    const start = this.options.backoffStartMs || BACKOFF_START_MS;
+    const delay = Math.min(this.options.backoffMaxMs || BACKOFF_MAX_MS, start * 2 ** this.attempt);
     this.attempt += 1;
     this.timer = setTimeout(() => this.connect(), delay * (0.8 + Math.random() * 0.4));
   }
