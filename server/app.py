@@ -20,6 +20,7 @@ from .ratelimit import SlidingLimiter
 from .service import HallService
 from .store.reader import Reader
 from .store.writer import Writer
+from .stats.http import STATS_HANDLERS, setup_stats
 from .stats.projection import StatsProjector
 from .hub.endpoint import ws_handler
 from .hub.hub import Hub
@@ -59,6 +60,7 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     sounds = ClipLibrary(_sounds_dir(voice))
     path = Path(db_path or server.db_path)
     _build_core(app, path, voice)
+    setup_stats(app, path)  # manager statistics: their own reader thread
     app.cleanup_ctx.append(_storage(voice, sounds))
     app.cleanup_ctx.append(_ticker)
     app.on_shutdown.append(_close_sockets)
@@ -131,7 +133,7 @@ async def _ticker(app: web.Application):
 
 def _add_routes(app: web.Application, endpoints, sounds: ClipLibrary) -> None:
     for ep in endpoints:
-        handler = SPECIAL_HANDLERS[ep.special] if ep.special else command_handler(ep)
+        handler = (SPECIAL_HANDLERS | STATS_HANDLERS)[ep.special] if ep.special else command_handler(ep)
         app.router.add_route(ep.method, ep.path, handler, name=ep.operation_id)
     app.router.add_get("/api/ws", ws_handler, name="websocket")
     app.router.add_get("/sounds/{clip:.+}.wav", _sound_handler(sounds))

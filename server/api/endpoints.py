@@ -9,6 +9,7 @@ from ..auth import Principal
 from ..domain import commands as c
 from ..domain.errors import DomainError
 from ..domain.hall import GREEN_CATEGORIES, LANGS
+from ..stats.figures import GROUPS
 from .fields import REQUEST_ID, Field
 
 CLERK = ("clerk",)
@@ -164,6 +165,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              command=_rate, answer="events", tag="ratings", errors=("already_rated", "rating_closed")),
 )
 
+MANAGER = ("manager",)
+STATS_DAY = Field("string", doc="Business day, YYYY-MM-DD (the center's time zone).", max_length=10)
+STATS_RANGE = {"from": STATS_DAY, "to": STATS_DAY}
+
 OTHER_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", "/api/sessions", "signIn", "Sign in (clerk at the counter's window, manager, guide)",
              (), body={"staff": Field("string", True, "Staff number.", max_length=20),
@@ -190,6 +195,21 @@ OTHER_ENDPOINTS: tuple[Endpoint, ...] = (
              CLERK + STAFF_DESK, special="window_today", tag="windows", errors=("unknown_window", "wrong_window")),
     Endpoint("GET", "/api/track/{token}", "trackTicket", "Follow a ticket from a phone (public, token link)",
              (), special="track", tag="tracking", errors=("unknown_ticket",)),
+    # --- manager statistics (handlers in server/stats/http.py) ---
+    Endpoint("GET", "/api/stats", "getStats", "Every figure for a range of days, by one grouping", MANAGER,
+             special="stats", tag="stats", errors=("invalid_argument",),
+             query=STATS_RANGE | {"group_by": Field("string", doc="Grouping.", enum=GROUPS)}),
+    Endpoint("GET", "/api/stats/live", "getLiveStats", "Today so far: queues, windows, clerks, devices, totals",
+             MANAGER, special="stats_live", tag="stats"),
+    Endpoint("GET", "/api/reports/daily", "getDailyReport", "The daily report (JSON and text)", MANAGER,
+             special="report_daily", tag="stats", errors=("invalid_argument",), query={"day": STATS_DAY}),
+    Endpoint("GET", "/api/reports/monthly", "getMonthlyReport", "The monthly report (JSON and text)", MANAGER,
+             special="report_monthly", tag="stats", errors=("invalid_argument",),
+             query={"month": Field("string", doc="YYYY-MM.", max_length=7)}),
+    Endpoint("GET", "/api/export/{table}.csv", "exportCsv", "One table as CSV (visits, segments, ratings, ...)",
+             MANAGER, special="export_csv", tag="stats", errors=("invalid_argument",), query=STATS_RANGE),
+    Endpoint("GET", "/api/ratings/bad", "getBadRatings", "Bad ratings with their reasons, for follow-up", MANAGER,
+             special="bad_ratings", tag="stats", errors=("invalid_argument",), query=STATS_RANGE),
     Endpoint("GET", "/api/health", "getHealth", "Liveness and readiness", (), special="health", tag="ops"),
     Endpoint("GET", "/api/openapi.json", "getOpenApi", "This description", (), special="openapi", tag="ops"),
 )

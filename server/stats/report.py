@@ -1,0 +1,141 @@
+"""The daily and monthly reports a center sends upward, in the seed document's form:
+「截止…，中心對外服務 N 個工作日，共受理各類事項 N 件，其中即辦件 …，平均每天受理 …，滿意率 …」.
+
+`build_report` returns the figures and the text in zh-Hant, zh-Hans and en; `main(argv)` is
+`hallq report --from --to [--db] [--lang] [--format text|json|csv]`.
+"""
+from __future__ import annotations
+
+import argparse
+import calendar
+import csv
+import io
+import json
+import sqlite3
+import sys
+from datetime import date
+
+from ..domain.commands import OUTCOMES
+from ..domain.hall import HallConfig
+from .figures import Query, compute
+
+OUTCOME_NAMES = {
+    "zh-Hant": {"immediate": "即辦件", "promised": "承諾件", "joint": "聯辦件", "reply": "答復件", "supplement": "補辦件"},
+    "zh-Hans": {"immediate": "即办件", "promised": "承诺件", "joint": "联办件", "reply": "答复件", "supplement": "补办件"},
+    "en": {"immediate": "immediate", "promised": "promised", "joint": "joint", "reply": "reply",
+           "supplement": "supplement"},
+}
+
+
+def month_range(month: str) -> tuple[str, str]:
+    year, mon = (int(x) for x in month.split("-"))
+    return f"{year:04d}-{mon:02d}-01", f"{year:04d}-{mon:02d}-{calendar.monthrange(year, mon)[1]:02d}"
+
+
+def _pct(fig: dict) -> float | None:
+    return None if fig["value"] is None else round(fig["value"] * 100, 1)
+
+
+def report_figures(conn: sqlite3.Connection, hall: HallConfig, day_from: str, day_to: str) -> dict:
+    total = next(iter(compute(conn, Query(hall, day_from, day_to))["groups"]), None)
+    by_day = compute(conn, Query(hall, day_from, day_to, "day"))["groups"]
+    by_dept = compute(conn, Query(hall, day_from, day_to, "department"))["groups"]
+    working_days = sum(1 for g in by_day if g["counts"]["served"] > 0)
+    served = total["counts"]["served"] if total else 0
+    return {
+        "from": day_from, "to": day_to, "working_days": working_days, "accepted": served,
+        "issued": total["counts"]["issued"] if total else 0,
+        "outcomes": {o: total["outcomes"][o]["numerator"] if total else 0 for o in OUTCOMES},
+        "immediate_share_pct": _pct(total["outcomes"]["immediate"]) if total else None,
+        "per_day": round(served / working_days, 1) if working_days else 0,
+        "satisfaction_pct": _pct(total["satisfaction_rate"]) if total else None,
+        "ratings": total["counts"]["rated"] if total else 0,
+        "mean_wait_min": _minutes(total["wait_served"]["mean_s"]) if total else None,
+        "service_level_pct": _pct(total["service_level"]) if total else None,
+        "departments": [{"code": g["key"], "accepted": g["counts"]["served"]} for g in by_dept],
+    }
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
+
+
+def report_text(r: dict, hall: HallConfig, lang: str) -> str:
+    names = OUTCOME_NAMES[lang]
+    end = date.fromisoformat(r["to"])
+    center = hall.center.name.get(lang)
+    parts = [f"{names[o]}{r['outcomes'][o]}" for o in OUTCOMES if r["outcomes"][o]]
+    sat = "—" if r["satisfaction_pct"] is None else f"{r['satisfaction_pct']}%"
+    share = "—" if r["immediate_share_pct"] is None else f"{r['immediate_share_pct']}%"
+    if lang == "en":
+        parts = [f"{r['outcomes'][o]} {names[o]}" for o in OUTCOMES if r["outcomes"][o]]
+        return (f"{center}, {r['from']} to {r['to']}: open {r['working_days']} working days, accepted "
+                f"{r['accepted']} cases of all kinds ({', '.join(parts) or 'none'}; immediate share {share}), "
+                f"{r['per_day']} a day on average; satisfaction rate {sat} of {r['ratings']} ratings.")
+    body = "，".join(p + "件" for p in parts) or ("無" if lang == "zh-Hant" else "无")
+    if lang == "zh-Hant":
+        return (f"{center}：截止{end.month}月{end.day}日（{r['from']} 至 {r['to']}），中心對外服務{r['working_days']}個工作日，"
+                f"共受理各類事項{r['accepted']}件，其中{body}，即辦件比重為{share}，平均每天受理{r['per_day']}件，"
+                f"收回評價{r['ratings']}份，滿意率{sat}。")
+    return (f"{center}：截止{end.month}月{end.day}日（{r['from']} 至 {r['to']}），中心对外服务{r['working_days']}个工作日，"
+            f"共受理各类事项{r['accepted']}件，其中{body}，即办件比重为{share}，平均每天受理{r['per_day']}件，"
+            f"收回评价{r['ratings']}份，满意率{sat}。")
+
+
+def build_report(conn: sqlite3.Connection, hall: HallConfig, day_from: str, day_to: str, kind: str = "range") -> dict:
+    figures = report_figures(conn, hall, day_from, day_to)
+    return {"kind": kind, **figures, "text": {lang: report_text(figures, hall, lang) for lang in OUTCOME_NAMES}}
+
+
+def report_csv(report: dict) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["from", "to", "working_days", "accepted", *OUTCOMES, "per_day", "satisfaction_pct"])
+    writer.writerow([report["from"], report["to"], report["working_days"], report["accepted"],
+                     *(report["outcomes"][o] for o in OUTCOMES), report["per_day"], report["satisfaction_pct"]])
+    return out.getvalue()
+
+
+# --- command line -----------------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="hallq report", description="Report on a range of business days.")
+    ap.add_argument("--from", dest="day_from", required=True, type=_day, help="first day, YYYY-MM-DD")
+    ap.add_argument("--to", dest="day_to", required=True, type=_day, help="last day, YYYY-MM-DD")
+    ap.add_argument("--db", help="SQLite file (default: the config's server.db_path)")
+    ap.add_argument("--config", help="hall TOML (default: the demo hall)")
+    ap.add_argument("--lang", default="zh-Hant", choices=tuple(OUTCOME_NAMES))
+    ap.add_argument("--format", default="text", choices=("text", "json", "csv"))
+    return ap.parse_args(argv)
+
+
+def _day(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def load_settings(config_path: str | None):
+    from ..config import load_config, load_demo
+    return load_config(config_path) if config_path else load_demo()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    settings = load_settings(args.config)
+    from ..store.connection import connect, open_database
+    db_path = args.db or settings.server.db_path
+    open_database(db_path).conn.close()  # migrate (and project) an older file first
+    conn = connect(db_path)
+    try:
+        report = build_report(conn, settings.hall, args.day_from, args.day_to)
+    finally:
+        conn.close()
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(report_csv(report))
+    else:
+        sys.stdout.write(report["text"][args.lang] + "\n")
+    return 0
