@@ -1,0 +1,210 @@
+"""Run `hallq serve` as its own process for a benchmark: the demo hall, a fresh database, a free port.
+
+The load generator must not share the server's event loop (a client in the same process steals
+its time), so benchmarks start the server with `ServerProcess` and drive it over 127.0.0.1.
+On a machine with 2+ CPUs the server is pinned to CPU 0 and the caller (the load) to CPU 1, so
+each has one core.
+
+    with ServerProcess(server_settings={"kiosk_rate_per_min": 1_000_000}) as server:
+        server.url("/api/health"), server.token("kiosk-1"), server.pin("1001"), server.rss_kb()
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_HALL = ROOT / "server" / "demo_hall.toml"
+DEMO_CREDENTIALS = ROOT / "server" / "demo_credentials.toml"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def toml_value(value) -> str:
+    return json.dumps(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def derived_config(base: str, server_settings: dict) -> str:
+    """The base TOML with keys of its [server] table replaced or added (the table must exist)."""
+    lines, out, in_server = base.splitlines(), [], False
+    for line in lines:
+        header = re.match(r"\s*\[+([^\]]+)\]+", line)
+        if header:
+            if in_server:
+                out.extend(f"{k} = {toml_value(v)}" for k, v in server_settings.items())
+            in_server = header.group(1).strip() == "server"
+        key = re.match(r"\s*([A-Za-z0-9_]+)\s*=", line)
+        if in_server and key and key.group(1) in server_settings:
+            continue
+        out.append(line)
+    if in_server:
+        out.extend(f"{k} = {toml_value(v)}" for k, v in server_settings.items())
+    text = "\n".join(out) + "\n"
+    assert tomllib.loads(text)["server"].items() >= server_settings.items(), "no [server] table in the base"
+    return text
+
+
+def demo_credentials() -> dict:
+    with open(DEMO_CREDENTIALS, "rb") as f:
+        return tomllib.load(f)
+
+
+def pin_to_cpu(pid: int, cpu: int) -> bool:
+    """Pin a process to one CPU when the machine has it; False when it cannot (one CPU, no permission)."""
+    try:
+        os.sched_setaffinity(pid, {cpu})
+        return True
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+class ServerProcess:
+    """`python -m server.cli serve` on the demo hall (or `config`), fresh DB, free port, bounded waits."""
+
+    def __init__(self, server_settings: dict | None = None, *, workdir: str | Path | None = None,
+                 log_level: str = "info", pin: bool = True, config: Path = DEMO_HALL):
+        self.server_settings = {"log_level": log_level, **(server_settings or {})}
+        self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="hallq-bench-", dir=ROOT / "var")
+        self.workdir = Path(workdir or self._tmp.name)
+        self.pin_cpus, self.base_config = pin, config
+        self.port = 0
+        self.proc: subprocess.Popen | None = None
+        self.creds = demo_credentials()
+        self.db_path = self.workdir / "hallq.db"
+        self.log_path = self.workdir / "server.log"
+
+    # --- life cycle -----------------------------------------------------------------------------
+
+    def start(self, timeout: float = 30.0) -> "ServerProcess":
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        config_path = self.workdir / "hall.toml"
+        config_path.write_text(derived_config(self.base_config.read_text(encoding="utf-8"), self.server_settings),
+                               encoding="utf-8")
+        self.port = free_port()
+        env = dict(os.environ, PYTHONUNBUFFERED="1",
+                   ESCPOS_CAPABILITIES_PICKLE_DIR=str(ROOT / "var" / "escpos"))
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [str(PYTHON), "-m", "server.cli", "serve", "--config", str(config_path), "--db", str(self.db_path),
+             "--host", "127.0.0.1", "--port", str(self.port), "--no-demo-printers"],
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        if self.pin_cpus and (os.cpu_count() or 1) >= 2:
+            pin_to_cpu(self.proc.pid, 0)
+            pin_to_cpu(os.getpid(), 1)
+        self._wait_healthy(timeout)
+        return self
+
+    def _wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                self.health()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"server not healthy within {timeout} s:\n{self.log_tail()}")
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM (the server closes sockets and the writer), then SIGKILL if it is still there."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._log.close()
+        code, self.proc = self.proc.returncode, None
+        return code
+
+    def cleanup(self) -> None:
+        self.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> "ServerProcess":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.cleanup()
+
+    # --- what a benchmark needs -----------------------------------------------------------------
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def url(self, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/api/ws"
+
+    def health(self) -> dict:
+        with urllib.request.urlopen(self.url("/api/health"), timeout=2) as resp:
+            return json.loads(resp.read())
+
+    def token(self, device_id: str) -> str:
+        return self.creds["devices"][device_id]
+
+    def pin(self, staff: str) -> str:
+        return self.creds["staff"][staff]
+
+    def rss_kb(self) -> int:
+        return proc_status_kb(self.pid, "VmRSS")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server has used so far."""
+        with open(f"/proc/{self.pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def proc_status_kb(pid: int, field: str) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"nproc={os.cpu_count()}, {cpu}, Python {sys.version.split()[0]}"
+
+
+if __name__ == "__main__":  # smoke test: start, report health and memory, stop
+    with ServerProcess() as srv:
+        print(srv.url(), srv.health(), f"RSS {srv.rss_kb()} kB")
+    print("stopped")
