@@ -163,6 +163,9 @@ class HallService:
             (key, fingerprint, 200, json.dumps(batch.response, ensure_ascii=False, default=str),
              self.clock.now(), self.state.day)))
 
+    def is_retry(self, actor: str, request_id: str | None) -> bool:
+        return bool(request_id) and f"{actor}|{request_id}" in self.done
+
     async def _replay(self, done: Done, fingerprint: str) -> dict:
         if done.fingerprint != fingerprint:
             raise DomainError("request_conflict", "this request id was used for a different request")

@@ -92,7 +92,8 @@ async def run_command(app: web.Application, p: Principal, cmd: c.Command, answer
     service = app[K.SERVICE]
     extra: dict = {}
     if isinstance(cmd, (c.IssueTicket, c.CheckInAppointment)):
-        check_kiosk_rate(app, p)
+        if not service.is_retry(p.id, request_id):  # a retried request is answered, not counted
+            check_kiosk_rate(app, p)
         token = new_token(18)
         cmd.tracking_hash = hash_token(token)
         extra["tracking_url"] = f"{app[K.SETTINGS].public_url}/t/{token}"
