@@ -208,7 +208,8 @@ class HallService:
         if self.broken:
             return
         self._turn_day_if_due()
-        if any(True for _ in self.state.pending_ratings):
+        limit = self.clock.now() - self.hall.rules.rating_timeout_s
+        if any(p.finished_at < limit for p in self.state.pending_ratings.values()):
             await self.execute(c.Tick())
 
     async def write_only(self, statements: list[tuple[str, tuple]]) -> None:
