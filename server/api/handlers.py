@@ -321,8 +321,10 @@ def track_view(service, ticket_obj) -> dict:
 async def health(request: web.Request) -> web.Response:
     service = request.app[K.SERVICE]
     status = 503 if service.broken else 200
+    writer = service.writer
     return json_response({"status": "ok" if status == 200 else "recovering", "day": service.state.day,
-                          "seq": service.state.last_seq}, status=status)
+                          "seq": service.state.last_seq,
+                          "store": {"commits": writer.commits, "batches": writer.batches}}, status=status)
 
 
 async def openapi(request: web.Request) -> web.Response:

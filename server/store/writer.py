@@ -47,7 +47,8 @@ class Writer:
         self._queue: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.commits = 0
+        self.commits = 0  # group commits (one fsync each)
+        self.batches = 0  # batches in those commits: batches / commits = the average group size
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -62,6 +63,7 @@ class Writer:
         self._queue.put(_STOP)
         await asyncio.to_thread(self._thread.join, 30)
         self._thread = None
+        log.info("writer stopped: %d batches in %d group commits", self.batches, self.commits)
 
     def submit(self, batch: WriteBatch) -> asyncio.Future:
         batch.future = self._loop.create_future()
@@ -102,6 +104,7 @@ class Writer:
                 write_batch(conn, batch, self.projectors)
             conn.execute("COMMIT")
             self.commits += 1
+            self.batches += len(group)
             error = None
         except Exception as exc:  # noqa: BLE001 - every batch of the group learns of the failure
             log.exception("commit of %d batches failed", len(group))
