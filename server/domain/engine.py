@@ -115,7 +115,7 @@ def _check_issuing(state: HallState, hall: HallConfig, service_code: str, now: f
 
 
 def _ahead(state: HallState, service_code: str) -> int:
-    return sum(1 for t in state.waiting() if t.queue_service == service_code and t.pinned_window is None)
+    return state.queue_length(service_code)
 
 
 def _new_ticket_event(state: HallState, hall: HallConfig, service_code: str, now: float, **extra) -> e.TicketIssued:
@@ -397,6 +397,9 @@ DECIDERS: dict[type, Callable] = {
 
 def apply(state: HallState, hall: HallConfig, event: e.Event) -> None:
     APPLIERS[type(event)](state, hall, event)
+    ticket_id = getattr(event, "ticket_id", None)
+    if ticket_id is not None:  # every change to a ticket comes with an event naming it
+        state.reindex(ticket_id)
     state.last_seq = max(state.last_seq, event.seq)
 
 

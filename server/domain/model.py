@@ -95,12 +95,36 @@ class HallState:
     appointments: dict[str, Appointment] = field(default_factory=dict)
     pending_ratings: dict[int, PendingRating] = field(default_factory=dict)  # by ticket id
     rated: set[tuple[int, int]] = field(default_factory=set)  # (ticket id, segment) rated or expired
+    # Derived, kept by engine.apply through `reindex` after every ticket event, so issuing and calling
+    # cost the same at the day's 2,000th ticket as at its first (no scan of the whole day).
+    waiting_tickets: dict[int, Ticket] = field(default_factory=dict, repr=False, compare=False)
+    queue_lengths: dict[str, int] = field(default_factory=dict, repr=False, compare=False)  # unpinned only
+    _counted_in: dict[int, str] = field(default_factory=dict, repr=False, compare=False)  # id -> its queue
 
     def window(self, number: int) -> WindowState:
         return self.windows.setdefault(number, WindowState(number))
 
     def waiting(self) -> list[Ticket]:
-        return [t for t in self.tickets.values() if t.status is Status.WAITING]
+        """The waiting tickets, in no particular order (callers pick by Ticket.queue_key)."""
+        return list(self.waiting_tickets.values())
+
+    def queue_length(self, service: str) -> int:
+        """Waiting tickets in a service's queue that any of its windows may call (not pinned)."""
+        return self.queue_lengths.get(service, 0)
+
+    def reindex(self, ticket_id: int) -> None:
+        """Bring the waiting index up to date for one ticket after an event changed it."""
+        self.waiting_tickets.pop(ticket_id, None)
+        queue = self._counted_in.pop(ticket_id, None)
+        if queue is not None:
+            self.queue_lengths[queue] -= 1
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None or ticket.status is not Status.WAITING:
+            return
+        self.waiting_tickets[ticket_id] = ticket
+        if ticket.pinned_window is None:
+            self._counted_in[ticket_id] = ticket.queue_service
+            self.queue_lengths[ticket.queue_service] = self.queue_lengths.get(ticket.queue_service, 0) + 1
 
     def staff_window(self, staff: str) -> int | None:
         return next((w.number for w in self.windows.values() if w.staff == staff), None)

@@ -1,0 +1,89 @@
+"""The waiting index (HallState.waiting_tickets / queue_lengths) always equals a scan of the day,
+live and after replay, whatever clerks press: issuing and calling rely on it instead of scanning."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from server.domain import commands as c
+from server.domain import engine
+from server.domain.errors import DomainError
+from server.domain.lifecycle import Status
+
+from tests.domain.hallkit import Desk
+
+ACTIONS = st.lists(st.tuples(st.sampled_from(["issue", "call", "start", "finish", "no_show", "suspend", "resume",
+                                              "transfer", "transfer_window", "callback", "cancel"]),
+                             st.integers(1, 3), st.integers(0, 40)), max_size=80)
+
+
+def scanned(state) -> tuple[set[int], dict[str, int]]:
+    waiting = {t.id for t in state.tickets.values() if t.status is Status.WAITING}
+    lengths: dict[str, int] = {}
+    for t in state.tickets.values():
+        if t.status is Status.WAITING and t.pinned_window is None:
+            lengths[t.queue_service] = lengths.get(t.queue_service, 0) + 1
+    return waiting, lengths
+
+
+def indexed(state) -> tuple[set[int], dict[str, int]]:
+    assert all(state.tickets[i] is t for i, t in state.waiting_tickets.items())
+    return set(state.waiting_tickets), {k: v for k, v in state.queue_lengths.items() if v}
+
+
+def command(desk: Desk, action: str, window: int, pick: int):
+    staff, ids = f"10{window}", sorted(desk.state.tickets)
+    if action == "issue":
+        return c.IssueTicket(service="biz" if pick % 2 else "tax", channel="green" if pick % 5 == 0 else "normal",
+                             green_category="elderly" if pick % 5 == 0 else None)
+    if action == "call":
+        return c.CallNext(window=window, staff=staff)
+    if not ids:
+        return None
+    ticket = ids[pick % len(ids)]
+    simple = {"start": c.StartService, "no_show": c.MarkNoShow, "suspend": c.SuspendTicket,
+              "resume": c.ResumeTicket, "callback": c.CallTicket, "cancel": c.CancelTicket}
+    if action in simple:
+        return simple[action](window=window, staff=staff, ticket_id=ticket)
+    if action == "finish":
+        return c.FinishService(window=window, staff=staff, ticket_id=ticket, outcome="immediate")
+    to_window = 1 + pick % 3 if action == "transfer_window" else None
+    return c.TransferTicket(window=window, staff=staff, ticket_id=ticket, to_service="biz" if pick % 2 else "tax",
+                            to_window=to_window, front=pick % 3 == 0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ACTIONS)
+def test_index_matches_a_scan_live_and_replayed(actions):
+    desk = Desk()
+    for w in (1, 2, 3):
+        desk.open(w)
+    for action, window, pick in actions:
+        desk.now += 7
+        cmd = command(desk, action, window, pick)
+        if cmd is None:
+            continue
+        try:
+            desk.run(cmd)
+        except DomainError:
+            pass
+        assert indexed(desk.state) == scanned(desk.state)
+    replayed = engine.new_state(desk.hall, "2026-11-25")
+    for event in desk.log:
+        engine.apply(replayed, desk.hall, type(event).from_dict(event.to_dict()))
+    assert indexed(replayed) == scanned(replayed) == scanned(desk.state)
+    desk.run(c.CloseDay(new_day="2026-11-26"), advance=86400)
+    assert indexed(desk.state) == scanned(desk.state) == (set(), {})
+
+
+def test_ahead_counts_only_unpinned_tickets_of_the_queue():
+    desk = Desk()
+    desk.open(1)
+    first = desk.issue("biz")
+    desk.issue("tax")
+    assert desk.run(c.IssueTicket(service="biz"))[0].ahead == 1
+    assert desk.call(1) == first
+    desk.act(c.SuspendTicket, 1, first)
+    desk.act(c.ResumeTicket, 1, first)  # back in the queue, pinned to window 1
+    assert desk.state.queue_length("biz") == 1
+    assert desk.run(c.IssueTicket(service="biz"))[0].ahead == 1
