@@ -53,6 +53,7 @@ class ServerSettings:
     tracking_ttl: str = "business_day"
     estimate_recent: int = 20
     estimate_min_samples: int = 3
+    reprint_window_min: int = 10
 
 
 @dataclass(frozen=True)

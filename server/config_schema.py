@@ -263,6 +263,7 @@ SERVER = _keys(
     tracking_ttl=Key("string", "business_day", "How long a ticket's tracking link works: business_day (until the day ends).", _one_of(TRACKING_TTLS)),
     estimate_recent=Key("integer", 20, "Recent handling times per service that feed the wait estimate.", POSITIVE),
     estimate_min_samples=Key("integer", 3, "Below this many recent handling times, the estimate uses typical_handling_min.", POSITIVE),
+    reprint_window_min=Key("integer", 10, "Minutes after issue during which the issuing kiosk may reprint a ticket.", POSITIVE),
 )
 
 DEPARTMENTS = _keys(

@@ -1,38 +1,121 @@
-"""An honest estimated wait: people ahead × recent handling time ÷ windows open for the service,
-shown as a range that widens when the inputs are uncertain (few recent services, no open window)."""
+"""An honest estimated wait, from recent handling times, the queue ahead and the windows open.
+
+Model (measured by bench/bench_estimate.py, docs/benchmarks-kiosk.md):
+- Each ticket occupies a window for a *cycle*: call → finish (walking + handling), the median of
+  the service's latest finished visits today (`recent`), or typical_handling_min + 1 min walking
+  while there are fewer than `min_samples`.
+- A window serving several services shares its time between them in proportion to the work
+  queued for each (its waiting tickets × their cycle); `service_order` windows give the services
+  earlier in their list a larger share. The service's call rate is the sum of those shares ÷ cycle.
+  A paused window counts at half (breaks end); a closed one not at all.
+- The wait for `ahead` people is about (ahead + ½) ÷ rate. The range is that ± the spread of the
+  time for ahead + 1 departures (√n ÷ rate) and the model's own uncertainty, so it widens with few
+  samples, few windows or none open.
+"""
 from __future__ import annotations
 
+import math
 from statistics import median
 
-from .domain.hall import HallConfig, Service
+from .domain.hall import HallConfig, Service, Window
 from .domain.lifecycle import Status
 from .domain.model import HallState
 
 RECENT_SERVICES = 20
+MIN_SAMPLES = 3
+WALK_MIN = 1.0
+MODEL_SPREAD = 0.1  # relative uncertainty of the sharing model itself
+LOW_Z, HIGH_Z = 1.0, 1.2  # waits are skewed: late more often than early
+
+
+def recent_cycle_min(state: HallState, service: Service, recent: int = RECENT_SERVICES,
+                     min_samples: int = MIN_SAMPLES) -> tuple[float, float, int]:
+    """(cycle minutes, handling minutes, samples) from the service's latest finished visits today."""
+    return all_cycles(state, (service,), recent, min_samples)[service.code]
+
+
+def all_cycles(state: HallState, services, recent: int = RECENT_SERVICES,
+               min_samples: int = MIN_SAMPLES) -> dict[str, tuple[float, float, int]]:
+    """recent_cycle_min for many services in one pass over the day's tickets."""
+    done: dict[str, list] = {s.code: [] for s in services}
+    for t in state.tickets.values():
+        if t.status is Status.FINISHED and t.finished_at and t.called_at and t.queue_service in done:
+            done[t.queue_service].append(t)
+    cycles = {}
+    for service in services:
+        latest = sorted(done[service.code], key=lambda t: t.finished_at, reverse=True)[:recent]
+        if len(latest) < min_samples:
+            typical = service.typical_handling_min
+            cycles[service.code] = (typical + WALK_MIN, typical, len(latest))
+            continue
+        cycle = median((t.finished_at - t.called_at) / 60 for t in latest)
+        handling = median((t.finished_at - (t.started_at or t.called_at)) / 60 for t in latest)
+        cycles[service.code] = (max(cycle, 0.5), max(handling, 0.5), len(latest))
+    return cycles
 
 
 def recent_handling_min(state: HallState, service: Service) -> tuple[float, int]:
     """Median handling time of the service's latest finished visits today, and how many there were."""
-    done = [t for t in state.tickets.values()
-            if t.status is Status.FINISHED and t.service == service.code and t.finished_at and t.called_at]
-    done.sort(key=lambda t: t.finished_at, reverse=True)
-    samples = [(t.finished_at - (t.started_at or t.called_at)) / 60 for t in done[:RECENT_SERVICES]]
-    if not samples:
-        return service.typical_handling_min, 0
-    return max(median(samples), 0.5), len(samples)
+    _, handling, samples = recent_cycle_min(state, service, min_samples=1)
+    return (handling, samples) if samples else (service.typical_handling_min, 0)
 
 
-def estimate_wait(state: HallState, hall: HallConfig, service_code: str, ahead: int) -> dict:
-    service = hall.service(service_code)
-    handling, samples = recent_handling_min(state, service)
-    serving = [w for w in hall.windows_serving(service_code)]
-    open_count = sum(1 for w in serving if state.window(w.number).status == "open")
-    windows = max(open_count, 1)
-    expected = (ahead + 0.5) * handling / windows if ahead else 0.0
-    spread = 0.25 if samples >= 10 else 0.45
-    if open_count == 0:
-        spread += 0.5
-    low = max(0, int(expected * (1 - spread)))
-    high = int(expected * (1 + spread) + handling / 2 + 0.999)
-    return {"expected_min": round(expected, 1), "low_min": low, "high_min": max(high, low + 1),
+def _waiting_counts(state: HallState) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for t in state.waiting():
+        if t.pinned_window is None:
+            counts[t.queue_service] = counts.get(t.queue_service, 0) + 1
+    return counts
+
+
+def window_share(window: Window, service_code: str, work: dict[str, float]) -> float:
+    """The part of this window's time that goes to `service_code` while its queues stay as they are."""
+    weights = {}
+    for position, code in enumerate(window.services):
+        bias = 1.0 if window.policy.mode == "longest_wait" else 2.0 ** -position
+        weights[code] = work.get(code, 0.0) * bias
+    total = sum(weights.values())
+    return weights.get(service_code, 0.0) / total if total > 0 else 1.0
+
+
+def estimate_wait(state: HallState, hall: HallConfig, service_code: str, ahead: int,
+                  recent: int = RECENT_SERVICES, min_samples: int = MIN_SAMPLES) -> dict:
+    cycles = all_cycles(state, hall.services, recent, min_samples)
+    return _estimate(state, hall, service_code, ahead, cycles, _waiting_counts(state))
+
+
+def hall_estimates(state: HallState, hall: HallConfig, recent: int = RECENT_SERVICES,
+                   min_samples: int = MIN_SAMPLES) -> dict[str, dict]:
+    """The estimate a ticket issued now would get, for every service (one pass over the day)."""
+    cycles = all_cycles(state, hall.services, recent, min_samples)
+    counts = _waiting_counts(state)
+    return {s.code: _estimate(state, hall, s.code, counts.get(s.code, 0), cycles, counts) for s in hall.services}
+
+
+def _estimate(state: HallState, hall: HallConfig, service_code: str, ahead: int,
+              cycles: dict[str, tuple[float, float, int]], counts: dict[str, int]) -> dict:
+    cycle, handling, samples = cycles[service_code]
+    # the work queued per service, counting the newcomer's own visit
+    work = {code: counts.get(code, 0) * cycles[code][0] for code in cycles}
+    work[service_code] = (ahead + 1) * cycle
+    serving = hall.windows_serving(service_code)
+    capacity, open_count, idle = 0.0, 0, False
+    for window in serving:
+        status = state.window(window.number).status
+        if status == "closed":
+            continue
+        weight = 1.0 if status == "open" else 0.5
+        open_count += status == "open"
+        idle = idle or (status == "open" and state.in_hand(window.number) is None)
+        capacity += weight * window_share(window, service_code, work)
+    if ahead == 0 and idle:
+        expected, sd = 0.0, cycle / 4
+    else:
+        rate = max(capacity, 0.25) / cycle  # calls per minute; no window open: a pessimistic guess
+        expected = (ahead + 0.5) / rate
+        relative = MODEL_SPREAD + 0.5 / math.sqrt(samples + 1) + (0.5 if open_count == 0 else 0.0)
+        sd = math.sqrt((ahead + 1) / rate ** 2 + (relative * expected) ** 2)
+    low = max(0, math.floor(expected - LOW_Z * sd))
+    high = max(math.ceil(expected + HIGH_Z * sd), low + 1)
+    return {"expected_min": round(expected, 1), "low_min": low, "high_min": high,
             "open_windows": open_count, "handling_min": round(handling, 1), "samples": samples}

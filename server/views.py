@@ -1,10 +1,11 @@
 """JSON views of the state for the API, the hub and the pages. Never a name, phone or ID number."""
 from __future__ import annotations
 
-from .domain.calendar import iso_local
+from .domain.calendar import iso_local, minute_of_day
 from .domain.hall import HallConfig, Service, Window
 from .domain.lifecycle import Status
 from .domain.model import HallState, Ticket, WindowState
+from .estimate import hall_estimates
 
 
 def ticket_view(t: Ticket, hall: HallConfig) -> dict:
@@ -36,7 +37,8 @@ def queue_figures(state: HallState, service: Service, now: float) -> dict:
             "priority_waiting": sum(1 for t in waiting if t.is_priority)}
 
 
-def service_view(state: HallState, hall: HallConfig, service: Service, now: float) -> dict:
+def service_view(state: HallState, hall: HallConfig, service: Service, now: float,
+                 estimate: dict | None = None) -> dict:
     open_windows = [w.number for w in hall.windows_serving(service.code)
                     if state.window(w.number).status == "open"]
     return {
@@ -47,7 +49,21 @@ def service_view(state: HallState, hall: HallConfig, service: Service, now: floa
         "issuing_hours": [r.label() for r in service.issuing_hours],
         "typical_handling_min": service.typical_handling_min,
         "open_windows": open_windows, **queue_figures(state, service, now),
+        "estimate": estimate,  # what a ticket issued now would be told (kiosk)
+        "not_issuing": not_issuing(state, hall, service, now),
     }
+
+
+def not_issuing(state: HallState, hall: HallConfig, service: Service, now: float) -> str | None:
+    """Why a ticket for this service would be refused now (the engine's checks), or None."""
+    minute = minute_of_day(now, hall.center.timezone)
+    if hall.center.opening_hours and not any(r.contains(minute) for r in hall.center.opening_hours):
+        return "hall_closed"
+    if service.issuing_hours and not any(r.contains(minute) for r in service.issuing_hours):
+        return "outside_issuing_hours"
+    if service.daily_cap is not None and state.issued.get(service.code, 0) >= service.daily_cap:
+        return "daily_cap_reached"
+    return None
 
 
 def window_view(state: HallState, hall: HallConfig, window: Window) -> dict:
@@ -83,6 +99,7 @@ def hall_view(state: HallState, hall: HallConfig, now: float, zone: str | None =
     windows = [w for w in hall.windows if (zone is None or w.zone == zone) and (window is None or w.number == window)]
     served = {code for w in windows for code in w.services}
     center = hall.center
+    estimates = hall_estimates(state, hall)
     return {
         "center": {"name": center.name.to_dict(), "timezone": center.timezone,
                    "missed_rule": center.missed_rule.to_dict(), "notice": center.notice.to_dict(),
@@ -90,7 +107,8 @@ def hall_view(state: HallState, hall: HallConfig, now: float, zone: str | None =
         "day": state.day, "seq": state.last_seq, "server_time": iso_local(now, center.timezone),
         "scope": {"zone": zone, "window": window},
         "departments": [{"code": d.code, "name": d.name.to_dict()} for d in hall.departments],
-        "services": [service_view(state, hall, s, now) for s in hall.services if s.code in served],
+        "services": [service_view(state, hall, s, now, estimates.get(s.code))
+                     for s in hall.services if s.code in served],
         "windows": [window_view(state, hall, w) for w in windows],
         "recent_calls": [c for c in recent_calls(state, hall) if c["window"] in {w.number for w in windows}],
     }

@@ -301,7 +301,14 @@ async def track(request: web.Request) -> web.Response:
     ticket_obj = service.state.tickets.get(ticket_id) if ticket_id else None
     if ticket_obj is None:
         raise DomainError("unknown_ticket", "this tracking link is not valid (it works only on the day of the ticket)")
-    return json_response(track_view(service, ticket_obj))
+    view = track_view(service, ticket_obj)
+    # the phone polls (docs/protocol.md §9): an unchanged ticket costs a 304 and no body
+    etag = '"%s"' % hash_token(json.dumps({k: v for k, v in view.items() if k != "seq"}, sort_keys=True))[:20]
+    if request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers={"ETag": etag})
+    response = json_response(view)
+    response.headers["ETag"] = etag
+    return response
 
 
 def track_view(service, ticket_obj) -> dict:
@@ -315,6 +322,7 @@ def track_view(service, ticket_obj) -> dict:
             "service": {"code": svc.code, "name": svc.name.to_dict()},
             "ahead": ahead if ticket_obj.status.value == "waiting" else 0,
             "estimate": estimate_wait(state, hallc, ticket_obj.queue_service, ahead),
+            "windows": [w.number for w in hallc.windows_serving(ticket_obj.queue_service)],
             "center": hallc.center.name.to_dict(), "seq": state.last_seq}
 
 

@@ -34,6 +34,8 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "appointment_used": (409, "the booking code has been checked in already"),
     "appointment_other_day": (409, "the booking is for another day"),
     "request_conflict": (409, "the request id was used before with a different request"),
+    "reprint_expired": (409, "the ticket's reprint time has passed, or it was reprinted too often"),
+    "print_pending": (409, "the ticket is still waiting for the printer; it prints when the printer is back"),
     "daily_cap_reached": (409, "today's tickets for this service have all been issued"),
     "outside_issuing_hours": (409, "the service does not issue tickets at this time"),
     "hall_closed": (409, "the hall is closed now"),
