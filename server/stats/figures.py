@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ..domain.commands import GOOD_LEVELS, OUTCOMES, RATING_LEVELS
 from ..domain.hall import HallConfig
 
-GROUPS = ("total", "service", "window", "department", "clerk", "hour", "day", "weekday")
+GROUPS = ("total", "service", "window", "department", "clerk", "hour", "day", "weekday", "weekday_hour")
 BAD_LEVELS = RATING_LEVELS[3:]
 WINDOW_ENDS = ("served", "suspended", "transferred", "cancelled")
 
@@ -51,7 +51,7 @@ def group_expr(q: Query) -> str:
     if q.group_by == "department":
         return _case("service", {s.code: s.department for s in q.hall.services}, None)
     return {"total": "'all'", "service": "service", "window": "window", "clerk": "staff", "hour": "hour",
-            "day": "day", "weekday": "weekday"}[q.group_by]
+            "day": "day", "weekday": "weekday", "weekday_hour": "weekday * 100 + hour"}[q.group_by]
 
 
 def target_expr(hall: HallConfig) -> str:
@@ -199,7 +199,7 @@ def compute(conn: sqlite3.Connection, q: Query) -> dict:
     spans = _spans_for_groups(conn, q, rows)
     per_service = q.group_by in ("service",)
     groups = [{"key": g, **figures_of(r, pct.get(g, {}), wt.get(g) if wt else None, spans.get(g), per_service)}
-              for g, r in sorted(rows.items(), key=lambda kv: (kv[0] is None, str(kv[0])))]
+              for g, r in sorted(rows.items(), key=lambda kv: (kv[0] is None, kv[0] if kv[0] is not None else ""))]
     return {"from": q.day_from, "to": q.day_to, "group_by": q.group_by, "timezone": q.hall.center.timezone,
             "groups": groups}
 
@@ -215,6 +215,6 @@ def _spans_for_groups(conn: sqlite3.Connection, q: Query, rows: dict) -> dict:
         days = conn.execute("SELECT hour, COUNT(DISTINCT day) FROM segments WHERE day BETWEEN ? AND ? GROUP BY hour",
                             (q.day_from, q.day_to)).fetchall()
         return {h: n * 3600.0 for h, n in days}
-    if q.group_by == "weekday":
+    if q.group_by in ("weekday", "weekday_hour"):
         return {}
     return {g: sum(spans.values()) for g in rows}

@@ -1,0 +1,68 @@
+"""Manager pages in Chromium: the live board follows a call over the hub, the stats page draws its
+charts for a date range, CSV downloads parse, and the report prints in the seed's wording."""
+from __future__ import annotations
+
+import csv
+import io
+
+from tests.conftest import DEMO_START
+from tests.stats.scripted_day import DAY, run_day
+
+TIMEOUT_MS = 10_000
+
+
+async def sign_in(page, hall, path: str):
+    await page.goto(hall.url(path))
+    await page.fill("input[name=staff]", "9001")
+    await page.fill("input[name=pin]", hall.creds["staff"]["9001"])
+    await page.click("form.signin button[type=submit]")
+
+
+async def test_live_board_updates_when_a_call_is_made(hall, page, artifacts):
+    await hall.issue("invoice")
+    clerk = await hall.sign_in(5)
+    await sign_in(page, hall, "/manager/board.html")
+    await page.wait_for_selector("#windows tr[data-window='5']", timeout=TIMEOUT_MS)
+    await page.wait_for_function("document.body.dataset.hub === 'online'", timeout=TIMEOUT_MS)
+    assert await page.text_content("#queues tr[data-service='invoice'] td:nth-child(2)") == "1"
+    status, called = await hall.post("/api/windows/5/call-next", clerk)
+    assert status == 200
+    label = called["ticket"]["label"]
+    await page.wait_for_function(
+        f"document.querySelector(\"#windows tr[data-window='5'] .ticket\").textContent.includes('{label}')",
+        timeout=TIMEOUT_MS)
+    assert "5" in await page.text_content("#clerks")
+    await page.screenshot(path=str(artifacts / "manager-board.png"), full_page=True)
+    assert page.script_errors == []
+
+
+async def test_stats_page_shows_charts_and_downloads_csv(hall, page, artifacts):
+    await run_day(hall, DEMO_START)
+    await sign_in(page, hall, f"/manager/stats.html?from={DAY}&to={DAY}&group_by=window")
+    await page.wait_for_function(f"document.body.dataset.loaded === '{DAY}/{DAY}'", timeout=TIMEOUT_MS)
+    assert await page.locator("#charts svg.chart").count() == 5
+    assert await page.locator("#charts svg.chart rect").count() > 10
+    assert await page.locator("#figures tr").count() == 4  # header, windows 3 and 5, and no window (A003 never called)
+    assert await page.locator("#bad tr").count() == 3  # header + two bad ratings
+    await page.screenshot(path=str(artifacts / "manager-stats.png"), full_page=True)
+    for table, expected in (("visits", 9), ("stats_window", 3)):
+        await page.select_option("select[name=table]", table)
+        async with page.expect_download(timeout=TIMEOUT_MS) as info:
+            await page.click("#csv")
+        download = await info.value
+        text = open(await download.path(), encoding="utf-8-sig").read()
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert len(rows) == expected, table
+    assert page.script_errors == []
+
+
+async def test_report_page_prints_the_daily_report(hall, page, artifacts):
+    await run_day(hall, DEMO_START)
+    await sign_in(page, hall, f"/manager/report.html?kind=daily&day={DAY}")
+    await page.wait_for_function("document.body.dataset.loaded === 'daily'", timeout=TIMEOUT_MS)
+    text = await page.text_content("#report-text")
+    assert "共受理各類事項5件" in text and "即辦件2件" in text and "滿意率50.0%" in text
+    await page.emulate_media(media="print")
+    await page.screenshot(path=str(artifacts / "manager-report-print.png"), full_page=True)
+    assert not await page.is_visible("header.top")
+    assert page.script_errors == []
