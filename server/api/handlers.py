@@ -11,6 +11,7 @@ from ..auth import Principal, Session
 from ..domain import commands as c
 from ..domain import events as e
 from ..domain.errors import DomainError
+from ..domain.lifecycle import Status
 from ..estimate import estimate_wait
 from ..printjobs import new_job, ticket_layout
 from ..security import hash_token, new_token, verify_pin
@@ -293,6 +294,52 @@ async def missed(request: web.Request) -> web.Response:
     return json_response({"tickets": tickets})
 
 
+def _window_for_reading(request: web.Request, p: Principal):
+    """The window a read names; a clerk may read only the window it is signed in at."""
+    service = request.app[K.SERVICE]
+    raw = request.match_info["window"]
+    window = service.hall.window(int(raw)) if raw.isdigit() else None
+    if window is None:
+        raise DomainError("unknown_window", f"there is no window {raw}")
+    if p.role == "clerk" and window.number != p.window:
+        raise DomainError("wrong_window", f"you are signed in at window {p.window}")
+    return window
+
+
+async def suspended(request: web.Request) -> web.Response:
+    p = require(request, ("clerk", "manager", "guide"))
+    window = _window_for_reading(request, p)
+    service = request.app[K.SERVICE]
+    held = [t for t in service.state.tickets.values()
+            if t.status is Status.SUSPENDED and t.window == window.number]
+    held.sort(key=lambda t: t.suspended_at or 0)
+    return json_response({"tickets": [ticket_view(t, service.hall) for t in held]})
+
+
+async def window_today(request: web.Request) -> web.Response:
+    """Counts for the counter terminal: a clerk sees that ratings arrived, never their levels."""
+    p = require(request, ("clerk", "manager", "guide"))
+    window = _window_for_reading(request, p)
+    service = request.app[K.SERVICE]
+    staff = service.state.window(window.number).staff
+    day = service.state.day
+    return json_response({
+        "day": day, "window": window.number, "staff": staff,
+        "window_figures": await service.reader.run(_today_figures, day, window.number, None),
+        "staff_figures": await service.reader.run(_today_figures, day, window.number, staff) if staff else None,
+    })
+
+
+def _today_figures(conn, day: str, window: int, staff: str | None) -> dict:
+    sql = ("SELECT SUM(end_kind = 'served'), AVG(CASE WHEN end_kind = 'served' THEN handling_s END), "
+           "SUM(end_kind = 'no_show'), SUM(rated), SUM(rating_expired) FROM segments "
+           "WHERE day = ? AND window = ?" + (" AND staff = ?" if staff else ""))
+    row = conn.execute(sql, (day, window) + ((staff,) if staff else ())).fetchone()
+    served, handling, no_shows, rated, expired = row
+    return {"served": served or 0, "handling_mean_s": handling, "no_shows": no_shows or 0,
+            "rated": rated or 0, "not_rated": expired or 0}
+
+
 async def track(request: web.Request) -> web.Response:
     """Public: the token is the capability. Only today's tickets; nothing personal."""
     service = request.app[K.SERVICE]
@@ -340,4 +387,5 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 SPECIAL_HANDLERS = {"sign_in": sign_in, "sign_out": sign_out, "who_am_i": who_am_i, "hall": hall,
-                    "ticket": ticket, "missed": missed, "track": track, "health": health, "openapi": openapi}
+                    "ticket": ticket, "missed": missed, "suspended": suspended,
+                    "window_today": window_today, "track": track, "health": health, "openapi": openapi}

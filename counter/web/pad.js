@@ -1,0 +1,238 @@
+// Rating pad: a citizen-facing tablet bound to one window. Idle, it shows the window and the clerk
+// on duty; when a visit there finishes it offers the five official levels, asks for an optional
+// reason after a bad one, thanks the citizen and returns to idle. One rating per visit; the server
+// expires a visit nobody rated (rules.rating_timeout_s) and the pad goes back to idle when it hears so.
+import { HubClient, api, deviceToken, el } from "/common/hub.js";
+import { fill, textsFor } from "./i18n.js";
+
+const DEVICE_KEY = "hallq.pad.device";
+const LEVELS = ["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied"];
+const BAD = new Set(["dissatisfied", "very_dissatisfied"]);
+const STARS = { very_satisfied: 5, satisfied: 4, basically_satisfied: 3, dissatisfied: 2, very_dissatisfied: 1 };
+const REASONS = ["rs_wait", "rs_attitude", "rs_unclear", "rs_repeat", "rs_slow", "rs_other"];
+const params = new URLSearchParams(location.search);
+const THANKS_MS = 1000 * Number(params.get("thanks_s") || 6); // how long "thank you" stays up
+const REASON_MS = 1000 * Number(params.get("reason_s") || 45); // then the bad rating goes without a reason
+
+// Every event a window subscription may bring, and what the pad does with it.
+const EVENT_ACTIONS = {
+  service_finished: "offer", visit_rated: "settled", rating_expired: "settled", day_closed: "idle",
+  clerk_signed_in: "header", clerk_signed_out: "header", window_opened: "header", window_paused: "header",
+  window_resumed: "header", window_closed: "header",
+  ticket_issued: null, appointment_booked: null, appointment_checked_in: null, ticket_called: null,
+  ticket_recalled: null, service_started: null, ticket_no_show: null, ticket_suspended: null,
+  ticket_resumed: null, ticket_transferred: null, ticket_cancelled: null, ticket_walked_out: null,
+};
+
+class RatingPad {
+  constructor() {
+    const zh = params.get("lang") === "zh-Hans" ? "zh-Hans" : "zh-Hant";
+    this.zhLang = zh;
+    this.lang = params.get("lang") === "en" ? "en" : zh;
+    this.t = textsFor(this.lang);
+    this.token = null;
+    this.window = null; // window view: number, status, staff
+    this.center = null;
+    this.visit = null; // {ticketId, label, staff}: the visit that may be rated now
+    this.screen = { name: "idle" };
+    this.timer = null;
+    this.hub = null;
+  }
+
+  async boot() {
+    this.token = deviceToken(DEVICE_KEY);
+    this.renderLangs();
+    if (!this.token) return this.fatal(this.t.no_device_token);
+    let me;
+    try {
+      me = await api("GET", "/api/sessions/current", this.token);
+    } catch (err) {
+      return this.fatal(err.code === "unauthorized" ? this.t.refused : err.message);
+    }
+    if (me.role !== "rating_pad") return this.fatal(fill(this.t.wrong_device, { role: this.t.role_rating_pad }));
+    this.window = me.window_state;
+    this.hub = new HubClient({
+      token: this.token,
+      scope: { window: me.window },
+      onSnapshot: (snapshot) => this.applySnapshot(snapshot),
+      onEvent: (event) => this.onEvent(event),
+      onStatus: (state) => this.onStatus(state),
+    });
+    this.hub.start();
+    this.render();
+  }
+
+  applySnapshot(snapshot) {
+    this.center = snapshot.center;
+    this.window = snapshot.windows[0];
+    this.render();
+  }
+
+  onStatus(state) {
+    const conn = document.getElementById("conn");
+    conn.textContent = state === "online" ? "" : this.t[state] || state;
+    conn.className = state === "offline" ? "conn offline" : "conn";
+    if (state === "refused") this.fatal(this.t.refused);
+  }
+
+  onEvent(event) {
+    if (!(event.type in EVENT_ACTIONS)) throw new Error(`unknown event type ${event.type}`);
+    const action = EVENT_ACTIONS[event.type];
+    if (action === "offer" && event.window === this.window.number) return this.offer(event);
+    if (action === "settled" && this.visit && event.ticket_id === this.visit.ticketId) return this.settled();
+    if (action === "idle") return this.toIdle();
+    if (action === "header") return this.refreshWindow();
+  }
+
+  async refreshWindow() {
+    try {
+      const hall = await api("GET", "/api/hall", this.token);
+      this.applySnapshot(hall);
+    } catch { /* the next event tries again */ }
+  }
+
+  // --- one visit ------------------------------------------------------------------------------
+
+  offer(event) {
+    this.visit = { ticketId: event.ticket_id, label: event.ticket.label, staff: event.staff };
+    this.show({ name: "rate" });
+  }
+
+  /** The visit was rated or expired on the server: leave the thanks screen up, otherwise go idle. */
+  settled() {
+    this.visit = null;
+    if (this.screen.name !== "thanks") this.toIdle();
+  }
+
+  choose(level) {
+    if (!this.visit) return;
+    if (BAD.has(level)) return this.show({ name: "reason", level, picked: new Set() });
+    return this.send(level, "");
+  }
+
+  async send(level, reason) {
+    const visit = this.visit;
+    if (!visit) return this.toIdle();
+    const body = { level, request_id: `pad-${visit.ticketId}-${crypto.randomUUID()}` };
+    if (reason) body.reason = reason;
+    try {
+      await api("POST", `/api/tickets/${visit.ticketId}/rating`, this.token, body);
+      this.visit = null;
+      this.show({ name: "thanks", text: this.t.pad_thanks, small: this.t.pad_thanks_sub }, THANKS_MS);
+    } catch (err) {
+      this.visit = null;
+      const text = { already_rated: this.t.pad_already, rating_closed: this.t.pad_closed }[err.code] || this.t.pad_failed;
+      this.show({ name: "thanks", text, note: true }, THANKS_MS);
+    }
+  }
+
+  toIdle() {
+    this.show({ name: "idle" });
+  }
+
+  show(screen, backToIdleMs = 0) {
+    clearTimeout(this.timer);
+    this.screen = screen;
+    if (backToIdleMs) this.timer = setTimeout(() => this.toIdle(), backToIdleMs);
+    if (screen.name === "reason") this.timer = setTimeout(() => this.send(screen.level, this.reasonText()), REASON_MS);
+    this.render();
+  }
+
+  // --- rendering ------------------------------------------------------------------------------
+
+  pick(text) {
+    return text ? text[this.lang] || text["zh-Hant"] || text.en || "" : "";
+  }
+
+  setLang(lang) {
+    this.lang = lang;
+    this.t = textsFor(lang);
+    document.documentElement.lang = lang;
+    this.renderLangs();
+    this.render();
+  }
+
+  renderLangs() {
+    const button = (lang, label) => el("button", { type: "button", class: this.lang === lang ? "on" : "",
+      id: `lang-${lang}`, onclick: () => this.setLang(lang) }, label);
+    document.getElementById("langs").replaceChildren(
+      button(this.zhLang, this.zhLang === "zh-Hans" ? "中文" : "中文"), button("en", "English"));
+  }
+
+  render() {
+    if (!this.window) return;
+    document.getElementById("center-name").textContent = this.pick(this.center && this.center.name);
+    document.getElementById("window-name").textContent = fill(this.t.window_n, { n: this.window.number });
+    const views = { idle: () => this.idleView(), rate: () => this.rateView(), reason: () => this.reasonView(),
+      thanks: () => this.thanksView() };
+    document.getElementById("main").replaceChildren(views[this.screen.name]());
+  }
+
+  idleView() {
+    const w = this.window;
+    const clerk = w.staff
+      ? el("div", { class: "clerk-box", id: "clerk" },
+        el("div", { class: "clerk-label" }, this.t.pad_clerk),
+        el("div", { class: "clerk-name", id: "clerk-name" }, w.staff.name),
+        el("div", { class: "clerk-staff", id: "clerk-staff" }, fill(this.t.pad_staff_no, { staff: w.staff.number })))
+      : el("div", { class: "clerk-box", id: "clerk" }, el("div", { class: "clerk-label" }, this.t.pad_no_clerk));
+    return el("div", { class: "idle", id: "idle" },
+      el("div", { class: "welcome" }, this.t.pad_welcome),
+      el("div", { class: "window-no" }, fill(this.t.window_n, { n: w.number })),
+      clerk,
+      w.status === "paused" ? el("div", { class: "paused" }, fill(this.t.pad_paused, { reason: w.pause_reason })) : null);
+  }
+
+  rateView() {
+    const w = this.window;
+    const who = w.staff ? `${w.staff.name} · ${fill(this.t.pad_staff_no, { staff: w.staff.number })}` : "";
+    return el("div", { id: "rate" },
+      el("h1", { class: "ask" }, this.t.pad_ask),
+      el("div", { class: "sub" }, fill(this.t.pad_ticket, { label: this.visit.label }), who ? ` · ${who}` : ""),
+      el("div", { class: "levels" }, LEVELS.map((level) => el("button", {
+        type: "button", class: `lv-${level}`, "data-level": level, onclick: () => this.choose(level),
+      }, el("span", { class: "face", "aria-hidden": "true" }, "★".repeat(STARS[level])), this.t[`lv_${level}`]))));
+  }
+
+  reasonView() {
+    const picked = this.screen.picked;
+    const text = el("textarea", { class: "reason-text", id: "reason-text", maxlength: "300",
+      placeholder: this.t.rs_other, value: this.screen.text || "" });
+    text.value = this.screen.text || "";
+    text.addEventListener("input", () => { this.screen.text = text.value; });
+    const chips = REASONS.filter((key) => key !== "rs_other").map((key) => el("button", {
+      type: "button", class: picked.has(key) ? "on" : "", "data-reason": key,
+      onclick: () => { picked.has(key) ? picked.delete(key) : picked.add(key); this.render(); },
+    }, this.t[key]));
+    return el("div", { id: "reason" },
+      el("h1", { class: "ask" }, this.t.pad_reason_ask),
+      el("div", { class: "sub" }, this.t[`lv_${this.screen.level}`]),
+      el("div", { class: "reasons" }, chips), text,
+      el("div", { class: "row" },
+        el("button", { type: "button", class: "skip", id: "reason-skip", onclick: () => this.send(this.screen.level, "") },
+          this.t.pad_skip),
+        el("button", { type: "button", class: "go", id: "reason-submit",
+          onclick: () => this.send(this.screen.level, this.reasonText()) }, this.t.pad_submit)));
+  }
+
+  /** The reason as stored: the chosen phrases (in the pad's language) and the free text. */
+  reasonText() {
+    const screen = this.screen;
+    if (screen.name !== "reason") return "";
+    const phrases = [...screen.picked].map((key) => this.t[key]);
+    if (screen.text && screen.text.trim()) phrases.push(screen.text.trim());
+    return phrases.join("；").slice(0, 500);
+  }
+
+  thanksView() {
+    return el("div", { class: "thanks", id: "thanks" },
+      el("div", { class: this.screen.note ? "big note" : "big" }, this.screen.text),
+      this.screen.small ? el("div", { class: "small" }, this.screen.small) : null);
+  }
+
+  fatal(text) {
+    document.getElementById("main").replaceChildren(el("div", { class: "fatal", id: "fatal", role: "alert" }, text));
+  }
+}
+
+new RatingPad().boot();
