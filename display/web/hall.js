@@ -1,0 +1,317 @@
+// Hall display (docs/operations.md "Hall displays and speakers"): every window's current ticket,
+// the last calls with the newest flashing, waiting per service, paused/closed windows, date and
+// clock, the notice line; plays the announcements. Follows the hub (docs/protocol.md) and
+// reconnects by itself. Options: ?zone= ?lang= ?langs= ?rotate_s= ?voice=off ?sound=off ?backoff_ms=
+//
+// Unknown event or message types are logged and counted (window.__hallq.unknown), not thrown: a
+// screen on a wall has nobody to read an exception, and a newer server adding an event type must
+// not stop an older cached page from showing calls. The browser tests assert the count stays 0.
+
+import { HubClient, api, deviceToken, el } from "/common/hub.js";
+import { Announcer } from "./announcer.js";
+import { HallModel } from "./model.js";
+import {
+  LABELS, ServerClock, fill, formatDate, formatTime, keepInTouch, pageOptions, pick, renderBanner,
+  renderTicker, rotateLanguages, trimToFit, windowName,
+} from "./screen.js";
+
+const FLASH_MS = 8000;
+// A call older than this (by the server's clock) is shown but not announced: after a reconnect the
+// replay brings the calls missed while offline, and reading out a number called minutes ago
+// would send citizens to windows that have moved on. Live calls are always fresh.
+const ANNOUNCE_MAX_AGE_S = 60;
+const RECENT_SHOWN = 4;
+const QUEUES_SHOWN = 12; // two columns of six: a big hall shows its longest queues
+const RECOUNT_DELAY_MS = 500;
+const TILE_ASPECT = 1.5;
+
+const $ = (id) => document.getElementById(id);
+
+class HallDisplay {
+  constructor(options, token) {
+    this.options = options;
+    this.token = token;
+    this.lang = options.langs[0];
+    this.clock = new ServerClock();
+    this.model = null;
+    this.tiles = new Map();
+    this.flashing = null;
+    this.recountTimer = null;
+    this.announcer = new Announcer({ voice: options.voice, sound: options.sound, onState: (s) => this.renderSound(s) });
+    this.record = { played: this.announcer.played, skipped: [], unknown: [], status: "connecting", seq: null };
+    Object.defineProperty(this.record, "queueLength", { get: () => this.announcer.queue.length });
+    window.__hallq = this.record;
+    this.client = new HubClient({
+      token, scope: options.zone ? { zone: options.zone } : {},
+      backoffStartMs: options.backoffStartMs, backoffMaxMs: options.backoffMaxMs,
+      onAuth: (auth) => this.onAuth(auth), onSnapshot: (snapshot) => this.onSnapshot(snapshot),
+      onEvent: (event, seq) => this.onEvent(event, seq), onMessage: (message) => this.onMessage(message),
+      onStatus: (state) => this.onStatus(state),
+    });
+  }
+
+  start() {
+    document.addEventListener("click", () => this.announcer.unlock());
+    window.addEventListener("resize", () => this.fitGrid());
+    rotateLanguages(this.options.langs, this.options.rotateMs, (lang) => this.setLanguage(lang));
+    setInterval(() => this.renderClock(), 1000);
+    keepInTouch(this.client, this.clock);
+    this.client.start();
+  }
+
+  // --- hub callbacks ----------------------------------------------------------------------------
+
+  onAuth(auth) {
+    this.clock.heard(auth.server_time);
+    if (!this.options.zone && auth.zone) this.client.options.scope = { zone: auth.zone };
+  }
+
+  onSnapshot(snapshot) {
+    this.model = new HallModel(snapshot);
+    this.clock.heard(snapshot.server_time);
+    this.buildTiles();
+    this.renderAll();
+  }
+
+  onEvent(event, seq) {
+    this.record.seq = seq;
+    if (!this.model) return;
+    const changed = this.model.apply(event, seq);
+    if (changed === null) return this.unknown("event", event.type);
+    if (changed.reload) return this.resubscribe();
+    changed.windows.forEach((number) => this.renderTile(number));
+    if (changed.services) this.renderQueues();
+    if (changed.calls) this.renderRecent();
+    if (changed.call) this.newCall(changed.call);
+    if (changed.recount) this.scheduleRecount();
+  }
+
+  onMessage(message) {
+    if (message.type === "notice") {
+      if (this.model) this.model.notice = message.text;
+      return this.renderTicker();
+    }
+    if (message.type === "device_status") return; // for the manager board
+    this.unknown("message", message.type);
+  }
+
+  onStatus(state) {
+    this.record.status = state;
+    this.connection = state;
+    renderBanner($("banner"), state, this.lang);
+  }
+
+  unknown(kind, type) {
+    this.record.unknown.push(`${kind}:${type}`);
+    console.warn(`hall display: ignoring unknown ${kind} type`, type);
+  }
+
+  /** The business day turned: start again from a fresh snapshot on the same connection. */
+  async resubscribe() {
+    try {
+      const result = await this.client.request({ type: "subscribe", scope: this.client.options.scope });
+      this.client.lastSeq = result.seq;
+      this.onSnapshot(result.snapshot);
+    } catch (err) {
+      console.warn("resubscribe failed; reconnecting", err);
+      this.client.lastSeq = null;
+      if (this.client.ws) this.client.ws.close();
+    }
+  }
+
+  /** A cancel or a walk-out may or may not have left a queue: ask the server for the counts. */
+  scheduleRecount() {
+    clearTimeout(this.recountTimer);
+    this.recountTimer = setTimeout(() => this.recount(), RECOUNT_DELAY_MS);
+  }
+
+  async recount() {
+    const zone = this.client.options.scope.zone;
+    try {
+      const hall = await api("GET", zone ? `/api/hall?zone=${encodeURIComponent(zone)}` : "/api/hall", this.token);
+      for (const fresh of hall.services) {
+        const service = this.model.services.get(fresh.code);
+        if (service) service.waiting = fresh.waiting;
+      }
+      this.renderQueues();
+    } catch (err) {
+      console.warn("recount failed", err);
+    }
+  }
+
+  // --- calls -------------------------------------------------------------------------------------
+
+  newCall(call) {
+    this.flash(call);
+    const ageS = this.clock.nowMs() / 1000 - call.epoch;
+    if (ageS <= ANNOUNCE_MAX_AGE_S) this.announcer.enqueue(call.seq, call.announcement);
+    else this.record.skipped.push({ seq: call.seq, label: call.label, age_s: Math.round(ageS) });
+  }
+
+  flash(call) {
+    if (this.flashing) this.stopFlash();
+    const tile = this.tiles.get(call.window);
+    this.flashing = { seq: call.seq, window: call.window, timer: setTimeout(() => this.stopFlash(), FLASH_MS) };
+    for (const node of [tile && tile.root, $("hero")]) {
+      if (!node) continue;
+      node.classList.remove("flash");
+      void node.offsetWidth; // restart the animation
+      node.classList.add("flash");
+    }
+  }
+
+  stopFlash() {
+    clearTimeout(this.flashing.timer);
+    const tile = this.tiles.get(this.flashing.window);
+    if (tile) tile.root.classList.remove("flash");
+    $("hero").classList.remove("flash");
+    this.flashing = null;
+  }
+
+  // --- rendering ---------------------------------------------------------------------------------
+
+  setLanguage(lang) {
+    this.lang = lang;
+    document.documentElement.lang = lang;
+    if (this.model) this.renderAll();
+    renderBanner($("banner"), this.connection || "connecting", lang);
+    this.renderSound(this.announcer.current);
+  }
+
+  renderAll() {
+    const t = LABELS[this.lang];
+    fill($("center-name"), pick(this.model.center.name, this.lang));
+    const zone = this.model.scope.zone;
+    $("zone").hidden = !zone;
+    fill($("zone"), zone || "");
+    fill($("hero-title"), t.nowCalling);
+    fill($("recent-title"), t.lastCalls);
+    fill($("queues-title"), t.waiting);
+    this.model.windows.forEach((_, number) => this.renderTile(number));
+    this.renderRecent();
+    this.renderQueues();
+    this.renderTicker();
+    this.renderClock();
+  }
+
+  buildTiles() {
+    this.tiles.clear();
+    const nodes = [...this.model.windows.keys()].sort((a, b) => a - b).map((number) => {
+      const tile = {
+        number: el("span", { class: "tile-no" }, String(number)), name: el("span", { class: "tile-name" }),
+        ticket: el("div", { class: "tile-ticket" }), foot: el("div", { class: "tile-foot" }),
+      };
+      tile.root = el("div", { class: "tile", "data-window": number },
+        el("div", { class: "tile-head" }, tile.number, tile.name), tile.ticket, tile.foot);
+      this.tiles.set(number, tile);
+      return tile.root;
+    });
+    fill($("tiles"), nodes);
+    this.fitGrid();
+  }
+
+  /** Columns and rows that give the biggest tiles of about TILE_ASPECT for 1..40+ windows. */
+  fitGrid() {
+    const area = $("tiles");
+    const count = Math.max(1, this.tiles.size);
+    let best = { cols: 1, scale: 0 };
+    for (let cols = 1; cols <= count; cols += 1) {
+      const rows = Math.ceil(count / cols);
+      const scale = Math.min(area.clientWidth / cols / TILE_ASPECT, area.clientHeight / rows);
+      if (scale > best.scale) best = { cols, scale };
+    }
+    area.style.setProperty("--cols", best.cols);
+    area.style.setProperty("--rows", Math.ceil(count / best.cols));
+  }
+
+  renderTile(number) {
+    const tile = this.tiles.get(number);
+    const win = this.model.windows.get(number);
+    if (!tile || !win) return;
+    const t = LABELS[this.lang];
+    const ticket = win.ticket;
+    const recalled = ticket && ticket.status === "called" && ticket.recalls > 0;
+    tile.root.dataset.status = win.status;
+    tile.root.dataset.ticket = ticket ? ticket.status : "none";
+    tile.root.classList.toggle("recall", Boolean(recalled));
+    fill(tile.name, windowName(this.model, win, this.lang));
+    fill(tile.ticket, this.tileMain(win, t));
+    fill(tile.foot, this.tileFoot(win, t, recalled));
+  }
+
+  tileMain(win, t) {
+    if (win.status === "paused") return el("span", { class: "paused-text" }, t.paused);
+    if (win.ticket) return el("span", { class: "label" }, win.ticket.label);
+    return el("span", { class: "idle" }, "—");
+  }
+
+  tileFoot(win, t, recalled) {
+    if (win.status === "paused") return win.pause_reason || "";
+    if (win.status === "closed") return t.closed;
+    if (!win.ticket) return t.ready;
+    if (recalled) return el("span", { class: "tag recall-tag" }, `${t.recall} ×${win.ticket.recalls}`);
+    return win.ticket.status === "called" ? t.calledTo(win.number) : t.serving;
+  }
+
+  renderRecent() {
+    const t = LABELS[this.lang];
+    const [newest, ...older] = this.model.recent;
+    fill($("hero-body"), newest ? this.heroCall(newest, t) : el("div", { class: "hero-empty" }, "—"));
+    fill($("recent"), older.slice(0, RECENT_SHOWN).map((call) => el("li", { class: call.recalls > 0 ? "recalled" : null },
+      el("span", { class: "recent-label" }, call.label),
+      el("span", { class: "recent-window" }, t.window(call.window)),
+      call.recalls > 0 ? el("span", { class: "tag recall-tag" }, t.recall) : null)));
+    trimToFit($("recent"));
+  }
+
+  heroCall(call, t) {
+    return [
+      el("div", { class: "hero-label" }, call.label),
+      el("div", { class: "hero-window" }, "→ ", t.window(call.window)),
+      call.recalls > 0 ? el("div", { class: "tag recall-tag" }, t.recall) : null,
+    ];
+  }
+
+  renderQueues() {
+    const t = LABELS[this.lang];
+    const services = [...this.model.services.values()]
+      .sort((a, b) => b.waiting - a.waiting).slice(0, QUEUES_SHOWN)
+      .sort((a, b) => a.prefix.localeCompare(b.prefix));
+    fill($("queues"), services.map((s) => el("li", { class: s.waiting > 0 ? "busy" : "empty", "data-service": s.code },
+      el("span", { class: "prefix" }, s.prefix),
+      el("span", { class: "service-name" }, pick(s.name, this.lang)),
+      el("span", { class: "count" }, String(s.waiting), t.people ? el("small", {}, t.people) : null))));
+  }
+
+  renderTicker() {
+    if (this.model) renderTicker($("ticker"), pick(this.model.notice, this.lang));
+  }
+
+  renderClock() {
+    if (!this.model) return;
+    const now = this.clock.nowMs();
+    fill($("date"), formatDate(now, this.lang, this.model.center.timezone));
+    fill($("clock"), formatTime(now, this.model.center.timezone));
+  }
+
+  renderSound(state) {
+    const t = LABELS[this.lang];
+    const text = { blocked: t.soundBlocked, voice_off: t.soundOff, muted: t.soundOff, partial: t.soundPartial }[state];
+    const node = $("sound");
+    node.hidden = !text;
+    node.dataset.state = state;
+    fill(node, text || "");
+  }
+}
+
+function main() {
+  const options = pageOptions();
+  const token = deviceToken();
+  if (!token) {
+    renderBanner($("banner"), "notoken", options.langs[0]);
+    return;
+  }
+  new HallDisplay(options, token).start();
+}
+
+main();
