@@ -13,6 +13,7 @@ from ..domain.commands import GOOD_LEVELS, OUTCOMES, RATING_LEVELS
 from ..domain.hall import HallConfig
 
 GROUPS = ("total", "service", "window", "department", "clerk", "hour", "day", "weekday", "weekday_hour")
+INTERNAL_GROUPS = ("day_department",)  # for the reports' per-day cache
 BAD_LEVELS = RATING_LEVELS[3:]
 WINDOW_ENDS = ("served", "suspended", "transferred", "cancelled")
 
@@ -33,6 +34,7 @@ class Query:
     day_to: str
     group_by: str = "total"
     now: float | None = None  # closes intervals still open (today's figures)
+    percentiles: bool = True  # off for the live board and reports: one pass over the rows
 
 
 def _in(values) -> str:
@@ -51,7 +53,9 @@ def group_expr(q: Query) -> str:
     if q.group_by == "department":
         return _case("service", {s.code: s.department for s in q.hall.services}, None)
     return {"total": "'all'", "service": "service", "window": "window", "clerk": "staff", "hour": "hour",
-            "day": "day", "weekday": "weekday", "weekday_hour": "weekday * 100 + hour"}[q.group_by]
+            "day": "day", "weekday": "weekday", "weekday_hour": "weekday * 100 + hour",
+            "day_department": "day || '|' || COALESCE(" + _case("service", {s.code: s.department for s in q.hall.services}, None) + ", '')",
+            }[q.group_by]
 
 
 def target_expr(hall: HallConfig) -> str:
@@ -186,13 +190,13 @@ def _window_figures(r: dict, wt: tuple | None, served: int) -> dict:
 
 
 def compute(conn: sqlite3.Connection, q: Query) -> dict:
-    if q.group_by not in GROUPS:
+    if q.group_by not in GROUPS + INTERNAL_GROUPS:
         raise ValueError(q.group_by)
     cur = conn.execute(_sums_sql(q), (q.day_from, q.day_to))
     names = [d[0] for d in cur.description]
     rows = {row[0]: dict(zip(names, row)) for row in cur}
     pct: dict = {}
-    for name, (value, where) in TIMED.items():
+    for name, (value, where) in (TIMED.items() if q.percentiles else ()):
         for g, p in percentiles(conn, q, value, where).items():
             pct.setdefault(g, {})[name] = p
     wt = window_time(conn, q)
@@ -206,7 +210,7 @@ def compute(conn: sqlite3.Connection, q: Query) -> dict:
 
 def _spans_for_groups(conn: sqlite3.Connection, q: Query, rows: dict) -> dict:
     """Observed seconds behind each group's mean queue length (none for windows and clerks)."""
-    if q.group_by in ("window", "clerk"):
+    if q.group_by in ("window", "clerk", "day_department"):
         return {}
     spans = day_spans(conn, q)
     if q.group_by == "day":
@@ -218,3 +222,41 @@ def _spans_for_groups(conn: sqlite3.Connection, q: Query, rows: dict) -> dict:
     if q.group_by in ("weekday", "weekday_hour"):
         return {}
     return {g: sum(spans.values()) for g in rows}
+
+
+# --- merging groups (days into a range, services into a total) without re-reading the segments ----------
+
+def _merge_rate(figs: list[dict]) -> dict:
+    return rate(sum(f["numerator"] for f in figs), sum(f["denominator"] for f in figs))
+
+
+def _merge_timed(figs: list[dict]) -> dict:
+    n = sum(f["n"] for f in figs)
+    total = sum(f["mean_s"] * f["n"] for f in figs if f["mean_s"] is not None)
+    return timed(total, n, None)  # percentiles do not merge: left out
+
+
+def merge(groups: list[dict], key="all") -> dict:
+    """One group from several (exact for counts, rates and means; no percentiles, no mean queue)."""
+    if not groups:
+        return {}
+    out: dict = {"key": key}
+    for name, value in groups[0].items():
+        figs = [g[name] for g in groups]
+        if name == "key":
+            continue
+        if name in ("counts", "ratings"):
+            out[name] = {k: sum(f[k] for f in figs) for k in value}
+        elif name == "outcomes":
+            out[name] = {k: _merge_rate([f[k] for f in figs]) for k in value}
+        elif isinstance(value, dict) and "numerator" in value:
+            out[name] = _merge_rate(figs) if all(f is not None for f in figs) else None
+        elif isinstance(value, dict) and "mean_s" in value:
+            out[name] = _merge_timed(figs)
+        elif name == "peak_queue":
+            out[name] = max((f for f in figs if f is not None), default=None)
+        elif name in ("open_s", "paused_s"):
+            out[name] = sum(f for f in figs if f is not None) if any(f is not None for f in figs) else None
+        else:
+            out[name] = None  # mean queue, throughput: need the spans
+    return out

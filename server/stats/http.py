@@ -7,6 +7,7 @@ floor uses.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 from aiohttp import web
@@ -16,12 +17,13 @@ from ..api.handlers import json_response, require
 from ..domain.errors import DomainError
 from ..store.reader import Reader
 from .export import TABLES, export
-from .figures import GROUPS, Query, compute
+from .figures import GROUPS, Query, compute, merge
 from .live import live_board
 from .report import build_report, month_range
 
 MANAGER = ("manager",)
 STATS_READER = web.AppKey("stats_reader", Reader)
+REPORT_CACHE = web.AppKey("report_cache", dict)  # closed business day -> its report figures
 MAX_DAYS = 800
 
 
@@ -80,15 +82,15 @@ async def stats_live(request: web.Request) -> web.Response:
 
 
 def _today_figures(conn, query: Query) -> dict:
-    from dataclasses import replace
-    total = compute(conn, replace(query, group_by="total"))["groups"]
-    return {"totals": total[0] if total else None, "by_service": compute(conn, query)["groups"]}
+    """One pass over today's rows, by service; the hall's totals are those groups merged."""
+    by_service = compute(conn, replace(query, group_by="service", percentiles=False))["groups"]
+    return {"totals": merge(by_service) or None, "by_service": by_service}
 
 
 async def report_daily(request: web.Request) -> web.Response:
     require(request, MANAGER)
     day = _date(request.query.get("day"), "day", request.app[K.SERVICE].state.day)
-    return json_response(await _run(request, build_report, request.app[K.SERVICE].hall, day, day, "daily"))
+    return json_response(await _report(request, day, day, "daily"))
 
 
 async def report_monthly(request: web.Request) -> web.Response:
@@ -97,7 +99,13 @@ async def report_monthly(request: web.Request) -> web.Response:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise DomainError("invalid_argument", "month must be YYYY-MM", field="month")
     day_from, day_to = month_range(month)
-    return json_response(await _run(request, build_report, request.app[K.SERVICE].hall, day_from, day_to, "monthly"))
+    return json_response(await _report(request, day_from, day_to, "monthly"))
+
+
+async def _report(request: web.Request, day_from: str, day_to: str, kind: str) -> dict:
+    service = request.app[K.SERVICE]
+    return await _run(request, build_report, service.hall, day_from, day_to, kind, request.app[REPORT_CACHE],
+                      service.state.day)
 
 
 async def export_csv(request: web.Request) -> web.Response:
@@ -134,6 +142,7 @@ STATS_HANDLERS = {"stats": stats, "stats_live": stats_live, "report_daily": repo
 def setup_stats(app: web.Application, db_path) -> None:
     """The statistics reader: one thread of its own, so reports queue behind each other, not the floor."""
     app[STATS_READER] = Reader(db_path, threads=1)
+    app[REPORT_CACHE] = {}
 
     async def ctx(app: web.Application):
         yield

@@ -130,3 +130,11 @@ async def test_rebuild_gives_the_same_rows(hall, db_path):
     assert conn.execute("SELECT * FROM segments ORDER BY ticket_id, segment").fetchall() == before
     assert conn.execute("SELECT * FROM window_time ORDER BY day, window, start").fetchall() == windows
     conn.close()
+
+
+async def test_merged_groups_equal_the_total(day_figures):
+    from server.stats.figures import merge
+    total, merged = one(day_figures()), merge(day_figures("service")["groups"])
+    for name in ("counts", "service_level", "strict_service_level", "satisfaction_rate", "no_show_rate", "outcomes"):
+        assert merged[name] == total[name], name
+    assert merged["wait_served"]["mean_s"] == pytest.approx(total["wait_served"]["mean_s"])

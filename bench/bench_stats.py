@@ -1,0 +1,210 @@
+"""Statistics at scale: a year of a busy center (>= 3M visits), the 30-day report, today's live
+figures, and whether calls keep flowing while a report runs.
+
+    .venv/bin/python -m bench.bench_stats                 # builds var/bench/stats-year.db once (minutes)
+    .venv/bin/python -m bench.bench_stats --days 60 --visits-per-day 2000 --db var/bench/small.db
+
+Results go to stdout as JSON; docs/benchmarks-stats.md records a run.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+
+from server.app import create_app
+from server.clock import ManualClock
+from server.config import load_demo
+from server.stats import demo_data
+from server.stats.figures import Query, compute
+from server.stats.http import _today_figures
+from server.stats.report import build_report
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build(db: Path, days: int, visits: int, end: str) -> dict | None:
+    if db.exists():
+        return None
+    db.parent.mkdir(parents=True, exist_ok=True)
+    hall = load_demo().hall
+    plans = demo_data.plans(end, days, visits, 1, hall.center.timezone)
+    workers = max(0, (os.cpu_count() or 1) - 1)
+    partial = db.with_suffix(".partial")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(partial) + suffix).unlink(missing_ok=True)
+    info = demo_data.generate(str(partial), plans, None, workers,
+                              progress=lambda d, n, s: print(f"\r{d} {n:,} visits {s:,.0f} s", end="", file=sys.stderr))
+    print(file=sys.stderr)
+    con = sqlite3.connect(partial)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    partial.rename(db)
+    return info
+
+
+def timed(fn, runs: int) -> dict:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return {"median_ms": round(statistics.median(times), 1), "min_ms": round(min(times), 1),
+            "max_ms": round(max(times), 1), "runs": runs}
+
+
+def last_day(conn) -> str:
+    return conn.execute("SELECT MAX(day) FROM segments").fetchone()[0]
+
+
+def day_minus(day: str, n: int) -> str:
+    from datetime import date, timedelta
+    return (date.fromisoformat(day) - timedelta(days=n)).isoformat()
+
+
+def query_timings(db: Path, runs: int) -> dict:
+    hall = load_demo().hall
+    conn = sqlite3.connect(db)
+    end = last_day(conn)
+    start = day_minus(end, 29)
+    n30 = conn.execute("SELECT COUNT(*) FROM segments WHERE day BETWEEN ? AND ?", (start, end)).fetchone()[0]
+    today = Query(hall, end, end, "service", now=None)
+    out = {
+        "visits_total": conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0],
+        "events_total": conn.execute("SELECT MAX(seq) FROM events").fetchone()[0],
+        "segments_in_30_days": n30, "range": [start, end],
+        "report_30_days": timed(lambda: build_report(conn, hall, start, end, "monthly"), runs),
+        "stats_30_days_total": timed(lambda: compute(conn, Query(hall, start, end)), runs),
+        "stats_30_days_by_service": timed(lambda: compute(conn, Query(hall, start, end, "service")), runs),
+        "stats_30_days_by_window": timed(lambda: compute(conn, Query(hall, start, end, "window")), runs),
+        "live_today": timed(lambda: _today_figures(conn, today), runs),
+        "visits_today": conn.execute("SELECT SUM(issued) FROM segments WHERE day = ?", (end,)).fetchone()[0],
+    }
+    conn.close()
+    return out
+
+
+# --- calls while a report runs ---------------------------------------------------------------------------
+
+async def loop_lag(stop: asyncio.Event, lags: list[float]) -> None:
+    while not stop.is_set():
+        t = time.perf_counter()
+        await asyncio.sleep(0.005)
+        lags.append((time.perf_counter() - t - 0.005) * 1000)
+
+
+async def call_cycle(session, url, kiosk, clerk, latencies: list[float], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        async with session.post(url("/api/tickets"), json={"service": "invoice"},
+                                headers={"Authorization": f"Bearer {kiosk}"}) as r:
+            await r.read()
+        t = time.perf_counter()
+        async with session.post(url("/api/windows/5/call-next"), json={},
+                                headers={"Authorization": f"Bearer {clerk}"}) as r:
+            body = await r.json()
+        latencies.append((time.perf_counter() - t) * 1000)
+        ticket = body["ticket"]["id"]
+        async with session.post(url(f"/api/tickets/{ticket}/finish"), json={"outcome": "immediate"},
+                                headers={"Authorization": f"Bearer {clerk}"}) as r:
+            await r.read()
+
+
+async def stall(db: Path, seconds: float) -> dict:
+    settings = load_demo()
+    creds = settings.demo_credentials
+    conn = sqlite3.connect(db)
+    end = last_day(conn)
+    conn.close()
+    start = day_minus(end, 29)
+    app = create_app(settings, clock=ManualClock(time.time()), db_path=db, tick_interval_s=0)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    url = lambda p: str(server.make_url(p))  # noqa: E731
+    async with aiohttp.ClientSession() as s:
+        async with s.post(url("/api/sessions"), json={"staff": "9001", "pin": creds["staff"]["9001"]}) as r:
+            manager = (await r.json())["token"]
+        counter = next(d.id for d in settings.hall.devices if d.kind == "counter" and d.window == 5)
+        clerk_no = next(x.number for x in settings.hall.staff if x.role == "clerk" and 5 in x.windows)
+        async with s.post(url("/api/sessions"), json={"staff": clerk_no, "pin": creds["staff"][clerk_no]},
+                          headers={"Authorization": f"Bearer {creds['devices'][counter]}"}) as r:
+            clerk = (await r.json())["token"]
+        kiosk = creds["devices"]["kiosk-1"]
+        result = {}
+        for phase in ("idle", "during_reports"):
+            stop, lags, calls, reports = asyncio.Event(), [], [], []
+            tasks = [asyncio.create_task(loop_lag(stop, lags)),
+                     asyncio.create_task(call_cycle(s, url, kiosk, clerk, calls, stop))]
+            if phase == "during_reports":
+                tasks.append(asyncio.create_task(_reports(s, url, manager, start, end, reports, stop)))
+            await asyncio.sleep(seconds)
+            stop.set()
+            await asyncio.gather(*tasks)
+            result[phase] = {"loop_lag_ms_p50": _pct(lags, 50), "loop_lag_ms_p99": _pct(lags, 99),
+                             "loop_lag_ms_max": round(max(lags), 1), "calls": len(calls),
+                             "call_next_ms_p50": _pct(calls, 50), "call_next_ms_p99": _pct(calls, 99),
+                             "call_next_ms_max": round(max(calls), 1), "reports_done": len(reports),
+                             "report_http_ms_p50": _pct(reports, 50) if reports else None}
+    await server.close()
+    return result
+
+
+async def _reports(s, url, manager, start, end, done: list[float], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        t = time.perf_counter()
+        async with s.get(url(f"/api/stats?from={start}&to={end}&group_by=service"),
+                         headers={"Authorization": f"Bearer {manager}"}) as r:
+            assert r.status == 200, await r.text()
+            await r.read()
+        done.append((time.perf_counter() - t) * 1000)
+
+
+def _pct(values: list[float], p: int) -> float:
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(len(values) * p / 100))], 2)
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", default=str(ROOT / "var" / "bench" / "stats-year.db"))
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--visits-per-day", type=int, default=12000)
+    ap.add_argument("--end", default="2026-11-24")
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--stall-seconds", type=float, default=10)
+    ap.add_argument("--build-only", action="store_true")
+    args = ap.parse_args(argv)
+    db = Path(args.db)
+    out = {"machine": machine(), "build": build(db, args.days, args.visits_per_day, args.end)}
+    if args.build_only:
+        print(json.dumps(out, indent=2))
+        return 0
+    out["queries"] = query_timings(db, args.runs)
+    copy = db.with_name(db.stem + "-stall.db")  # the live server writes today's calls: keep the year clean
+    shutil.copyfile(db, copy)
+    out["stall"] = asyncio.run(stall(copy, args.stall_seconds))
+    copy.unlink()
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""`hallq demo-data`: synthetic days fold into the same rows as a rebuild from their events, the
+engine accepts their events, and the report and stats read them."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from server.config import load_demo
+from server.domain import engine
+from server.domain.events import Event
+from server.stats import demo_data
+from server.stats.figures import Query, compute
+from server.stats.projection import rebuild_projection
+from server.stats.report import build_report
+
+
+def test_demo_data_is_consistent(tmp_path, capsys):
+    db = tmp_path / "demo.db"
+    assert demo_data.main(["--db", str(db), "--days", "7", "--visits-per-day", "300", "--end", "2026-11-20",
+                           "--workers", "0"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["days"] == 5 and info["visits"] > 1200  # a week has five business days
+    conn = sqlite3.connect(db)
+    seqs = [r[0] for r in conn.execute("SELECT seq FROM events ORDER BY seq")]
+    assert seqs == list(range(1, len(seqs) + 1))
+    generated = conn.execute("SELECT * FROM segments ORDER BY ticket_id, segment").fetchall()
+    with conn:
+        rebuild_projection(conn)
+    assert conn.execute("SELECT * FROM segments ORDER BY ticket_id, segment").fetchall() == generated
+    hall = load_demo().hall
+    day = conn.execute("SELECT MIN(day) FROM events").fetchone()[0]
+    state = engine.new_state(hall, day)
+    for (data,) in conn.execute("SELECT data FROM events WHERE day = ? ORDER BY seq", (day,)):
+        engine.apply(state, hall, Event.from_dict(json.loads(data)))
+    total = compute(conn, Query(hall, "2026-11-14", "2026-11-20"))["groups"][0]
+    c = total["counts"]
+    assert c["served"] > 0.9 * c["issued"] and c["no_shows"] > 0 and c["transfers"] > 0 and c["suspends"] > 0
+    assert c["rated"] > 0 and c["appointments"] > 0 and 0.5 < total["utilisation"]["value"] < 1.0
+    cache: dict = {}
+    first = build_report(conn, hall, "2026-11-14", "2026-11-20", cache=cache, today="2026-11-25")
+    assert len(cache) == 7 and first["working_days"] == 5
+    assert build_report(conn, hall, "2026-11-14", "2026-11-20", cache=cache, today="2026-11-25") == first
+    assert first["accepted"] == c["served"]
