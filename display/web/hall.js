@@ -11,7 +11,7 @@ import { HubClient, api, deviceToken, el } from "/common/hub.js";
 import { Announcer } from "./announcer.js";
 import { HallModel } from "./model.js";
 import {
-  LABELS, ServerClock, fill, formatDate, formatTime, keepInTouch, pageOptions, pick, renderBanner,
+  LABELS, ServerClock, bannerState, fill, formatDate, formatTime, keepInTouch, pageOptions, pick, renderBanner,
   renderTicker, rotateLanguages, trimToFit, windowName,
 } from "./screen.js";
 
@@ -97,8 +97,9 @@ class HallDisplay {
 
   onStatus(state) {
     this.record.status = state;
-    this.connection = state;
-    renderBanner($("banner"), state, this.lang);
+    this.wasOnline = this.wasOnline || state === "online";
+    this.connection = bannerState(state, this.wasOnline);
+    renderBanner($("banner"), this.connection, this.lang);
   }
 
   unknown(kind, type) {

@@ -124,6 +124,12 @@ export function fill(node, ...children) {
   node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
 }
 
+/** The banner's state: once a page has been online, any try to reconnect is still "offline" (a
+ * blue "connecting" between red "offline" retries would only make the bar flicker). */
+export function bannerState(state, wasOnline) {
+  return state === "connecting" && wasOnline ? "offline" : state;
+}
+
 /** The connection banner: hidden while online, explains itself otherwise. */
 export function renderBanner(banner, state, lang) {
   const text = { offline: "offline", connecting: "connecting", refused: "refused", notoken: "noToken", nowindow: "noWindow" }[state];

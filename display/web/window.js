@@ -7,7 +7,7 @@
 import { HubClient, deviceToken, el } from "/common/hub.js";
 import { HallModel } from "./model.js";
 import {
-  LABELS, ServerClock, fill, formatTime, keepInTouch, pageOptions, pick, renderBanner, renderTicker,
+  LABELS, ServerClock, bannerState, fill, formatTime, keepInTouch, pageOptions, pick, renderBanner, renderTicker,
   rotateLanguages, windowName,
 } from "./screen.js";
 
@@ -79,7 +79,8 @@ class WindowDisplay {
   onStatus(state) {
     if (this.record.status === "nowindow") return;
     this.record.status = state;
-    renderBanner($("banner"), state, this.lang);
+    this.wasOnline = this.wasOnline || state === "online";
+    renderBanner($("banner"), bannerState(state, this.wasOnline), this.lang);
   }
 
   unknown(kind, type) {
@@ -111,7 +112,7 @@ class WindowDisplay {
     this.lang = lang;
     document.documentElement.lang = lang;
     this.render();
-    renderBanner($("banner"), this.record.status, lang);
+    renderBanner($("banner"), bannerState(this.record.status, this.wasOnline), lang);
   }
 
   render() {

@@ -89,6 +89,8 @@ async def test_the_display_survives_a_server_restart_and_shows_the_call_it_misse
     await hall.server.stop()
     await expect(page.locator("#banner")).to_be_visible(timeout=WAIT_MS)
     await expect(page.locator("#banner")).to_contain_text("連線中斷")
+    await page.wait_for_function("window.__hallq.status === 'connecting'", timeout=WAIT_MS)  # a retry
+    await expect(page.locator("#banner")).to_have_attribute("data-state", "offline")
 
     async def call_while_page_is_away():
         await call_next(hall, 3, token)
@@ -205,4 +207,13 @@ async def test_screenshot_1920x1080_with_chinese_text(hall, page, artifacts):
     await window_page.goto(hall.url(f"/display/window.html?token={hall.device_token('display-hall')}&window=10&lang=zh-Hant"))
     await expect(window_page.locator("#clerk .wt-clerk-name")).to_have_text("吴婷", timeout=WAIT_MS)
     await window_page.screenshot(path=str(artifacts / "display-window.png"))
+    await no_script_trouble(page)
+
+
+async def test_labels_rotate_between_languages(hall, page):
+    await open_hall(page, hall, lang="", langs="zh-Hant,en", rotate_s=1, sound="off")
+    await expect(page.locator("#hero-title")).to_have_text("正在呼叫")
+    await expect(page.locator("#hero-title")).to_have_text("Now calling", timeout=WAIT_MS)
+    await expect(page.locator('#tiles .tile[data-window="3"] .tile-foot')).to_have_text("Closed")
+    await expect(page.locator("#hero-title")).to_have_text("正在呼叫", timeout=WAIT_MS)
     await no_script_trouble(page)
