@@ -5,6 +5,7 @@ Frozen dataclasses built by server.config from the TOML file; the rules read the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
 ROLES_STAFF = ("clerk", "manager", "guide")
@@ -136,10 +137,20 @@ class HallConfig:
     rules: Rules = field(default_factory=Rules)
 
     def service(self, code: str) -> Service | None:
-        return next((s for s in self.services if s.code == code), None)
+        return self._services_by_code.get(code)
 
     def window(self, number: int) -> Window | None:
-        return next((w for w in self.windows if w.number == number), None)
+        return self._windows_by_number.get(number)
+
+    # Lookups run per ticket on the call path: dicts built once (the config is frozen), first match wins
+    # like the scans they replace.
+    @cached_property
+    def _services_by_code(self) -> dict[str, Service]:
+        return {s.code: s for s in reversed(self.services)}
+
+    @cached_property
+    def _windows_by_number(self) -> dict[int, Window]:
+        return {w.number: w for w in reversed(self.windows)}
 
     def department(self, code: str) -> Department | None:
         return next((d for d in self.departments if d.code == code), None)

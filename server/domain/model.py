@@ -98,8 +98,9 @@ class HallState:
     # Derived, kept by engine.apply through `reindex` after every ticket event, so issuing and calling
     # cost the same at the day's 2,000th ticket as at its first (no scan of the whole day).
     waiting_tickets: dict[int, Ticket] = field(default_factory=dict, repr=False, compare=False)
-    queue_lengths: dict[str, int] = field(default_factory=dict, repr=False, compare=False)  # unpinned only
-    _counted_in: dict[int, str] = field(default_factory=dict, repr=False, compare=False)  # id -> its queue
+    queues: dict[str, dict[int, Ticket]] = field(default_factory=dict, repr=False, compare=False)  # unpinned
+    pinned: dict[int, dict[int, Ticket]] = field(default_factory=dict, repr=False, compare=False)  # by window
+    _placed: dict[int, tuple[str, int | None]] = field(default_factory=dict, repr=False, compare=False)
 
     def window(self, number: int) -> WindowState:
         return self.windows.setdefault(number, WindowState(number))
@@ -110,21 +111,31 @@ class HallState:
 
     def queue_length(self, service: str) -> int:
         """Waiting tickets in a service's queue that any of its windows may call (not pinned)."""
-        return self.queue_lengths.get(service, 0)
+        return len(self.queues.get(service, ()))
+
+    def callable_at(self, window: int, services: tuple[str, ...]) -> list[Ticket]:
+        """Waiting tickets a window may call: pinned to it, or unpinned in one of its services' queues."""
+        found = list(self.pinned.get(window, {}).values())
+        for code in dict.fromkeys(services):
+            found.extend(self.queues.get(code, {}).values())
+        return found
 
     def reindex(self, ticket_id: int) -> None:
         """Bring the waiting index up to date for one ticket after an event changed it."""
-        self.waiting_tickets.pop(ticket_id, None)
-        queue = self._counted_in.pop(ticket_id, None)
-        if queue is not None:
-            self.queue_lengths[queue] -= 1
+        placed = self._placed.pop(ticket_id, None)
+        if placed is not None:
+            del self.waiting_tickets[ticket_id]
+            queue, window = placed
+            del (self.queues[queue] if window is None else self.pinned[window])[ticket_id]
         ticket = self.tickets.get(ticket_id)
         if ticket is None or ticket.status is not Status.WAITING:
             return
         self.waiting_tickets[ticket_id] = ticket
+        self._placed[ticket_id] = (ticket.queue_service, ticket.pinned_window)
         if ticket.pinned_window is None:
-            self._counted_in[ticket_id] = ticket.queue_service
-            self.queue_lengths[ticket.queue_service] = self.queue_lengths.get(ticket.queue_service, 0) + 1
+            self.queues.setdefault(ticket.queue_service, {})[ticket_id] = ticket
+        else:
+            self.pinned.setdefault(ticket.pinned_window, {})[ticket_id] = ticket
 
     def staff_window(self, staff: str) -> int | None:
         return next((w.number for w in self.windows.values() if w.staff == staff), None)

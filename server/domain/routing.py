@@ -17,12 +17,8 @@ from .model import HallState, Ticket, WindowState
 
 
 def candidates(state: HallState, window: Window) -> list[Ticket]:
-    """Waiting tickets this window may call."""
-    return [
-        t for t in state.waiting()
-        if t.pinned_window == window.number
-        or (t.pinned_window is None and t.queue_service in window.services)
-    ]
+    """Waiting tickets this window may call: pinned to it, or unpinned in one of its services' queues."""
+    return state.callable_at(window.number, window.services)
 
 
 def choose_next(state: HallState, hall: HallConfig, window: Window, now: float) -> Ticket | None:
@@ -39,11 +35,15 @@ def choose_next(state: HallState, hall: HallConfig, window: Window, now: float) 
 
 
 def _overdue(pool: list[Ticket], hall: HallConfig, now: float) -> list[Ticket]:
-    def limit_s(t: Ticket) -> float:
-        service = hall.service(t.queue_service)
-        return (service.action_wait_min if service else 30) * 60
+    limits: dict[str, float] = {}  # per service, looked up once per call rather than per ticket
 
-    return [t for t in pool if now - t.queue_entered_at >= limit_s(t)]
+    def limit_s(code: str) -> float:
+        if code not in limits:
+            service = hall.service(code)
+            limits[code] = (service.action_wait_min if service else 30) * 60
+        return limits[code]
+
+    return [t for t in pool if now - t.queue_entered_at >= limit_s(t.queue_service)]
 
 
 def _class_to_serve(pool: list[Ticket], window: Window, wstate: WindowState) -> list[Ticket]:

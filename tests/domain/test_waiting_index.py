@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.domain import commands as c
-from server.domain import engine
+from server.domain import engine, routing
 from server.domain.errors import DomainError
 from server.domain.lifecycle import Status
 
@@ -28,7 +28,19 @@ def scanned(state) -> tuple[set[int], dict[str, int]]:
 
 def indexed(state) -> tuple[set[int], dict[str, int]]:
     assert all(state.tickets[i] is t for i, t in state.waiting_tickets.items())
-    return set(state.waiting_tickets), {k: v for k, v in state.queue_lengths.items() if v}
+    return set(state.waiting_tickets), {k: len(v) for k, v in state.queues.items() if v}
+
+
+def callable_scanned(state, window) -> set[int]:
+    return {t.id for t in state.tickets.values() if t.status is Status.WAITING and (
+        t.pinned_window == window.number or (t.pinned_window is None and t.queue_service in window.services))}
+
+
+def assert_consistent(desk: Desk) -> None:
+    assert indexed(desk.state) == scanned(desk.state)
+    for window in desk.hall.windows:
+        found = [t.id for t in routing.candidates(desk.state, window)]
+        assert len(found) == len(set(found)) and set(found) == callable_scanned(desk.state, window)
 
 
 def command(desk: Desk, action: str, window: int, pick: int):
@@ -41,6 +53,12 @@ def command(desk: Desk, action: str, window: int, pick: int):
     if not ids:
         return None
     ticket = ids[pick % len(ids)]
+    held = desk.state.window(window).ticket_id
+    parked = [t.id for t in desk.state.tickets.values() if t.status in (Status.SUSPENDED, Status.NO_SHOW)]
+    if held is not None and action in ("start", "finish", "no_show", "suspend", "transfer", "transfer_window"):
+        ticket = held  # mostly act on the ticket in hand, so transfers and suspensions really happen
+    elif parked and action in ("resume", "callback") and pick % 4:
+        ticket = parked[pick % len(parked)]
     simple = {"start": c.StartService, "no_show": c.MarkNoShow, "suspend": c.SuspendTicket,
               "resume": c.ResumeTicket, "callback": c.CallTicket, "cancel": c.CancelTicket}
     if action in simple:
@@ -67,7 +85,7 @@ def test_index_matches_a_scan_live_and_replayed(actions):
             desk.run(cmd)
         except DomainError:
             pass
-        assert indexed(desk.state) == scanned(desk.state)
+        assert_consistent(desk)
     replayed = engine.new_state(desk.hall, "2026-11-25")
     for event in desk.log:
         engine.apply(replayed, desk.hall, type(event).from_dict(event.to_dict()))
@@ -87,3 +105,5 @@ def test_ahead_counts_only_unpinned_tickets_of_the_queue():
     desk.act(c.ResumeTicket, 1, first)  # back in the queue, pinned to window 1
     assert desk.state.queue_length("biz") == 1
     assert desk.run(c.IssueTicket(service="biz"))[0].ahead == 1
+    assert [t.id for t in routing.candidates(desk.state, desk.hall.window(1))].count(first) == 1
+    assert first not in [t.id for t in routing.candidates(desk.state, desk.hall.window(2))]
