@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import statistics
 import sys
 import time
@@ -29,7 +28,7 @@ from datetime import date
 
 import aiohttp
 
-from .server_proc import DEMO_HALL, ServerProcess, machine
+from .server_proc import DEMO_HALL, SchedWatch, ServerProcess, machine
 
 RAISED_LIMITS = {"kiosk_rate_per_min": 1_000_000}
 MAX_REQUESTS = 2_000_000  # hard bound on any loop, whatever --seconds says
@@ -95,11 +94,6 @@ def session_for(connections: int) -> aiohttp.ClientSession:
                                  timeout=aiohttp.ClientTimeout(total=30))
 
 
-def load_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 # --- 1. sustained throughput ------------------------------------------------------------------------
 
 async def throughput(server: ServerProcess, clients: int, seconds: float, services: list[str]) -> dict:
@@ -107,7 +101,7 @@ async def throughput(server: ServerProcess, clients: int, seconds: float, servic
         api = Api(server, session)
         for i in range(clients):  # warm up: open every keep-alive connection once
             await api.issue(("kiosk-1", "kiosk-2")[i % 2], services[i % len(services)])
-        before, cpu_server, cpu_load = server.health()["store"], server.cpu_seconds(), load_cpu_seconds()
+        before, watch = server.health()["store"], SchedWatch(server=server.pid, load=os.getpid())
         per_second: list[int] = [0] * (int(seconds) + 2)
         errors: dict[str, int] = {}
         start = time.perf_counter()
@@ -128,6 +122,7 @@ async def throughput(server: ServerProcess, clients: int, seconds: float, servic
 
         await asyncio.wait_for(asyncio.gather(*(kiosk_client(n) for n in range(clients))), seconds + 60)
         elapsed = time.perf_counter() - start
+        sched = watch.read()
         after = server.health()
     commits = after["store"]["commits"] - before["commits"]
     batches = after["store"]["batches"] - before["batches"]
@@ -135,8 +130,7 @@ async def throughput(server: ServerProcess, clients: int, seconds: float, servic
     return {"tickets_per_s": issued / elapsed, "issued": issued, "elapsed_s": elapsed, "errors": errors,
             "commits": commits, "batches": batches, "batch_avg": batches / commits if commits else 0.0,
             "commits_per_s": commits / elapsed, "first_s": per_second[0], "last_full_s": per_second[int(seconds) - 1],
-            "server_cpu": (server.cpu_seconds() - cpu_server) / elapsed,
-            "load_cpu": (load_cpu_seconds() - cpu_load) / elapsed, "seq": after["seq"]}
+            **sched, "seq": after["seq"]}
 
 
 # --- 2 and 3. latency at a fixed rate (open loop) -----------------------------------------------------
@@ -176,11 +170,11 @@ async def issue_latency(server: ServerProcess, rate: float, seconds: float, serv
             status, _ = await api.issue(("kiosk-1", "kiosk-2")[i % 2], services[i % len(services)])
             return status == 200, sent, time.perf_counter()
 
-        lag = LoopLag()
+        lag, watch = LoopLag(), SchedWatch(server=server.pid, load=os.getpid())
         sent, scheduled, failed = await open_loop(rate, seconds, request)
         lag.stop()
     return {"from_send": summary_ms(sent), "from_schedule": summary_ms(scheduled), "failed": failed,
-            "load_loop_lag_p99_ms": lag.p99_ms()}
+            "load_loop_lag_p99_ms": lag.p99_ms(), **watch.read()}
 
 
 async def call_latency(server: ServerProcess, rate: float, seconds: float, services: list[str],
@@ -208,11 +202,12 @@ async def call_latency(server: ServerProcess, rate: float, seconds: float, servi
                                         {"outcome": "immediate", "request_id": uuid.uuid4().hex})
                 return fin == 200, sent, answered
 
-        lag = LoopLag()
+        lag, watch = LoopLag(), SchedWatch(server=server.pid, load=os.getpid())
         sent, scheduled, failed = await open_loop(rate, seconds, request)
         lag.stop()
     return {"from_send": summary_ms(sent), "from_schedule": summary_ms(scheduled), "failed": failed,
-            "empty_queue": empty[0], "windows": len(windows), "load_loop_lag_p99_ms": lag.p99_ms()}
+            "empty_queue": empty[0], "windows": len(windows), "load_loop_lag_p99_ms": lag.p99_ms(),
+            **watch.read()}
 
 
 async def fill_queues(api: Api, services: list[str], count: int) -> None:
@@ -289,12 +284,15 @@ def report(runs: list[dict], args) -> str:
         line("batches per commit (avg)", "throughput", "batch_avg", fmt="{:.2f}"),
         line("server CPU (cores)", "throughput", "server_cpu", fmt="{:.2f}"),
         line("load CPU (cores)", "throughput", "load_cpu", fmt="{:.2f}"),
+        line("server waiting for a CPU (share of wall time)", "throughput", "server_runq_wait", fmt="{:.2f}"),
+        line("machine load average at start (1 min)", "loadavg_1min", 0, fmt="{:.1f}"),
     ]
     for name in ("issue", "call"):
         for p in ("p50", "p90", "p99", "max"):
             rows.append(line(f"{name} latency {p} ms (from send)", name, "from_send", p, fmt="{:.2f}"))
         rows.append(line(f"{name} latency p99 ms (from schedule)", name, "from_schedule", "p99", fmt="{:.2f}"))
         rows.append(line(f"{name}: load loop lag p99 ms", name, "load_loop_lag_p99_ms", fmt="{:.2f}"))
+        rows.append(line(f"{name}: server waiting for a CPU (share)", name, "server_runq_wait", fmt="{:.3f}"))
     return "\n".join([
         f"Command: `.venv/bin/python -m bench.bench_issue --runs {args.runs} --clients {args.clients} "
         f"--seconds {args.seconds:g} --rate {args.rate:g} --lat-seconds {args.lat_seconds:g} "
@@ -319,7 +317,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("keep --runs 1-20, --clients 1-500, --seconds and --lat-seconds up to 120, --rate up to 2000")
     runs = []
     for n in range(args.runs):
+        load_before = os.getloadavg()[0]
         figures = asyncio.run(one_run(args))
+        figures["loadavg_1min"] = [load_before, os.getloadavg()[0]]  # other work on the machine
         runs.append(figures)
         t, i, c = figures["throughput"], figures["issue"], figures["call"]
         print(f"run {n + 1}: {t['tickets_per_s']:.0f} tickets/s ({t['batch_avg']:.1f}/commit, errors {t['errors']}); "

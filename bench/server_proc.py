@@ -186,6 +186,38 @@ class ServerProcess:
             return ""
 
 
+def sched_seconds(pid: int) -> tuple[float, float]:
+    """(CPU seconds run, seconds spent runnable but waiting for a CPU) over all threads of a process.
+    The wait is what other work on a noisy machine costs us: it shows whether a figure is ours."""
+    ran = waited = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat", encoding="ascii") as f:
+                run_ns, wait_ns, _ = f.read().split()
+        except (OSError, ValueError):
+            continue  # the thread ended meanwhile
+        ran, waited = ran + int(run_ns), waited + int(wait_ns)
+    return ran / 1e9, waited / 1e9
+
+
+class SchedWatch:
+    """CPU used and run-queue wait of some processes between start and `read()`, per wall second."""
+
+    def __init__(self, **pids: int):
+        self.pids = pids
+        self.start = time.perf_counter()
+        self.first = {name: sched_seconds(pid) for name, pid in pids.items()}
+
+    def read(self) -> dict:
+        wall = time.perf_counter() - self.start
+        out = {}
+        for name, pid in self.pids.items():
+            ran, waited = sched_seconds(pid)
+            out[f"{name}_cpu"] = (ran - self.first[name][0]) / wall
+            out[f"{name}_runq_wait"] = (waited - self.first[name][1]) / wall
+        return out
+
+
 def proc_status_kb(pid: int, field: str) -> int:
     with open(f"/proc/{pid}/status", encoding="ascii") as f:
         for line in f:
