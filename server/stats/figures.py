@@ -1,19 +1,22 @@
 """Every figure of DOMAIN.md "Measures" for a range of business days, from the segments projection.
 
-One grouped SQL pass gives the counts and sums, one window-function pass per timed figure gives the
-percentiles (nearest rank: the value at rank ceil(p/100 * n)). Plain functions of a sqlite3
-connection: run them on the Reader's threads, never on the event loop.
+Each business day contributes partials (server/stats/partials.py: sums, histograms, window time)
+from one grouped SQL pass per kind; a range merges its days, and a closed day's partials are kept
+in the caller's cache. Percentiles are nearest rank (the value at rank ceil(p/100 * n)) over the
+histograms. Plain functions of a sqlite3 connection: run them on a reader thread, never on the loop.
 """
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from ..domain.commands import GOOD_LEVELS, OUTCOMES, RATING_LEVELS
 from ..domain.hall import HallConfig
+from .partials import (DERIVED, WINDOW_COLUMN, compute_partials, day_spans, days_between, merge_hists,
+                       merge_rows, merge_wt, percentile)
 
 GROUPS = ("total", "service", "window", "department", "clerk", "hour", "day", "weekday", "weekday_hour")
-INTERNAL_GROUPS = ("day_department",)  # for the reports' per-day cache
 BAD_LEVELS = RATING_LEVELS[3:]
 WINDOW_ENDS = ("served", "suspended", "transferred", "cancelled")
 
@@ -52,10 +55,7 @@ def _case(column: str, mapping: dict[str, object], default: object) -> str:
 def group_expr(q: Query) -> str:
     if q.group_by == "department":
         return _case("service", {s.code: s.department for s in q.hall.services}, None)
-    return {"total": "'all'", "service": "service", "window": "window", "clerk": "staff", "hour": "hour",
-            "day": "day", "weekday": "weekday", "weekday_hour": "weekday * 100 + hour",
-            "day_department": "day || '|' || COALESCE(" + _case("service", {s.code: s.department for s in q.hall.services}, None) + ", '')",
-            }[q.group_by]
+    return {"total": "'all'", "service": "service", "window": "window", "clerk": "staff", "hour": "hour"}[q.group_by]
 
 
 def target_expr(hall: HallConfig) -> str:
@@ -67,7 +67,7 @@ def _sums_sql(q: Query) -> str:
     outcome_cols = ", ".join(f"SUM(outcome = '{o}') AS outcome_{o}" for o in OUTCOMES + ("unrecorded",))
     level_cols = ", ".join(f"SUM(rating = '{lv}') AS rating_{lv}" for lv in RATING_LEVELS)
     return f"""
-    SELECT {group_expr(q)} AS g, COUNT(*) AS segments, SUM(issued) AS issued,
+    SELECT day AS d, {group_expr(q)} AS g, COUNT(*) AS segments, SUM(issued) AS issued,
       SUM(first_call IS NOT NULL) AS called, SUM(end_kind = 'served') AS served,
       SUM(end_kind = 'no_show') AS no_shows, SUM(no_show_marks) AS no_show_marks, SUM(callbacks) AS callbacks,
       SUM(walked_out) AS walk_outs, SUM(end_kind = 'cancelled') AS cancelled, SUM(recalls) AS recalls,
@@ -87,50 +87,7 @@ def _sums_sql(q: Query) -> str:
       SUM(queue_s) AS queue_s, MAX(hall_queue) AS peak_hall_queue, MAX(service_queue) AS peak_service_queue,
       SUM(appointment = 1 AND issued = 1) AS appointments, SUM(channel = 'green' AND issued = 1) AS green,
       SUM(rated) AS rated, SUM(rating_expired) AS rating_expired, {outcome_cols}, {level_cols}
-    FROM segments WHERE day BETWEEN ? AND ? GROUP BY g"""
-
-
-def _percentile_sql(q: Query, value: str, where: str) -> str:
-    g = group_expr(q)
-    return f"""
-    SELECT g, v, rn, n FROM (
-      SELECT {g} AS g, {value} AS v, ROW_NUMBER() OVER (PARTITION BY {g} ORDER BY {value}) AS rn,
-             COUNT(*) OVER (PARTITION BY {g}) AS n
-      FROM segments WHERE day BETWEEN ? AND ? AND {where})
-    WHERE rn = (n * 50 + 99) / 100 OR rn = (n * 90 + 99) / 100"""
-
-
-def percentiles(conn: sqlite3.Connection, q: Query, value: str, where: str) -> dict:
-    out: dict = {}
-    for g, v, rn, n in conn.execute(_percentile_sql(q, value, where), (q.day_from, q.day_to)):
-        entry = out.setdefault(g, {})
-        if rn == (n * 50 + 99) // 100:
-            entry["p50_s"] = v
-        if rn == (n * 90 + 99) // 100:
-            entry["p90_s"] = v
-    return out
-
-
-# --- window time (utilisation, throughput) ----------------------------------------------------------
-
-def window_time(conn: sqlite3.Connection, q: Query) -> dict:
-    """open (available) and paused seconds per group; only window, clerk, day and total have them."""
-    col = {"total": "'all'", "window": "window", "clerk": "staff", "day": "day"}.get(q.group_by)
-    if col is None:
-        return {}
-    end = "COALESCE(\"end\", ?)" if q.now is not None else "\"end\""
-    sql = (f"SELECT {col} AS g, SUM(CASE WHEN state = 'open' THEN {end} - start END), "
-           f"SUM(CASE WHEN state = 'paused' THEN {end} - start END) FROM window_time "
-           f"WHERE day BETWEEN ? AND ? GROUP BY g")
-    params = ((q.now, q.now) if q.now is not None else ()) + (q.day_from, q.day_to)
-    return {g: (o or 0.0, p or 0.0) for g, o, p in conn.execute(sql, params)}
-
-
-def day_spans(conn: sqlite3.Connection, q: Query) -> dict[str, float]:
-    """Seconds from a day's first queue entry to the last time someone left a queue."""
-    rows = conn.execute("SELECT day, MAX(COALESCE(left_queue_at, entered_at)) - MIN(entered_at) FROM segments "
-                        "WHERE day BETWEEN ? AND ? GROUP BY day", (q.day_from, q.day_to))
-    return {d: max(s or 0.0, 1.0) for d, s in rows}
+    FROM segments WHERE day BETWEEN ? AND ? GROUP BY d, g"""
 
 
 # --- putting a group's figures together -------------------------------------------------------------
@@ -189,39 +146,70 @@ def _window_figures(r: dict, wt: tuple | None, served: int) -> dict:
             "throughput_per_hour": (served / (open_s / 3600)) if open_s else None}
 
 
-def compute(conn: sqlite3.Connection, q: Query) -> dict:
-    if q.group_by not in GROUPS + INTERNAL_GROUPS:
+def compute(conn: sqlite3.Connection, q: Query, cache: dict | None = None, today: str | None = None) -> dict:
+    """Figures for q's range and grouping. Days before `today` are read from / kept in `cache`."""
+    if q.group_by not in GROUPS:
         raise ValueError(q.group_by)
-    cur = conn.execute(_sums_sql(q), (q.day_from, q.day_to))
-    names = [d[0] for d in cur.description]
-    rows = {row[0]: dict(zip(names, row)) for row in cur}
-    pct: dict = {}
-    for name, (value, where) in (TIMED.items() if q.percentiles else ()):
-        for g, p in percentiles(conn, q, value, where).items():
-            pct.setdefault(g, {})[name] = p
-    wt = window_time(conn, q)
-    spans = _spans_for_groups(conn, q, rows)
-    per_service = q.group_by in ("service",)
-    groups = [{"key": g, **figures_of(r, pct.get(g, {}), wt.get(g) if wt else None, spans.get(g), per_service)}
-              for g, r in sorted(rows.items(), key=lambda kv: (kv[0] is None, kv[0] if kv[0] is not None else ""))]
+    base, key_of = DERIVED.get(q.group_by, (q.group_by, None))
+    days = days_between(q.day_from, q.day_to)
+    per_day = _partials(conn, replace(q, group_by=base), days, cache, today)
+    spans = _cached(cache, today, days, "_span", lambda lo, hi: day_spans(conn, lo, hi), 1.0)
+    collected: dict = {}
+    for day in days:
+        for g, part in per_day[day].items():
+            if part["row"] is not None:
+                collected.setdefault(key_of(day, g) if key_of else g, []).append((day, part))
+    groups = [_group(q, key, parts, spans, days) for key, parts in
+              sorted(collected.items(), key=lambda kv: (kv[0] is None, kv[0] if kv[0] is not None else ""))]
     return {"from": q.day_from, "to": q.day_to, "group_by": q.group_by, "timezone": q.hall.center.timezone,
             "groups": groups}
 
 
-def _spans_for_groups(conn: sqlite3.Connection, q: Query, rows: dict) -> dict:
-    """Observed seconds behind each group's mean queue length (none for windows and clerks)."""
-    if q.group_by in ("window", "clerk", "day_department"):
-        return {}
-    spans = day_spans(conn, q)
-    if q.group_by == "day":
-        return spans
-    if q.group_by == "hour":
-        days = conn.execute("SELECT hour, COUNT(DISTINCT day) FROM segments WHERE day BETWEEN ? AND ? GROUP BY hour",
-                            (q.day_from, q.day_to)).fetchall()
-        return {h: n * 3600.0 for h, n in days}
-    if q.group_by in ("weekday", "weekday_hour"):
-        return {}
-    return {g: sum(spans.values()) for g in rows}
+def _partials(conn, q: Query, days: list[str], cache, today) -> dict[str, dict]:
+    keep = cache is not None and today is not None and any(d < today for d in days)
+    timed_figures = TIMED if q.percentiles or keep else {}
+    return _cached(cache, today, days, q.group_by, lambda lo, hi: compute_partials(
+        conn, _sums_sql(q), group_expr(q), q.group_by, timed_figures, lo, hi, q.now), {})
+
+
+def _cached(cache, today, days: list[str], kind: str, fetch, empty) -> dict:
+    """day -> value, fetching the days not in the cache in one pass and keeping the closed ones."""
+    # keep only days before yesterday: the day's turn (walk-outs, expiries) may still be committing
+    settled = (date.fromisoformat(today) - timedelta(days=1)).isoformat() if today else ""
+    missing = [d for d in days if cache is None or (d, kind) not in cache]
+    fresh = fetch(min(missing), max(missing)) if missing else {}
+    out = {}
+    for d in days:
+        if d in missing:
+            out[d] = fresh.get(d, empty)
+            if cache is not None and d < settled:
+                cache[(d, kind)] = out[d]
+        else:
+            out[d] = cache[(d, kind)]
+    return out
+
+
+def _group(q: Query, key, parts: list[tuple[str, dict]], spans: dict, days: list[str]) -> dict:
+    row = merge_rows([p["row"] for _, p in parts])
+    pct = {}
+    if q.percentiles:
+        hist = merge_hists([p["hist"] for _, p in parts])
+        pct = {name: {"p50_s": percentile(bins, 50), "p90_s": percentile(bins, 90)} for name, bins in hist.items()}
+    base = DERIVED.get(q.group_by, (q.group_by,))[0]
+    wt = merge_wt([p["wt"] for _, p in parts]) if base in WINDOW_COLUMN else None
+    return {"key": key, **figures_of(row, pct, wt, _span(q.group_by, parts, spans, days), q.group_by == "service")}
+
+
+def _span(group_by: str, parts: list[tuple[str, dict]], spans: dict, days: list[str]) -> float | None:
+    """Observed seconds behind a group's mean queue length (none for windows, clerks, weekdays)."""
+    active = [spans[d] for d in days if spans.get(d, 1.0) > 1.0]
+    if group_by == "day":
+        return spans.get(parts[0][0])
+    if group_by == "hour":
+        return 3600.0 * len(parts)
+    if group_by in ("total", "service", "department"):
+        return sum(active) or None
+    return None
 
 
 # --- merging groups (days into a range, services into a total) without re-reading the segments ----------

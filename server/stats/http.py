@@ -6,6 +6,8 @@ floor uses.
 """
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from dataclasses import replace
 from datetime import date, timedelta
@@ -23,8 +25,10 @@ from .report import build_report, month_range
 
 MANAGER = ("manager",)
 STATS_READER = web.AppKey("stats_reader", Reader)
-REPORT_CACHE = web.AppKey("report_cache", dict)  # closed business day -> its report figures
+STATS_CACHE = web.AppKey("stats_cache", dict)  # (closed business day, grouping) -> its partials
 MAX_DAYS = 800
+WARM_DAYS = 31
+log = logging.getLogger("hallq.stats")
 
 
 # --- arguments --------------------------------------------------------------------------------------
@@ -65,8 +69,9 @@ async def stats(request: web.Request) -> web.Response:
     group_by = request.query.get("group_by") or "total"
     if group_by not in GROUPS:
         raise DomainError("invalid_argument", "group_by must be one of " + ", ".join(GROUPS), field="group_by")
-    query = Query(request.app[K.SERVICE].hall, day_from, day_to, group_by, now=request.app[K.CLOCK].now())
-    return json_response(await _run(request, compute, query))
+    service = request.app[K.SERVICE]
+    query = Query(service.hall, day_from, day_to, group_by, now=request.app[K.CLOCK].now())
+    return json_response(await _run(request, compute, query, request.app[STATS_CACHE], service.state.day))
 
 
 async def stats_live(request: web.Request) -> web.Response:
@@ -104,7 +109,7 @@ async def report_monthly(request: web.Request) -> web.Response:
 
 async def _report(request: web.Request, day_from: str, day_to: str, kind: str) -> dict:
     service = request.app[K.SERVICE]
-    return await _run(request, build_report, service.hall, day_from, day_to, kind, request.app[REPORT_CACHE],
+    return await _run(request, build_report, service.hall, day_from, day_to, kind, request.app[STATS_CACHE],
                       service.state.day)
 
 
@@ -142,9 +147,32 @@ STATS_HANDLERS = {"stats": stats, "stats_live": stats_live, "report_daily": repo
 def setup_stats(app: web.Application, db_path) -> None:
     """The statistics reader: one thread of its own, so reports queue behind each other, not the floor."""
     app[STATS_READER] = Reader(db_path, threads=1)
-    app[REPORT_CACHE] = {}
+    app[STATS_CACHE] = {}
+
+    tasks: list[asyncio.Task] = []
 
     async def ctx(app: web.Application):
         yield
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         app[STATS_READER].close()
+
+    async def warm(app: web.Application) -> None:  # after every cleanup context: the state is loaded
+        service = app[K.SERVICE]
+        tasks.append(asyncio.create_task(warm_up(app[STATS_READER], service.hall, service.state.day,
+                                                 app[STATS_CACHE])))
     app.cleanup_ctx.append(ctx)
+    app.on_startup.append(warm)
+
+
+async def warm_up(reader: Reader, hall, today: str, cache: dict, days: int = WARM_DAYS) -> None:
+    """Compute the last closed days' partials once, in the background, so the first month's report
+    or chart is a merge, not a scan. Best effort: a failure only means a slower first request."""
+    day_from = (date.fromisoformat(today) - timedelta(days=days)).isoformat()
+    day_to = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+    try:
+        for group in ("total", "service", "department", "hour", "window", "clerk"):
+            await reader.run(compute, Query(hall, day_from, day_to, group), cache, today)
+    except Exception:  # noqa: BLE001
+        log.exception("statistics warm-up failed")

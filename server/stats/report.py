@@ -13,7 +13,7 @@ import io
 import json
 import sqlite3
 import sys
-from datetime import date, timedelta
+from datetime import date
 
 from ..domain.commands import OUTCOMES
 from ..domain.hall import HallConfig
@@ -36,42 +36,14 @@ def _pct(fig: dict) -> float | None:
     return None if fig["value"] is None else round(fig["value"] * 100, 1)
 
 
-def day_figures(conn: sqlite3.Connection, hall: HallConfig, lo: str, hi: str) -> dict[str, dict]:
-    """Per business day: the day's total and its departments (two passes over the range's rows)."""
-    out: dict[str, dict] = {}
-    for g in compute(conn, Query(hall, lo, hi, "day", percentiles=False))["groups"]:
-        out[g["key"]] = {"total": g, "departments": {}}
-    for g in compute(conn, Query(hall, lo, hi, "day_department", percentiles=False))["groups"]:
-        day, _, dept = g["key"].partition("|")
-        out.setdefault(day, {"total": None, "departments": {}})["departments"][dept or None] = g
-    return out
-
-
-def days_between(day_from: str, day_to: str) -> list[str]:
-    first, last = date.fromisoformat(day_from), date.fromisoformat(day_to)
-    return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
-
-
-def cached_days(conn, hall, day_from: str, day_to: str, cache: dict | None, today: str | None) -> list[dict]:
-    """Each day's figures; a closed day (before `today`) never changes, so it is computed once."""
-    days = days_between(day_from, day_to)
-    missing = [d for d in days if cache is None or d not in cache]
-    fetched = day_figures(conn, hall, min(missing), max(missing)) if missing else {}
-    empty = {"total": None, "departments": {}}
-    for d in missing:
-        if cache is not None and today is not None and d < today:
-            cache[d] = fetched.get(d, empty)
-    return [(cache or {}).get(d) or fetched.get(d, empty) for d in days]
-
-
 def report_figures(conn: sqlite3.Connection, hall: HallConfig, day_from: str, day_to: str,
                    cache: dict | None = None, today: str | None = None) -> dict:
-    per_day = cached_days(conn, hall, day_from, day_to, cache, today)
-    totals = [p["total"] for p in per_day if p["total"]]
+    """The report's figures: the range's total, its days and its departments (no percentiles)."""
+    def groups(group_by: str) -> list[dict]:
+        return compute(conn, Query(hall, day_from, day_to, group_by, percentiles=False), cache, today)["groups"]
+    totals = groups("day")
     total = merge(totals) if totals else None
-    codes = sorted({c for p in per_day for c in p["departments"]}, key=lambda c: (c is None, c or ""))
-    departments = [{"code": c, "accepted": sum(p["departments"][c]["counts"]["served"] for p in per_day
-                                                 if c in p["departments"])} for c in codes]
+    departments = [{"code": g["key"], "accepted": g["counts"]["served"]} for g in groups("department")]
     working_days = sum(1 for g in totals if g["counts"]["served"] > 0)
     served = total["counts"]["served"] if total else 0
     return {
