@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 from aiohttp import web
 
@@ -70,6 +71,7 @@ def json_response(data: dict, status: int = 200) -> web.Response:
 def command_handler(endpoint: Endpoint):
     async def handle(request: web.Request) -> web.Response:
         p = require(request, endpoint.roles)
+        check_path_ids(request)
         body = parse_fields(endpoint.body or {}, await read_body(request))
         request_id = body.pop("request_id", None)
         if "label" in body:
@@ -77,6 +79,18 @@ def command_handler(endpoint: Endpoint):
         cmd = endpoint.command(p, body, dict(request.match_info))
         return json_response(await run_command(request.app, p, cmd, endpoint.answer, request_id, body))
     return handle
+
+
+PATH_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits that fit SQLite's 64-bit integers
+
+
+def check_path_ids(request: web.Request) -> None:
+    """A window or ticket id in the path that is not a plain number names nothing (found by fuzzing:
+    /api/windows/0.5/pause and /api/tickets/<30 digits> were answered 500)."""
+    for name, code in (("window", "unknown_window"), ("ticket_id", "unknown_ticket")):
+        raw = request.match_info.get(name)
+        if raw is not None and not PATH_ID.fullmatch(raw):
+            raise DomainError(code, f"there is no {name.replace('_id', '')} {raw[:40]!r}")
 
 
 def ticket_id_for_label(app: web.Application, label: str) -> int:
@@ -268,7 +282,7 @@ def _int_query(request: web.Request, name: str) -> int | None:
     raw = request.query.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
+    if not PATH_ID.fullmatch(raw):
         raise DomainError("invalid_argument", f"{name} must be a positive integer")
     return int(raw)
 
@@ -276,7 +290,7 @@ def _int_query(request: web.Request, name: str) -> int | None:
 async def ticket(request: web.Request) -> web.Response:
     require(request, ("kiosk", "display", "counter", "rating_pad", "clerk", "manager", "guide"))
     raw = request.match_info["ticket_id"]
-    view = await request.app[K.SERVICE].ticket(int(raw)) if raw.isdigit() else None
+    view = await request.app[K.SERVICE].ticket(int(raw)) if PATH_ID.fullmatch(raw) else None
     if view is None:
         raise DomainError("unknown_ticket", f"no ticket {raw}")
     return json_response({"ticket": view})
@@ -285,7 +299,7 @@ async def ticket(request: web.Request) -> web.Response:
 async def missed(request: web.Request) -> web.Response:
     p = require(request, ("clerk", "manager", "guide"))
     service = request.app[K.SERVICE]
-    number = int(request.match_info["window"]) if request.match_info["window"].isdigit() else -1
+    number = int(request.match_info["window"]) if PATH_ID.fullmatch(request.match_info["window"]) else -1
     window = service.hall.window(number)
     if window is None:
         raise DomainError("unknown_window", f"there is no window {request.match_info['window']}")

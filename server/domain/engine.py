@@ -366,7 +366,8 @@ def _close_day(state, hall, cmd: c.CloseDay, now):
             events.append(e.WindowClosed(at=now, window=w.number, staff=w.staff))
         if w.staff is not None:
             events.append(e.ClerkSignedOut(at=now, window=w.number, staff=w.staff))
-    return events + [e.DayClosed(at=now, closed_day=state.day, new_day=cmd.new_day)]
+    walked_out = sum(1 for ev in events if isinstance(ev, e.TicketWalkedOut))
+    return events + [e.DayClosed(at=now, closed_day=state.day, new_day=cmd.new_day, walked_out=walked_out)]
 
 
 def _day_end_event(t: Ticket, now: float) -> e.Event | None:

@@ -268,6 +268,7 @@ class DayClosed(Event):
     TYPE: ClassVar[str] = "day_closed"
     closed_day: str
     new_day: str
+    walked_out: int = 0  # tickets still waiting or suspended at the turn (docs/protocol.md)
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
