@@ -14,11 +14,11 @@ Model (measured by bench/bench_estimate.py, docs/benchmarks-kiosk.md):
 """
 from __future__ import annotations
 
+import heapq
 import math
 from statistics import median
 
 from .domain.hall import HallConfig, Service, Window
-from .domain.lifecycle import Status
 from .domain.model import HallState
 
 RECENT_SERVICES = 20
@@ -36,14 +36,12 @@ def recent_cycle_min(state: HallState, service: Service, recent: int = RECENT_SE
 
 def all_cycles(state: HallState, services, recent: int = RECENT_SERVICES,
                min_samples: int = MIN_SAMPLES) -> dict[str, tuple[float, float, int]]:
-    """recent_cycle_min for many services in one pass over the day's tickets."""
-    done: dict[str, list] = {s.code: [] for s in services}
-    for t in state.tickets.values():
-        if t.status is Status.FINISHED and t.finished_at and t.called_at and t.queue_service in done:
-            done[t.queue_service].append(t)
+    """recent_cycle_min for many services, from the finished-ticket index (no scan of the whole day)."""
     cycles = {}
     for service in services:
-        latest = sorted(done[service.code], key=lambda t: t.finished_at, reverse=True)[:recent]
+        done = (t for t in state.finished.get(service.code, {}).values() if t.finished_at and t.called_at)
+        # the latest by finish time; among equal times the lower ticket id first
+        latest = heapq.nlargest(recent, done, key=lambda t: (t.finished_at, -t.id))
         if len(latest) < min_samples:
             typical = service.typical_handling_min
             cycles[service.code] = (typical + WALK_MIN, typical, len(latest))
@@ -61,11 +59,8 @@ def recent_handling_min(state: HallState, service: Service) -> tuple[float, int]
 
 
 def _waiting_counts(state: HallState) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for t in state.waiting():
-        if t.pinned_window is None:
-            counts[t.queue_service] = counts.get(t.queue_service, 0) + 1
-    return counts
+    """Unpinned waiting tickets per queue (from the waiting index)."""
+    return {code: len(queue) for code, queue in state.queues.items() if queue}
 
 
 def window_share(window: Window, service_code: str, work: dict[str, float]) -> float:

@@ -101,6 +101,7 @@ class HallState:
     queues: dict[str, dict[int, Ticket]] = field(default_factory=dict, repr=False, compare=False)  # unpinned
     pinned: dict[int, dict[int, Ticket]] = field(default_factory=dict, repr=False, compare=False)  # by window
     _placed: dict[int, tuple[str, int | None]] = field(default_factory=dict, repr=False, compare=False)
+    finished: dict[str, dict[int, Ticket]] = field(default_factory=dict, repr=False, compare=False)  # by queue
 
     def window(self, number: int) -> WindowState:
         return self.windows.setdefault(number, WindowState(number))
@@ -129,6 +130,8 @@ class HallState:
             del (self.queues[queue] if window is None else self.pinned[window])[ticket_id]
         ticket = self.tickets.get(ticket_id)
         if ticket is None or ticket.status is not Status.WAITING:
+            if ticket is not None and ticket.status is Status.FINISHED:  # final: its queue never changes
+                self.finished.setdefault(ticket.queue_service, {})[ticket_id] = ticket
             return
         self.waiting_tickets[ticket_id] = ticket
         self._placed[ticket_id] = (ticket.queue_service, ticket.pinned_window)
