@@ -295,6 +295,7 @@ async def test_rating_pad_from_visit_to_statistics(hall, browser, artifacts):
     await pad.screenshot(path=str(artifacts / "rating-pad-idle.png"))
 
     await press(counter, "+")
+    await expect(counter.locator("#ticket-label")).to_have_text(a1["label"])
     await press(counter, "Enter")
     await expect(counter.locator("#ticket-status")).to_contain_text("辦理中")
     await press(counter, "1")
