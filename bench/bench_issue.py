@@ -130,7 +130,10 @@ async def throughput(server: ServerProcess, clients: int, seconds: float, servic
     return {"tickets_per_s": issued / elapsed, "issued": issued, "elapsed_s": elapsed, "errors": errors,
             "commits": commits, "batches": batches, "batch_avg": batches / commits if commits else 0.0,
             "commits_per_s": commits / elapsed, "first_s": per_second[0], "last_full_s": per_second[int(seconds) - 1],
-            **sched, "seq": after["seq"]}
+            **sched, "seq": after["seq"],
+            # noise-robust: server CPU per ticket, and the rate one whole core would give at that cost
+            "server_cpu_ms_per_ticket": sched["server_cpu"] * elapsed / max(issued, 1) * 1000,
+            "per_core_tickets_per_s": issued / max(sched["server_cpu"] * elapsed, 1e-9)}
 
 
 # --- 2 and 3. latency at a fixed rate (open loop) -----------------------------------------------------
@@ -250,9 +253,9 @@ class LoopLag:
 async def one_run(args) -> dict:
     services = uncapped_services(demo_hall())
     figures = {}
-    with ServerProcess(RAISED_LIMITS, log_level=args.log_level) as server:
+    with ServerProcess(RAISED_LIMITS, log_level=args.log_level, pin=not args.no_pin) as server:
         figures["throughput"] = await throughput(server, args.clients, args.seconds, services)
-    with ServerProcess(RAISED_LIMITS, log_level=args.log_level) as server:
+    with ServerProcess(RAISED_LIMITS, log_level=args.log_level, pin=not args.no_pin) as server:
         async with session_for(16) as session:
             await fill_queues(Api(server, session), services, args.backlog)
         figures["issue"] = await issue_latency(server, args.rate, args.lat_seconds, services)
@@ -285,6 +288,8 @@ def report(runs: list[dict], args) -> str:
         line("server CPU (cores)", "throughput", "server_cpu", fmt="{:.2f}"),
         line("load CPU (cores)", "throughput", "load_cpu", fmt="{:.2f}"),
         line("server waiting for a CPU (share of wall time)", "throughput", "server_runq_wait", fmt="{:.2f}"),
+        line("server CPU ms per ticket", "throughput", "server_cpu_ms_per_ticket", fmt="{:.3f}"),
+        line("tickets /s per server CPU-second (one whole core)", "throughput", "per_core_tickets_per_s", fmt="{:.0f}"),
         line("machine load average at start (1 min)", "loadavg_1min", 0, fmt="{:.1f}"),
     ]
     for name in ("issue", "call"):
@@ -309,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=100, help="requests/s in the latency phases")
     parser.add_argument("--lat-seconds", type=float, default=20, help="length of each latency phase")
     parser.add_argument("--backlog", type=int, default=500, help="tickets waiting before the latency phases")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin server and load to one CPU each")
     parser.add_argument("--log-level", default="info", help="server log level (info keeps the access log)")
     parser.add_argument("--json", help="also write every run's raw figures to this file")
     args = parser.parse_args(argv)
