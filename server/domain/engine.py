@@ -333,6 +333,7 @@ def _rate(state, hall, cmd: c.RateVisit, now):
     if cmd.level not in c.RATING_LEVELS:
         raise DomainError("invalid_argument", "level must be one of " + ", ".join(c.RATING_LEVELS))
     pending = state.pending_ratings.get(cmd.ticket_id)
+    _ticket(state, cmd.ticket_id)
     if pending is None or pending.window != cmd.window:
         ticket = state.tickets.get(cmd.ticket_id)
         if ticket is not None and (ticket.id, ticket.segment) in state.rated:

@@ -15,7 +15,7 @@ from ..domain.calendar import iso_local
 from ..domain.errors import DomainError
 from ..views import hall_view
 from .connection import Connection, encode
-from .hub import event_frame
+from .hub import audience_of, event_frame
 from .scope import Scope
 
 log = logging.getLogger("hallq.hub")
@@ -194,7 +194,10 @@ def _snapshot(app, conn: Connection, scope: Scope) -> dict:
 
 async def _replay(app, conn: Connection, scope: Scope, since: int) -> dict | None:
     """Hold live events back, read the missed ones from SQLite, then send both without gap or repeat."""
-    limit = app[K.CONFIG].server.ws_replay_limit
+    server = app[K.CONFIG].server
+    # A replay must fit the client's send queue, or the client is dropped as too slow, reconnects
+    # with the same `since` and never catches up: past that, a fresh snapshot is cheaper.
+    limit = min(server.ws_replay_limit, server.ws_send_queue // 2)
     conn.scope, conn.min_seq, conn.buffer = scope, since, []
     missed = await app[K.SERVICE].events_since(since, limit + 1)
     if len(missed) > limit or (missed and missed[0]["day"] != app[K.SERVICE].state.day):
@@ -204,8 +207,8 @@ async def _replay(app, conn: Connection, scope: Scope, since: int) -> dict | Non
     last = max([since] + [e["seq"] for e in missed])
     follow = [e for e in missed if _relevant(app, scope, e)] + [e for e in held if e["seq"] > last]
     conn.min_seq = max(last, max((e["seq"] for e in held), default=last))
-    manager = conn.principal.role == "manager"
-    return {"mode": "replay", "from": since + 1, "seq": last}, [event_frame(e, manager) for e in follow]
+    audience = audience_of(conn)
+    return {"mode": "replay", "from": since + 1, "seq": last}, [event_frame(e, audience) for e in follow]
 
 
 def _relevant(app, scope: Scope, event: dict) -> bool:

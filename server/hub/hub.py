@@ -8,7 +8,13 @@ from ..domain.hall import HallConfig
 from .connection import Connection, encode
 from .scope import relevant
 
-MANAGER_ONLY_FIELDS = {"visit_rated": ("level", "reason")}
+STAFF_ROLES = ("clerk", "guide", "counter")
+RATING_FIELDS = ("level", "reason")
+# Free text typed by a clerk may hold personal details: never sent to public screens.
+CLERK_TEXT = {"ticket_suspended": ("reason",), "ticket_transferred": ("note",),
+              "service_finished": ("materials", "case_number"), "ticket_cancelled": ("reason",)}
+STAFF_HIDDEN = {"visit_rated": RATING_FIELDS}
+PUBLIC_HIDDEN = {**CLERK_TEXT, "visit_rated": RATING_FIELDS}
 
 
 class Hub:
@@ -42,7 +48,7 @@ class Hub:
                 if conn.buffer is not None:
                     conn.buffer.append(event)
                     continue
-                conn.offer(frames[_audience(conn)])
+                conn.offer(frames[audience_of(conn)])
                 self.frames_sent += 1
 
     def send_to_device(self, device_id: str, message: dict) -> None:
@@ -76,19 +82,34 @@ class Hub:
                 | {"online": self.devices.get(d, {}).get("online", False)} for d, kind in known.items()]
 
 
-def event_frame(event: dict, manager: bool) -> str:
-    return _frames(event)["manager" if manager else "public"]
+def event_frame(event: dict, audience: str) -> str:
+    return _frames(event)[audience]
 
 
 def _frames(event: dict) -> dict[str, str]:
-    """The event encoded once per audience (once in all, unless managers see more)."""
+    """The event encoded once per audience: managers see everything; staff (clerks, guides,
+    counters) all but rating levels; public screens (displays, kiosks, pads) no free text a clerk
+    typed (it may hold personal details) and no rating levels."""
     full = encode({"type": "event", "seq": event["seq"], "event": event})
-    hidden = MANAGER_ONLY_FIELDS.get(event["type"])
-    if not hidden:
-        return {"manager": full, "public": full}
-    public = {k: v for k, v in event.items() if k not in hidden} | {"rated": True}
-    return {"manager": full, "public": encode({"type": "event", "seq": event["seq"], "event": public})}
+    staff_cut, public_cut = STAFF_HIDDEN.get(event["type"], ()), PUBLIC_HIDDEN.get(event["type"], ())
+    staff = full if not staff_cut else _encode_without(event, staff_cut)
+    public = full if not public_cut and not _has_notes(event) else _encode_without(event, public_cut, notes=True)
+    return {"manager": full, "staff": staff, "public": public}
 
 
-def _audience(conn: Connection) -> str:
-    return "manager" if conn.principal is not None and conn.principal.role == "manager" else "public"
+def _has_notes(event: dict) -> bool:
+    return bool((event.get("ticket") or {}).get("notes"))
+
+
+def _encode_without(event: dict, hidden: tuple[str, ...], notes: bool = False) -> str:
+    cut = {k: v for k, v in event.items() if k not in hidden}
+    if "level" in hidden:
+        cut["rated"] = True
+    if notes and cut.get("ticket"):
+        cut["ticket"] = {**cut["ticket"], "notes": []}
+    return encode({"type": "event", "seq": event["seq"], "event": cut})
+
+
+def audience_of(conn: Connection) -> str:
+    role = conn.principal.role if conn.principal is not None else ""
+    return "manager" if role == "manager" else "staff" if role in STAFF_ROLES else "public"
