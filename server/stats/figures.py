@@ -165,17 +165,22 @@ def compute(conn: sqlite3.Connection, q: Query, cache: dict | None = None, today
             "groups": groups}
 
 
+def settled_before(today: str | None) -> str:
+    """Days before this one are kept: the day's turn (walk-outs, expiries) may still be committing."""
+    return (date.fromisoformat(today) - timedelta(days=1)).isoformat() if today else ""
+
+
 def _partials(conn, q: Query, days: list[str], cache, today) -> dict[str, dict]:
-    keep = cache is not None and today is not None and any(d < today for d in days)
-    timed_figures = TIMED if q.percentiles or keep else {}
+    settled = settled_before(today)
+    keep = cache is not None and any(d < settled and (d, q.group_by) not in cache for d in days)
+    timed_figures = TIMED if q.percentiles or keep else {}  # a kept day needs its histograms later
     return _cached(cache, today, days, q.group_by, lambda lo, hi: compute_partials(
         conn, _sums_sql(q), group_expr(q), q.group_by, timed_figures, lo, hi, q.now), {})
 
 
 def _cached(cache, today, days: list[str], kind: str, fetch, empty) -> dict:
     """day -> value, fetching the days not in the cache in one pass and keeping the closed ones."""
-    # keep only days before yesterday: the day's turn (walk-outs, expiries) may still be committing
-    settled = (date.fromisoformat(today) - timedelta(days=1)).isoformat() if today else ""
+    settled = settled_before(today)
     missing = [d for d in days if cache is None or (d, kind) not in cache]
     fresh = fetch(min(missing), max(missing)) if missing else {}
     out = {}

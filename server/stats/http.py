@@ -22,10 +22,11 @@ from .export import TABLES, export
 from .figures import GROUPS, Query, compute, merge
 from .live import live_board
 from .report import build_report, month_range
+from .store import PartialCache, read_all
 
 MANAGER = ("manager",)
 STATS_READER = web.AppKey("stats_reader", Reader)
-STATS_CACHE = web.AppKey("stats_cache", dict)  # (closed business day, grouping) -> its partials
+STATS_CACHE = web.AppKey("stats_cache", PartialCache)  # (closed business day, grouping) -> its partials
 MAX_DAYS = 800
 WARM_DAYS = 31
 log = logging.getLogger("hallq.stats")
@@ -58,7 +59,16 @@ def day_range(request: web.Request) -> tuple[str, str]:
 
 
 async def _run(request: web.Request, fn, *args):
-    return await request.app[STATS_READER].run(fn, *args)
+    result = await request.app[STATS_READER].run(fn, *args)
+    await persist_new(request.app)
+    return result
+
+
+async def persist_new(app: web.Application) -> None:
+    """Write the closed days' partials computed by the last query (through the one writer)."""
+    statements = app[STATS_CACHE].take_new()
+    if statements:
+        await app[K.SERVICE].write_only(statements)
 
 
 # --- handlers ---------------------------------------------------------------------------------------
@@ -147,7 +157,7 @@ STATS_HANDLERS = {"stats": stats, "stats_live": stats_live, "report_daily": repo
 def setup_stats(app: web.Application, db_path) -> None:
     """The statistics reader: one thread of its own, so reports queue behind each other, not the floor."""
     app[STATS_READER] = Reader(db_path, threads=1)
-    app[STATS_CACHE] = {}
+    app[STATS_CACHE] = PartialCache()
 
     tasks: list[asyncio.Task] = []
 
@@ -160,19 +170,22 @@ def setup_stats(app: web.Application, db_path) -> None:
 
     async def warm(app: web.Application) -> None:  # after every cleanup context: the state is loaded
         service = app[K.SERVICE]
-        tasks.append(asyncio.create_task(warm_up(app[STATS_READER], service.hall, service.state.day,
-                                                 app[STATS_CACHE])))
+        tasks.append(asyncio.create_task(warm_up(app, service.hall, service.state.day)))
     app.cleanup_ctx.append(ctx)
     app.on_startup.append(warm)
 
 
-async def warm_up(reader: Reader, hall, today: str, cache: dict, days: int = WARM_DAYS) -> None:
-    """Compute the last closed days' partials once, in the background, so the first month's report
-    or chart is a merge, not a scan. Best effort: a failure only means a slower first request."""
-    day_from = (date.fromisoformat(today) - timedelta(days=days)).isoformat()
+async def warm_up(app: web.Application, hall, today: str, days: int = WARM_DAYS) -> None:
+    """In the background: load the kept partials of the last months, then compute (and keep) what
+    the last month still lacks, so the first report or chart is a merge, not a scan. Best effort:
+    a failure only means a slower first request."""
+    reader, cache = app[STATS_READER], app[STATS_CACHE]
     day_to = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
     try:
+        cache.load(await reader.run(read_all, (date.fromisoformat(today) - timedelta(days=MAX_DAYS)).isoformat(), day_to))
+        day_from = (date.fromisoformat(today) - timedelta(days=days)).isoformat()
         for group in ("total", "service", "department", "hour", "window", "clerk"):
             await reader.run(compute, Query(hall, day_from, day_to, group), cache, today)
+            await persist_new(app)
     except Exception:  # noqa: BLE001
         log.exception("statistics warm-up failed")

@@ -8,6 +8,7 @@ import sqlite3
 from typing import Iterable
 
 from .fold import SEGMENT_COLUMNS, WINDOW_COLUMNS, SegmentFold
+from .store import TABLE_SQL as PARTIALS_SQL
 
 TABLES_SQL = f"""
 CREATE TABLE IF NOT EXISTS segments (
@@ -32,6 +33,7 @@ def create_tables(conn: sqlite3.Connection) -> None:
     for statement in TABLES_SQL.split(";"):
         if statement.strip():
             conn.execute(statement)
+    conn.execute(PARTIALS_SQL)
 
 
 def write_rows(conn: sqlite3.Connection, segments: Iterable[dict], windows: Iterable[dict]) -> None:
@@ -68,6 +70,7 @@ def rebuild_projection(conn: sqlite3.Connection, chunk: int = 50_000) -> int:
     create_tables(conn)
     conn.execute("DELETE FROM segments")
     conn.execute("DELETE FROM window_time")
+    conn.execute("DELETE FROM stats_partials")  # kept figures of closed days: history changed
     fold, count, last = SegmentFold(), 0, 0
     while True:
         rows = conn.execute("SELECT seq, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (last, chunk)).fetchall()

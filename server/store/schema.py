@@ -51,6 +51,12 @@ def migrations() -> Migrations:
         from ..stats.projection import rebuild_projection
         rebuild_projection(db.conn)
 
+    @steps(name="0003_stats_partials")
+    def stats_partials(db: Database) -> None:
+        # closed days' statistics partials, kept so a restart does not mean a cold month
+        from ..stats.projection import create_tables
+        create_tables(db.conn)
+
     return steps
 
 

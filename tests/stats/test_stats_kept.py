@@ -1,0 +1,38 @@
+"""Closed days' partials: kept in memory and in SQLite, and figures from kept partials are the
+figures from the rows."""
+from __future__ import annotations
+
+import sqlite3
+
+from server.stats.figures import GROUPS, Query, compute
+from server.stats.http import STATS_CACHE
+from server.stats.store import PartialCache
+from tests.conftest import DEMO_START
+from tests.stats.scripted_day import DAY, manager_token, run_day
+
+
+async def test_kept_partials_give_the_same_figures(hall, db_path):
+    await run_day(hall, DEMO_START)
+    conn = sqlite3.connect(db_path)
+    for group in GROUPS:
+        query = Query(hall.settings.hall, "2026-11-20", DAY, group)
+        fresh = compute(conn, query)
+        cache = PartialCache()
+        assert compute(conn, query, cache, "2026-11-30") == fresh, group
+        restored = PartialCache()
+        restored.load([params for _, params in cache.take_new()])
+        assert compute(conn, query, restored, "2026-11-30") == fresh, group
+    conn.close()
+
+
+async def test_a_request_keeps_the_closed_days(hall, db_path):
+    await run_day(hall, DEMO_START)
+    hall.clock.set(DEMO_START + 2 * 86400)  # two days later: DAY is settled
+    await hall.issue("invoice")
+    status, _ = await hall.get(f"/api/stats?from={DAY}&to={DAY}&group_by=window", await manager_token(hall))
+    assert status == 200
+    assert (DAY, "window") in hall.app[STATS_CACHE]
+    conn = sqlite3.connect(db_path)
+    # written through the writer before the answer was sent
+    assert conn.execute("SELECT grouping FROM stats_partials WHERE day = ? ORDER BY 1", (DAY,)).fetchall() == [("_span",), ("window",)]
+    conn.close()
