@@ -115,15 +115,20 @@ class Writer:
 
 
 def _finish_group(group: list[WriteBatch], error: Exception | None) -> None:
-    """On the loop, in commit order: run each batch's on_commit, then wake its waiter."""
+    """On the loop, in commit order: resolve each batch's future, then run its on_commit.
+
+    Both happen in this one callback, so a waiter still resumes only after every on_commit ran. The
+    future goes first so the waiter's wake-up is queued ahead of what on_commit wakes: the clerk's
+    answer leaves before the hub's writer tasks send the event to hundreds of screens (measured in
+    docs/benchmarks-core.md), not after them."""
     for batch in group:
-        if error is None and batch.on_commit is not None:
-            batch.on_commit(batch)
         if batch.future is not None and not batch.future.done():
             if error is None:
                 batch.future.set_result(None)
             else:
                 batch.future.set_exception(error)
+        if error is None and batch.on_commit is not None:
+            batch.on_commit(batch)
 
 
 def write_batch(conn: sqlite3.Connection, batch: WriteBatch, projectors: tuple[Projector, ...] = ()) -> None:
