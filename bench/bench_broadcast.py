@@ -217,6 +217,7 @@ async def throughput(server: ServerProcess, api: Api, tokens: dict[int, str], sc
     received = sum(s.frames for s in screens) - frames0
     return {"calls_per_s": calls[0] / elapsed, "events_per_s": sent_events / elapsed,
             "frames_per_s": received / elapsed, **sched, "load_lag_p99_ms": lag.p99_ms(),
+            "frames_per_server_cpu_s": received / max(sched["server_cpu"] * (elapsed + 1.0), 1e-9),
             "dropped_clients": sum(1 for s in screens if s.closed_code is not None)}
 
 
@@ -283,6 +284,7 @@ def report(runs: list[dict], args) -> str:
         line("burst: events/s broadcast", "throughput", "events_per_s", "{:.0f}"),
         line("burst: frames/s received (all clients)", "throughput", "frames_per_s", "{:.0f}"),
         line("burst: server CPU (cores)", "throughput", "server_cpu", "{:.2f}"),
+        line("burst: frames per server CPU-second", "throughput", "frames_per_server_cpu_s", "{:.0f}"),
         line("burst: load CPU (cores)", "throughput", "load_cpu", "{:.2f}"),
         line("burst: load event-loop lag p99 ms", "throughput", "load_lag_p99_ms", "{:.1f}"),
         line("burst: server waiting for a CPU (share)", "throughput", "server_runq_wait", "{:.3f}"),

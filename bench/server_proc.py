@@ -77,11 +77,13 @@ class ServerProcess:
     """`python -m server.cli serve` on the demo hall (or `config`), fresh DB, free port, bounded waits."""
 
     def __init__(self, server_settings: dict | None = None, *, workdir: str | Path | None = None,
-                 log_level: str = "info", pin: bool = True, config: Path = DEMO_HALL):
+                 log_level: str = "info", pin: bool = True, config: Path = DEMO_HALL, root: Path = ROOT):
+        """`root`: the source tree to run (another checkout, e.g. `git archive` of an older commit, for
+        an A/B comparison in one session); the venv is always this repository's."""
         self.server_settings = {"log_level": log_level, **(server_settings or {})}
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="hallq-bench-", dir=ROOT / "var")
         self.workdir = Path(workdir or self._tmp.name)
-        self.pin_cpus, self.base_config = pin, config
+        self.pin_cpus, self.base_config, self.root = pin, config, Path(root)
         self.port = 0
         self.proc: subprocess.Popen | None = None
         self.creds = demo_credentials()
@@ -102,7 +104,7 @@ class ServerProcess:
         self.proc = subprocess.Popen(
             [str(PYTHON), "-m", "server.cli", "serve", "--config", str(config_path), "--db", str(self.db_path),
              "--host", "127.0.0.1", "--port", str(self.port), "--no-demo-printers"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+            cwd=self.root, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         if self.pin_cpus and (os.cpu_count() or 1) >= 2:
             pin_to_cpu(self.proc.pid, 0)
             pin_to_cpu(os.getpid(), 1)
