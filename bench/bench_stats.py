@@ -18,7 +18,6 @@ import sqlite3
 import statistics
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -170,7 +169,33 @@ async def stall(db: Path, seconds: float) -> dict:
                              "call_next_ms_max": round(max(calls), 1), "reports_done": len(reports),
                              "report_http_ms_p50": _pct(reports, 50) if reports else None}
     await server.close()
+    result["after_restart"] = await after_restart(settings, db, start, end)
     return result
+
+
+async def after_restart(settings, db: Path, start: str, end: str) -> dict:
+    """A second start on the same file: the kept partials load, the first month's report is a merge."""
+    creds = settings.demo_credentials
+    t = time.perf_counter()
+    app = create_app(settings, clock=ManualClock(time.time()), db_path=db, tick_interval_s=0)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    started = time.perf_counter() - t
+    warm = await _warmed(app)
+    url = lambda p: str(server.make_url(p))  # noqa: E731
+    async with aiohttp.ClientSession() as s:
+        async with s.post(url("/api/sessions"), json={"staff": "9001", "pin": creds["staff"]["9001"]}) as r:
+            manager = (await r.json())["token"]
+        times = []
+        for path in (f"/api/reports/monthly?month={end[:7]}", f"/api/stats?from={start}&to={end}&group_by=service"):
+            t = time.perf_counter()
+            async with s.get(url(path), headers={"Authorization": f"Bearer {manager}"}) as r:
+                assert r.status == 200
+                await r.read()
+            times.append(round((time.perf_counter() - t) * 1000, 1))
+    await server.close()
+    return {"start_s": round(started, 1), "warm_up_s": warm, "monthly_report_http_ms": times[0],
+            "stats_30_days_by_service_http_ms": times[1]}
 
 
 async def _warmed(app, timeout: float = 300) -> float:

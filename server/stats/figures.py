@@ -179,19 +179,35 @@ def _partials(conn, q: Query, days: list[str], cache, today) -> dict[str, dict]:
 
 
 def _cached(cache, today, days: list[str], kind: str, fetch, empty) -> dict:
-    """day -> value, fetching the days not in the cache in one pass and keeping the closed ones."""
+    """day -> value: the cache's, else fetched (one pass per run of consecutive missing days, so a
+    cached month with its weekends missing is not re-read); days settled are kept."""
     settled = settled_before(today)
     missing = [d for d in days if cache is None or (d, kind) not in cache]
-    fresh = fetch(min(missing), max(missing)) if missing else {}
+    fresh: dict = {}
+    for lo, hi in _runs(missing, days):
+        fresh.update(fetch(lo, hi))
     out = {}
     for d in days:
-        if d in missing:
+        if d in fresh or cache is None or (d, kind) not in cache:
             out[d] = fresh.get(d, empty)
             if cache is not None and d < settled:
                 cache[(d, kind)] = out[d]
         else:
             out[d] = cache[(d, kind)]
     return out
+
+
+def _runs(missing: list[str], days: list[str]) -> list[tuple[str, str]]:
+    """(first, last) of each run of consecutive days in `missing` (both in calendar order)."""
+    wanted, runs = set(missing), []
+    for i, d in enumerate(days):
+        if d not in wanted:
+            continue
+        if runs and runs[-1][2] == i - 1:
+            runs[-1] = (runs[-1][0], d, i)
+        else:
+            runs.append((d, d, i))
+    return [(lo, hi) for lo, hi, _ in runs]
 
 
 def _group(q: Query, key, parts: list[tuple[str, dict]], spans: dict, days: list[str]) -> dict:

@@ -64,9 +64,13 @@ async def _run(request: web.Request, fn, *args):
     return result
 
 
+def _take_new(conn, cache: PartialCache) -> list:
+    return cache.take_new()
+
+
 async def persist_new(app: web.Application) -> None:
     """Write the closed days' partials computed by the last query (through the one writer)."""
-    statements = app[STATS_CACHE].take_new()
+    statements = await app[STATS_READER].run(_take_new, app[STATS_CACHE])  # JSON off the loop
     if statements:
         await app[K.SERVICE].write_only(statements)
 
