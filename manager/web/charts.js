@@ -24,10 +24,10 @@ function niceMax(value) {
 }
 
 function axis(root, { left, top, width, height, max, format }) {
-  for (let i = 0; i <= 4; i += 1) {
-    const y = top + height - (height * i) / 4;
+  for (let i = 0; i <= 5; i += 1) {  // five steps: 1, 2, 2.5, 5 and 10 divide into round ticks
+    const y = top + height - (height * i) / 5;
     root.append(svg("line", { x1: left, x2: left + width, y1: y, y2: y, stroke: "#d5dbe1" }));
-    root.append(svg("text", { x: left - 4, y: y + 4, "text-anchor": "end" }, format((max * i) / 4)));
+    root.append(svg("text", { x: left - 4, y: y + 4, "text-anchor": "end" }, format((max * i) / 5)));
   }
 }
 
@@ -79,6 +79,12 @@ export function lineChart({ title, rows, series, format = (v) => v.toFixed(0) })
     const points = rows.map((r, i) => r.values[j] === null ? null : `${left + i * step},${top + plotH - (plotH * r.values[j]) / max}`)
       .filter(Boolean).join(" ");
     root.append(svg("polyline", { points, fill: "none", stroke: COLOURS[j], "stroke-width": 2, "stroke-dasharray": j ? "5 3" : "" }));
+    rows.forEach((r, i) => {
+      if (r.values[j] === null) return;
+      const dot = svg("circle", { cx: left + i * step, cy: top + plotH - (plotH * r.values[j]) / max, r: 3, fill: COLOURS[j] });
+      dot.append(svg("title", {}, `${r.label} · ${series[j]}: ${format(r.values[j])}`));
+      root.append(dot);
+    });
   });
   const every = Math.ceil(rows.length / 10);
   rows.forEach((r, i) => {

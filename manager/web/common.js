@@ -20,6 +20,8 @@ export const TEXT = {
     mean: "平均", rate: "比率", outcomes: "辦件類型", live: "即時", wrong: "工號或密碼錯誤",
     weekdays: ["一", "二", "三", "四", "五", "六", "日"], served_label: "辦結", arrivals: "取號",
     minutes: "分", noData: "沒有資料", target: "目標", throughput: "每小時辦結",
+    levels: { very_satisfied: "非常滿意", satisfied: "滿意", basically_satisfied: "基本滿意", dissatisfied: "不滿意",
+      very_dissatisfied: "非常不滿意" },
   },
   "zh-Hans": {
     board: "实时看板", stats: "统计分析", report: "报表", signIn: "登录", staff: "工号", pin: "密码",
@@ -36,6 +38,8 @@ export const TEXT = {
     mean: "平均", rate: "比率", outcomes: "办件类型", live: "实时", wrong: "工号或密码错误",
     weekdays: ["一", "二", "三", "四", "五", "六", "日"], served_label: "办结", arrivals: "取号",
     minutes: "分", noData: "没有数据", target: "目标", throughput: "每小时办结",
+    levels: { very_satisfied: "非常满意", satisfied: "满意", basically_satisfied: "基本满意", dissatisfied: "不满意",
+      very_dissatisfied: "非常不满意" },
   },
   en: {
     board: "Live board", stats: "Statistics", report: "Reports", signIn: "Sign in", staff: "Staff number",
@@ -54,6 +58,8 @@ export const TEXT = {
     wrong: "Wrong staff number or PIN", weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
     served_label: "served", arrivals: "arrivals", minutes: "min", noData: "No data", target: "target",
     throughput: "Served per hour",
+    levels: { very_satisfied: "very satisfied", satisfied: "satisfied", basically_satisfied: "basically satisfied",
+      dissatisfied: "dissatisfied", very_dissatisfied: "very dissatisfied" },
   },
 };
 

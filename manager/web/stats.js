@@ -2,9 +2,10 @@
 // service level per service, windows compared), the figures table for one grouping, bad ratings,
 // and CSV downloads. Every number comes from GET /api/stats (docs/stats.md defines them).
 import { barChart, heatmap, lineChart } from "./charts.js";
-import { api, downloadCsv, el, header, minutes, percent, signedIn, t } from "./common.js";
+import { api, downloadCsv, el, header, minutes, name, percent, signedIn, t } from "./common.js";
 
 const GROUPS = ["service", "window", "department", "clerk", "hour", "day", "weekday"];
+const BAD_SHOWN = 50;
 const CSV_TABLES = ["visits", "segments", "window_time", "ratings", "bad_ratings", "services", "windows",
   "departments", "staff"];
 
@@ -48,6 +49,7 @@ class StatsPage {
       api(`/api/stats?${r}&group_by=service`), api(`/api/stats?${r}&group_by=window`),
       api(`/api/stats?${r}&group_by=weekday_hour`), api(`/api/stats?${r}&group_by=${this.group.value}`),
       api(`/api/ratings/bad?${r}`)]);
+    this.services = this.services || Object.fromEntries((await api("/api/hall")).services.map((x) => [x.code, x]));
     this.body.replaceChildren(
       this.summary(total.groups[0]),
       el("div", { class: "grid2", id: "charts" },
@@ -101,7 +103,7 @@ class StatsPage {
   }
 
   serviceLevels(groups) {
-    const rows = groups.map((g) => ({ label: g.key.slice(0, 10), values: [g.service_level.value === null ? null : g.service_level.value * 100,
+    const rows = groups.map((g) => ({ label: this.serviceLabel(g.key, true), values: [g.service_level.value === null ? null : g.service_level.value * 100,
       g.strict_service_level.value === null ? null : g.strict_service_level.value * 100] }));
     return barChart({ title: t("slByService"), rows, series: [t("sl"), t("strictSl")], max: 100, format: (v) => `${v.toFixed(0)}%` });
   }
@@ -112,9 +114,16 @@ class StatsPage {
     return barChart({ title: t("windowsCompared"), rows, series: [t("served"), `${t("utilisation")} %`] });
   }
 
+  serviceLabel(code, short) {
+    const s = this.services[code];
+    if (!s) return String(code ?? "—");
+    return short ? s.prefix : `${s.prefix} ${name(s.name)}`;
+  }
+
   figures(groups) {
+    const keyText = (g) => (this.group.value === "service" ? this.serviceLabel(g.key, false) : g.key ?? "—");
     const cols = [
-      [t(this.group.value), (g) => g.key],
+      [t(this.group.value), keyText],
       [t("issued"), (g) => g.counts.issued], [t("served"), (g) => g.counts.served],
       [`${t("avgWait")} ${t("mean")}/p50/p90`, (g) => `${minutes(g.wait_served.mean_s)} / ${minutes(g.wait_served.p50_s)} / ${minutes(g.wait_served.p90_s)}`],
       [`${t("walking")} (${t("minutes")})`, (g) => minutes(g.walking.mean_s)],
@@ -129,10 +138,11 @@ class StatsPage {
       groups.map((g) => el("tr", {}, cols.map(([, f]) => el("td", {}, f(g) ?? "—")))));
   }
 
-  badList(ratings) {
-    if (!ratings.length) return el("p", { class: "muted" }, t("noData"));
+  badList(all) {
+    if (!all.length) return el("p", { class: "muted" }, t("noData"));
+    const ratings = all.slice(0, BAD_SHOWN);  // the full list: CSV bad_ratings
     return el("table", { id: "bad" }, el("tr", {}, [t("day"), t("ticket"), t("service"), t("window"), t("clerk"), t("level"), t("reason")].map((h) => el("th", {}, h))),
-      ratings.map((r) => el("tr", {}, [r.day, r.label, r.service, r.window, r.staff, r.rating, r.rating_reason || ""].map((v) => el("td", {}, v)))));
+      ratings.map((r) => el("tr", {}, [r.day, r.label, this.serviceLabel(r.service, false), r.window, r.staff, t("levels")[r.rating] || r.rating, r.rating_reason || ""].map((v) => el("td", {}, v)))));
   }
 }
 

@@ -45,6 +45,10 @@ async def test_stats_page_shows_charts_and_downloads_csv(hall, page, artifacts):
     assert await page.locator("#figures tr").count() == 4  # header, windows 3 and 5, and no window (A003 never called)
     assert await page.locator("#bad tr").count() == 3  # header + two bad ratings
     await page.screenshot(path=str(artifacts / "manager-stats.png"), full_page=True)
+    await page.emulate_media(media="print")
+    await page.screenshot(path=str(artifacts / "manager-stats-print.png"), full_page=True)
+    assert not await page.is_visible(".controls")
+    await page.emulate_media(media="screen")
     for table, expected in (("visits", 9), ("stats_window", 3)):
         await page.select_option("select[name=table]", table)
         async with page.expect_download(timeout=TIMEOUT_MS) as info:
@@ -65,4 +69,29 @@ async def test_report_page_prints_the_daily_report(hall, page, artifacts):
     await page.emulate_media(media="print")
     await page.screenshot(path=str(artifacts / "manager-report-print.png"), full_page=True)
     assert not await page.is_visible("header.top")
+    assert page.script_errors == []
+
+
+async def test_stats_page_over_a_demo_week(settings, clock, db_path, page, artifacts):
+    """Two weeks of synthetic history (hallq demo-data) drawn by the stats page: a picture to look at."""
+    import aiohttp
+    from aiohttp.test_utils import TestServer
+
+    from server.app import create_app
+    from server.stats import demo_data
+    from tests.conftest import HallClient
+
+    demo_data.generate(str(db_path), demo_data.plans("2026-11-24", 14, 400, 7, "Asia/Shanghai"))
+    server = TestServer(create_app(settings, clock=clock, db_path=db_path, tick_interval_s=0), host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as session:
+            hall = HallClient(server, session, settings, clock)
+            await sign_in(page, hall, "/manager/stats.html?from=2026-11-11&to=2026-11-24&group_by=service")
+            await page.wait_for_function("document.body.dataset.loaded === '2026-11-11/2026-11-24'", timeout=TIMEOUT_MS)
+            assert await page.locator("#charts svg.chart").count() == 5
+            assert await page.locator("#figures tr").count() > 10
+            await page.screenshot(path=str(artifacts / "manager-stats-demo.png"), full_page=True)
+    finally:
+        await server.close()
     assert page.script_errors == []
