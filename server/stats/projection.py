@@ -4,6 +4,7 @@ transaction (so a figure never sees an event without its rows), and rebuildable 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from typing import Iterable
 
@@ -23,6 +24,7 @@ CREATE TABLE IF NOT EXISTS window_time (
 );
 """
 
+log = logging.getLogger("hallq.stats")
 _SEG_INSERT = (f"INSERT OR REPLACE INTO segments ({', '.join(SEGMENT_COLUMNS)}) "
                f"VALUES ({', '.join('?' * len(SEGMENT_COLUMNS))})")
 _WIN_INSERT = (f"INSERT OR REPLACE INTO window_time ({', '.join(WINDOW_COLUMNS)}) "
@@ -49,6 +51,18 @@ class StatsProjector:
         self.fold = SegmentFold()
 
     def __call__(self, conn: sqlite3.Connection, events: list[dict]) -> None:
+        """Never fails the hall's write: a fault in the statistics is logged, its rows rolled back
+        to a savepoint, and the next batch re-reads the day (`rebuild_projection` repairs)."""
+        conn.execute("SAVEPOINT stats_projection")
+        try:
+            self._project(conn, events)
+        except Exception:  # noqa: BLE001 - the queue must go on; statistics can be rebuilt
+            log.exception("statistics projection failed for seq %s..%s", events[0].get("seq"), events[-1].get("seq"))
+            conn.execute("ROLLBACK TO stats_projection")
+            self.fold = SegmentFold()
+        conn.execute("RELEASE stats_projection")
+
+    def _project(self, conn: sqlite3.Connection, events: list[dict]) -> None:
         first = events[0]
         if self.fold.last_seq == 0 or first["seq"] != self.fold.last_seq + 1 or first["day"] != self.fold.day:
             self._warm_up(conn, first["day"], first["seq"])
@@ -61,7 +75,8 @@ class StatsProjector:
         rows = conn.execute("SELECT data FROM events WHERE day = ? AND seq < ? ORDER BY seq", (day, before_seq))
         for row in rows:
             self.fold.fold(json.loads(row[0]))
-        self.fold.take_dirty()  # already written when those events were
+        # the day's rows are written again with this batch: idempotent, and it repairs a batch whose
+        # projection failed and was rolled back
 
 
 def rebuild_projection(conn: sqlite3.Connection, chunk: int = 50_000) -> int:

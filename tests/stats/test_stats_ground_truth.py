@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 
+from server import appkeys as K
 from server.stats.figures import Query, compute
 from server.stats.projection import rebuild_projection
 from tests.conftest import DEMO_START
@@ -138,3 +139,25 @@ async def test_merged_groups_equal_the_total(day_figures):
     for name in ("counts", "service_level", "strict_service_level", "satisfaction_rate", "no_show_rate", "outcomes"):
         assert merged[name] == total[name], name
     assert merged["wait_served"]["mean_s"] == pytest.approx(total["wait_served"]["mean_s"])
+
+
+async def test_a_broken_projection_never_stops_the_hall(hall, db_path, caplog):
+    """A fault in the statistics is logged and rolled back; the ticket is still issued and saved."""
+    projector = hall.app[K.SERVICE].writer.projectors[0]
+    original = projector._project
+
+    def broken(conn, events):
+        original(conn, events)
+        raise RuntimeError("statistics bug")
+
+    projector._project = broken
+    status, issued = await hall.issue("invoice")
+    assert status == 200, issued
+    assert "statistics projection failed" in caplog.text
+    projector._project = original
+    status, _ = await hall.issue("invoice")
+    assert status == 200
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 2
+    assert conn.execute("SELECT COUNT(*) FROM segments").fetchone()[0] == 2  # the day was re-read
+    conn.close()
