@@ -96,3 +96,28 @@ def rebuild_projection(conn: sqlite3.Connection, chunk: int = 50_000) -> int:
         last, count = rows[-1][0], count + len(rows)
         write_rows(conn, *fold.take_dirty())
     return count
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m server.stats.projection --db FILE`: rebuild the statistics tables from the events
+    (with the server stopped: it takes the write lock for the whole rebuild)."""
+    import argparse
+    import time
+
+    from ..store.connection import connect, open_database
+    ap = argparse.ArgumentParser(prog="hallq stats-rebuild", description=main.__doc__)
+    ap.add_argument("--db", required=True)
+    args = ap.parse_args(argv)
+    open_database(args.db).conn.close()
+    conn = connect(args.db, write=True)
+    started = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    count = rebuild_projection(conn)
+    conn.execute("COMMIT")
+    conn.close()
+    print(f"{count} events folded in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
