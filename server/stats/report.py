@@ -13,11 +13,14 @@ import io
 import json
 import sqlite3
 import sys
+import time
 from datetime import date
 
 from ..domain.commands import OUTCOMES
 from ..domain.hall import HallConfig
+from ..domain.calendar import business_day
 from .figures import Query, compute, merge
+from .store import PartialCache, read_all
 
 OUTCOME_NAMES = {
     "zh-Hant": {"immediate": "即辦件", "promised": "承諾件", "joint": "聯辦件", "reply": "答復件", "supplement": "補辦件"},
@@ -134,7 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     open_database(db_path).conn.close()  # migrate (and project) an older file first
     conn = connect(db_path)
     try:
-        report = build_report(conn, settings.hall, args.day_from, args.day_to)
+        cache = PartialCache()  # the server's kept partials of closed days: a merge, not a scan
+        cache.load(read_all(conn, args.day_from, args.day_to))
+        center = settings.hall.center
+        today = business_day(time.time(), center.timezone, center.day_boundary_min)
+        report = build_report(conn, settings.hall, args.day_from, args.day_to, "range", cache, today)
     finally:
         conn.close()
     if args.format == "json":
@@ -144,3 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sys.stdout.write(report["text"][args.lang] + "\n")
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -41,3 +41,17 @@ def test_demo_data_is_consistent(tmp_path, capsys):
     assert {d for d, _ in cache} == {f"2026-11-{d}" for d in range(14, 21)} and first["working_days"] == 5
     assert build_report(conn, hall, "2026-11-14", "2026-11-20", cache=cache, today="2026-11-22") == first
     assert first["accepted"] == c["served"]
+
+
+def test_report_command_line(tmp_path, capsys):
+    from server.stats import report
+    db = tmp_path / "demo.db"
+    demo_data.main(["--db", str(db), "--days", "3", "--visits-per-day", "200", "--end", "2026-11-20", "--workers", "0"])
+    capsys.readouterr()
+    assert report.main(["--db", str(db), "--from", "2026-11-18", "--to", "2026-11-20"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("江州市政務服務中心：截止11月20日") and "中心對外服務3個工作日" in text and "滿意率" in text
+    assert report.main(["--db", str(db), "--from", "2026-11-18", "--to", "2026-11-20", "--lang", "en"]) == 0
+    assert "open 3 working days" in capsys.readouterr().out
+    assert report.main(["--db", str(db), "--from", "2026-11-18", "--to", "2026-11-20", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["working_days"] == 3
