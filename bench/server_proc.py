@@ -238,7 +238,29 @@ def machine() -> str:
     return f"nproc={os.cpu_count()}, {cpu}, Python {sys.version.split()[0]}"
 
 
-if __name__ == "__main__":  # smoke test: start, report health and memory, stop
-    with ServerProcess() as srv:
+def fsync_probe(count: int = 500, directory: Path = ROOT / "var") -> dict:
+    """The floor under any durable commit here: p50/p99 ms of appending 4 KiB and fsync, `count` times."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path, times = directory / f"fsync-probe-{os.getpid()}", []
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        for _ in range(min(count, 10_000)):
+            os.write(fd, b"x" * 4096)
+            start = time.perf_counter()
+            os.fsync(fd)
+            times.append((time.perf_counter() - start) * 1000)
+    finally:
+        os.close(fd)
+        path.unlink()
+    times.sort()
+    return {"n": len(times), "p50_ms": times[len(times) // 2], "p99_ms": times[int(0.99 * (len(times) - 1))],
+            "max_ms": times[-1]}
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["fsync"]:  # python -m bench.server_proc fsync: the disk's commit floor
+        print(fsync_probe())
+        sys.exit(0)
+    with ServerProcess() as srv:  # smoke test: start, report health and memory, stop
         print(srv.url(), srv.health(), f"RSS {srv.rss_kb()} kB")
     print("stopped")
