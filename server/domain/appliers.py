@@ -1,0 +1,183 @@
+"""Appliers: fold one event into the state. Replaying a day's events rebuilds the live state."""
+from __future__ import annotations
+
+from typing import Callable
+
+from . import events as e
+from .hall import HallConfig
+from .lifecycle import Status
+from .model import Appointment, HallState, PendingRating, Ticket, WindowState
+
+
+def new_state(hall: HallConfig, day: str, last_seq: int = 0, next_ticket_id: int = 1) -> HallState:
+    state = HallState(day=day, last_seq=last_seq, next_ticket_id=next_ticket_id)
+    for window in hall.windows:
+        state.windows[window.number] = WindowState(window.number)
+    return state
+
+
+def apply(state: HallState, hall: HallConfig, event: e.Event) -> None:
+    APPLIERS[type(event)](state, hall, event)
+    ticket_id = getattr(event, "ticket_id", None)
+    if ticket_id is not None:  # every change to a ticket comes with an event naming it
+        state.reindex(ticket_id)
+    state.last_seq = max(state.last_seq, event.seq)
+
+
+def _on_issued(state, hall, ev: e.TicketIssued):
+    state.tickets[ev.ticket_id] = Ticket(
+        id=ev.ticket_id, day=ev.day, service=ev.service, prefix=ev.prefix, number=ev.number,
+        label=ev.label, issued_at=ev.at, channel=ev.channel, green_category=ev.green_category,
+        appointment_code=ev.appointment_code, kiosk=ev.kiosk, lang=ev.lang,
+        tracking_hash=ev.tracking_hash, queue_service=ev.service, queue_entered_at=ev.queue_entered_at,
+    )
+    state.numbers[ev.prefix] = max(state.numbers.get(ev.prefix, 0), ev.number)
+    state.issued[ev.service] = state.issued.get(ev.service, 0) + 1
+    state.next_ticket_id = max(state.next_ticket_id, ev.ticket_id + 1)
+
+
+def _on_booked(state, hall, ev: e.AppointmentBooked):
+    state.appointments[ev.code] = Appointment(
+        code=ev.code, service=ev.service, slot_day=ev.slot_day, slot_start=ev.slot_start,
+        slot_end=ev.slot_end)
+
+
+def _on_checked_in(state, hall, ev: e.AppointmentCheckedIn):
+    if ev.code in state.appointments:
+        state.appointments[ev.code].ticket_id = ev.ticket_id
+
+
+def _take(state: HallState, ticket: Ticket, window: int, staff: str, at: float) -> None:
+    ticket.window, ticket.staff = window, staff
+    ticket.called_at = at
+    ticket.first_called_at = ticket.first_called_at or at
+    wstate = state.window(window)
+    wstate.ticket_id = ticket.id
+
+
+def _on_called(state, hall, ev: e.TicketCalled):
+    ticket = state.tickets[ev.ticket_id]
+    if ticket.status is Status.WAITING:
+        _count_for_fairness(state.window(ev.window), ticket)
+    ticket.status = Status.CALLED
+    ticket.pinned_window, ticket.front, ticket.return_until = None, False, None
+    _take(state, ticket, ev.window, ev.staff, ev.at)
+
+
+def _count_for_fairness(wstate: WindowState, ticket: Ticket) -> None:
+    if ticket.is_priority:
+        wstate.normal_since_priority = 0
+    elif wstate.normal_since_priority is not None:
+        wstate.normal_since_priority += 1
+
+
+def _on_recalled(state, hall, ev: e.TicketRecalled):
+    ticket = state.tickets[ev.ticket_id]
+    ticket.recalls = ev.recalls
+    ticket.called_at = ev.at
+
+
+def _on_started(state, hall, ev: e.ServiceStarted):
+    ticket = state.tickets[ev.ticket_id]
+    ticket.status, ticket.started_at = Status.SERVING, ev.at
+
+
+def _release(state: HallState, ticket: Ticket) -> None:
+    if ticket.window is not None and state.window(ticket.window).ticket_id == ticket.id:
+        state.window(ticket.window).ticket_id = None
+
+
+def _on_finished(state, hall, ev: e.ServiceFinished):
+    ticket = state.tickets[ev.ticket_id]
+    ticket.status, ticket.finished_at, ticket.outcome = Status.FINISHED, ev.at, ev.outcome
+    _release(state, ticket)
+    if ev.outcome != "unrecorded":
+        state.pending_ratings[ticket.id] = PendingRating(ticket.id, ticket.segment, ev.window, ev.staff, ev.at)
+
+
+def _on_no_show(state, hall, ev: e.TicketNoShow):
+    ticket = state.tickets[ev.ticket_id]
+    ticket.status, ticket.return_until = Status.NO_SHOW, ev.return_until
+    _release(state, ticket)
+
+
+def _on_suspended(state, hall, ev: e.TicketSuspended):
+    ticket = state.tickets[ev.ticket_id]
+    ticket.status, ticket.suspended_at = Status.SUSPENDED, ev.at
+    _release(state, ticket)
+
+
+def _requeue(ticket: Ticket, service: str, pinned: int | None, front: bool, at: float) -> None:
+    ticket.status = Status.WAITING
+    ticket.segment += 1
+    ticket.queue_service, ticket.pinned_window, ticket.front = service, pinned, front
+    ticket.queue_entered_at = at
+    ticket.window = ticket.staff = None
+    ticket.called_at = ticket.started_at = None
+    ticket.recalls = 0
+
+
+def _on_resumed(state, hall, ev: e.TicketResumed):
+    ticket = state.tickets[ev.ticket_id]
+    ticket.suspended_s += ev.at - (ticket.suspended_at or ev.at)
+    ticket.suspended_at = None
+    _requeue(ticket, ticket.queue_service, ev.window, True, ev.at)
+
+
+def _on_transferred(state, hall, ev: e.TicketTransferred):
+    ticket = state.tickets[ev.ticket_id]
+    _release(state, ticket)
+    ticket.transfers += 1
+    if ev.note:
+        ticket.notes.append(ev.note)
+    _requeue(ticket, ev.to_service, ev.to_window, ev.front, ev.at)
+
+
+def _on_cancelled(state, hall, ev: e.TicketCancelled):
+    ticket = state.tickets[ev.ticket_id]
+    _release(state, ticket)
+    ticket.status = Status.CANCELLED
+
+
+def _on_walked_out(state, hall, ev: e.TicketWalkedOut):
+    state.tickets[ev.ticket_id].status = Status.WALKED_OUT
+
+
+def _on_window(status: str):
+    def applier(state, hall, ev):
+        wstate = state.window(ev.window)
+        wstate.status, wstate.status_since = status, ev.at
+        wstate.pause_reason = getattr(ev, "reason", "") if status == "paused" else ""
+    return applier
+
+
+def _on_signed_in(state, hall, ev: e.ClerkSignedIn):
+    state.window(ev.window).staff = ev.staff
+
+
+def _on_signed_out(state, hall, ev: e.ClerkSignedOut):
+    state.window(ev.window).staff = None
+
+
+def _on_rated(state, hall, ev):
+    state.pending_ratings.pop(ev.ticket_id, None)
+    state.rated.add((ev.ticket_id, ev.segment))
+
+
+def _on_day_closed(state, hall, ev: e.DayClosed):
+    fresh = new_state(hall, ev.new_day, state.last_seq, state.next_ticket_id)
+    fresh.appointments = {k: a for k, a in state.appointments.items() if a.slot_day >= ev.new_day}
+    state.__dict__.update(fresh.__dict__)
+
+
+APPLIERS: dict[type, Callable] = {
+    e.TicketIssued: _on_issued, e.AppointmentBooked: _on_booked, e.AppointmentCheckedIn: _on_checked_in,
+    e.TicketCalled: _on_called, e.TicketRecalled: _on_recalled, e.ServiceStarted: _on_started,
+    e.ServiceFinished: _on_finished, e.TicketNoShow: _on_no_show, e.TicketSuspended: _on_suspended,
+    e.TicketResumed: _on_resumed, e.TicketTransferred: _on_transferred, e.TicketCancelled: _on_cancelled,
+    e.TicketWalkedOut: _on_walked_out, e.WindowOpened: _on_window("open"),
+    e.WindowPaused: _on_window("paused"), e.WindowResumed: _on_window("open"),
+    e.WindowClosed: _on_window("closed"), e.ClerkSignedIn: _on_signed_in,
+    e.ClerkSignedOut: _on_signed_out, e.VisitRated: _on_rated, e.RatingExpired: _on_rated,
+    e.DayClosed: _on_day_closed,
+}
