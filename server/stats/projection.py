@@ -70,6 +70,14 @@ class StatsProjector:
             self.fold.fold(ev)
         write_rows(conn, *self.fold.take_dirty())
 
+    def warm(self, conn: sqlite3.Connection) -> None:
+        """At start-up, before the first write: fold the last day so far (its rows are already
+        stored, committed with their events), so the first action after a restart is not slowed."""
+        last = conn.execute("SELECT seq, day FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        if last is not None:
+            self._warm_up(conn, last[1], last[0] + 1)
+            self.fold.take_dirty()
+
     def _warm_up(self, conn: sqlite3.Connection, day: str, before_seq: int) -> None:
         self.fold = SegmentFold()
         rows = conn.execute("SELECT data FROM events WHERE day = ? AND seq < ? ORDER BY seq", (day, before_seq))

@@ -74,6 +74,10 @@ class Writer:
 
     def _run(self, ready: threading.Event) -> None:
         db = open_database(self.path)
+        for project in self.projectors:
+            warm = getattr(project, "warm", None)
+            if warm is not None:
+                warm(db.conn)  # before the first write, so no action waits for it
         ready.set()
         try:
             while (group := self._take_group()) is not None:
