@@ -16,7 +16,7 @@ from ..domain.errors import DomainError
 from ..views import hall_view
 from .connection import Connection, encode
 from .hub import audience_of, event_frame
-from .scope import Scope
+from .scope import Scope, relevant
 
 log = logging.getLogger("hallq.hub")
 
@@ -165,7 +165,7 @@ def _scope_for(app: web.Application, conn: Connection, raw) -> Scope:
     if p.window is not None and p.role in ("counter", "rating_pad", "clerk") and (
             zone is not None or window not in (None, p.window)):
         raise DomainError("forbidden", f"a {p.role} may only follow its own window or the hall")
-    return Scope(zone=zone, window=window)
+    return Scope.of(hall, zone=zone, window=window)
 
 
 async def _subscribe(app, conn: Connection, data: dict) -> dict:
@@ -205,15 +205,10 @@ async def _replay(app, conn: Connection, scope: Scope, since: int) -> dict | Non
         return None
     held, conn.buffer = conn.buffer, None
     last = max([since] + [e["seq"] for e in missed])
-    follow = [e for e in missed if _relevant(app, scope, e)] + [e for e in held if e["seq"] > last]
+    follow = [e for e in missed if relevant(e, scope)] + [e for e in held if e["seq"] > last]
     conn.min_seq = max(last, max((e["seq"] for e in held), default=last))
     audience = audience_of(conn)
     return {"mode": "replay", "from": since + 1, "seq": last}, [event_frame(e, audience) for e in follow]
-
-
-def _relevant(app, scope: Scope, event: dict) -> bool:
-    from .scope import relevant
-    return relevant(event, scope, app[K.SERVICE].hall)
 
 
 async def _command(app, conn: Connection, data: dict) -> dict:

@@ -43,7 +43,7 @@ class Hub:
             for conn in list(self.connections):
                 if conn.scope is None or event["seq"] <= conn.min_seq:
                     continue
-                if not relevant(event, conn.scope, self.hall):
+                if not relevant(event, conn.scope):
                     continue
                 if conn.buffer is not None:
                     conn.buffer.append(event)
