@@ -6,6 +6,7 @@ import csv
 import io
 
 from tests.conftest import DEMO_START
+from tests.wsclient import WsClient
 from tests.stats.scripted_day import DAY, run_day
 
 TIMEOUT_MS = 10_000
@@ -94,4 +95,21 @@ async def test_stats_page_over_a_demo_week(settings, clock, db_path, page, artif
             await page.screenshot(path=str(artifacts / "manager-stats-demo.png"), full_page=True)
     finally:
         await server.close()
+    assert page.script_errors == []
+
+
+async def test_live_board_shows_a_kiosk_printer_out_of_paper(hall, page, artifacts):
+    await sign_in(page, hall, "/manager/board.html")
+    await page.wait_for_function("document.body.dataset.hub === 'online'", timeout=TIMEOUT_MS)
+    agent = await WsClient.open(hall, hall.device_token("kiosk-1"))  # what `hallq kiosk-agent` sends
+    await agent.request({"type": "subscribe", "scope": {}})
+    reply = await agent.request({"type": "printer_status", "status": "paper_out", "detail": "paper end sensor"})
+    assert reply["success"], reply
+    row = "#devices tr[data-device='kiosk-1']"
+    await page.wait_for_function(f"document.querySelector(\"{row}\")?.textContent.includes('paper_out')",
+                                 timeout=TIMEOUT_MS)
+    assert "problem" in await page.get_attribute(f"{row} td:nth-child(4) span", "class")
+    await agent.close()
+    await page.wait_for_function(f"document.querySelector(\"{row} td:nth-child(3) span\")?.classList.contains('offline')",
+                                 timeout=TIMEOUT_MS)
     assert page.script_errors == []
