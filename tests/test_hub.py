@@ -150,3 +150,23 @@ async def test_stalled_client_is_dropped_and_does_not_delay_others(hall):
     assert got[0]["event"]["window"] == east  # the healthy display still gets its events at once
     assert await stalled.closed_code() == 4008
     await healthy.close()
+
+
+async def test_a_replay_longer_than_the_send_queue_streams_without_a_drop(hall):
+    """Back-pressure, not a drop: a display that missed more events than its queue holds still gets
+    every one of them, in order, then live events."""
+    queue = hall.settings.server.ws_send_queue
+    client, sub = await _display(hall)
+    since = sub["seq"]
+    await client.close()
+    service = hall.app[K.SERVICE]
+    from server.domain import commands as c
+    for _ in range(queue + 200):  # straight through the service: faster than HTTP, same path
+        await service.execute(c.IssueTicket(service="invoice"))
+    client, sub = await _display(hall, since=since)
+    assert sub["mode"] == "replay"
+    got = await client.events(queue + 200)
+    assert [m["seq"] for m in got] == list(range(since + 1, since + queue + 201))
+    await hall.issue("business_setup")
+    assert (await client.events(1))[0]["seq"] == since + queue + 201
+    await client.close()

@@ -44,6 +44,18 @@ class Connection:
             self.drop("too_slow")
             return False
 
+    async def put(self, frame: str, timeout: float = 30.0) -> bool:
+        """Queue a frame, waiting while the queue is full (replays): back-pressure instead of a drop.
+        A client that reads nothing for `timeout` seconds is dropped."""
+        if self.dropped:
+            return False
+        try:
+            await asyncio.wait_for(self._queue.put(frame), timeout)
+            return True
+        except asyncio.TimeoutError:
+            self.drop("too_slow")
+            return False
+
     def send(self, message: dict) -> bool:
         return self.offer(encode(message))
 

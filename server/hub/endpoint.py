@@ -130,11 +130,14 @@ async def _dispatch(app: web.Application, conn: Connection, data: dict) -> None:
         return
     try:
         answer = await handler(app, conn, data)
-        # no await from here on: the result goes out before the frames that follow it (replays, jobs)
+        # the result goes out before the frames that follow it (a replay, pending print jobs)
         answer, follow = answer if isinstance(answer, tuple) else (answer, [])
         conn.send(result(msg_id, answer))
-        for frame in follow:
-            conn.offer(frame)
+        if callable(follow):
+            await follow()
+        else:
+            for frame in follow:
+                conn.offer(frame)
     except DomainError as exc:
         conn.send({"id": msg_id, "type": "result", "success": False, "error": exc.to_dict()})
     except Exception:  # noqa: BLE001 - one bad message must not end the connection
@@ -192,23 +195,31 @@ def _snapshot(app, conn: Connection, scope: Scope) -> dict:
     return {"mode": "snapshot", "snapshot": snapshot, "seq": conn.min_seq}
 
 
-async def _replay(app, conn: Connection, scope: Scope, since: int) -> dict | None:
-    """Hold live events back, read the missed ones from SQLite, then send both without gap or repeat."""
-    server = app[K.CONFIG].server
-    # A replay must fit the client's send queue, or the client is dropped as too slow, reconnects
-    # with the same `since` and never catches up: past that, a fresh snapshot is cheaper.
-    limit = min(server.ws_replay_limit, server.ws_send_queue // 2)
+async def _replay(app, conn: Connection, scope: Scope, since: int):
+    """Hold live events back, read the missed ones from SQLite, then stream both, without gap or
+    repeat, at the pace the client reads (a long replay never overflows its send queue)."""
+    service, limit = app[K.SERVICE], app[K.CONFIG].server.ws_replay_limit
     conn.scope, conn.min_seq, conn.buffer = scope, since, []
-    missed = await app[K.SERVICE].events_since(since, limit + 1)
-    if len(missed) > limit or (missed and missed[0]["day"] != app[K.SERVICE].state.day):
+    missed = await service.events_since(since, limit + 1)
+    if len(missed) > limit or (missed and missed[0]["day"] != service.state.day):
         conn.buffer = None
         return None
-    held, conn.buffer = conn.buffer, None
     last = max([since] + [e["seq"] for e in missed])
-    follow = [e for e in missed if relevant(e, scope)] + [e for e in held if e["seq"] > last]
-    conn.min_seq = max(last, max((e["seq"] for e in held), default=last))
     audience = audience_of(conn)
-    return {"mode": "replay", "from": since + 1, "seq": last}, [event_frame(e, audience) for e in follow]
+
+    async def stream() -> None:
+        for event in missed:
+            if relevant(event, scope) and not await conn.put(event_frame(event, audience)):
+                return
+        sent = last
+        while conn.buffer:  # live events that arrived meanwhile, oldest first
+            held, conn.buffer = conn.buffer, []
+            for event in (e for e in held if e["seq"] > sent):
+                if not await conn.put(event_frame(event, audience)):
+                    return
+                sent = event["seq"]
+        conn.buffer, conn.min_seq = None, sent  # no await since the empty check: nothing slips by
+    return {"mode": "replay", "from": since + 1, "seq": last}, stream
 
 
 async def _command(app, conn: Connection, data: dict) -> dict:
