@@ -74,9 +74,14 @@ class StatsProjector:
         """At start-up, before the first write: fold the last day so far (its rows are already
         stored, committed with their events), so the first action after a restart is not slowed."""
         last = conn.execute("SELECT seq, day FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-        if last is not None:
+        if last is None:
+            return
+        try:
             self._warm_up(conn, last[1], last[0] + 1)
-            self.fold.take_dirty()
+        except Exception:
+            self.fold = SegmentFold()  # half a fold would be wrong: the first batch re-reads the day
+            raise
+        self.fold.take_dirty()
 
     def _warm_up(self, conn: sqlite3.Connection, day: str, before_seq: int) -> None:
         self.fold = SegmentFold()

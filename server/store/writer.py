@@ -55,7 +55,8 @@ class Writer:
         ready = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(ready,), name="hallq-writer", daemon=True)
         self._thread.start()
-        ready.wait(timeout=30)
+        if not ready.wait(timeout=60) or not self._thread.is_alive():
+            raise RuntimeError(f"the writer could not open {self.path}")
 
     async def stop(self) -> None:
         if self._thread is None:
@@ -76,8 +77,11 @@ class Writer:
         db = open_database(self.path)
         for project in self.projectors:
             warm = getattr(project, "warm", None)
-            if warm is not None:
-                warm(db.conn)  # before the first write, so no action waits for it
+            try:
+                if warm is not None:
+                    warm(db.conn)  # before the first write, so no action waits for it
+            except Exception:  # noqa: BLE001 - a projection catches up on its next batch; the hall must start
+                log.exception("warm-up of %r failed", project)
         ready.set()
         try:
             while (group := self._take_group()) is not None:
