@@ -78,7 +78,7 @@ class HallDisplay {
     if (!this.model) return;
     const changed = this.model.apply(event, seq);
     if (changed === null) return this.unknown("event", event.type);
-    if (changed.reload) return this.resubscribe();
+    if (changed.reload) return this.client.resubscribe();
     changed.windows.forEach((number) => this.renderTile(number));
     if (changed.services) this.renderQueues();
     if (changed.calls) this.renderRecent();
@@ -105,19 +105,6 @@ class HallDisplay {
   unknown(kind, type) {
     this.record.unknown.push(`${kind}:${type}`);
     console.warn(`hall display: ignoring unknown ${kind} type`, type);
-  }
-
-  /** The business day turned: start again from a fresh snapshot on the same connection. */
-  async resubscribe() {
-    try {
-      const result = await this.client.request({ type: "subscribe", scope: this.client.options.scope });
-      this.client.lastSeq = result.seq;
-      this.onSnapshot(result.snapshot);
-    } catch (err) {
-      console.warn("resubscribe failed; reconnecting", err);
-      this.client.lastSeq = null;
-      if (this.client.ws) this.client.ws.close();
-    }
   }
 
   /** A cancel or a walk-out may or may not have left a queue: ask the server for the counts. */

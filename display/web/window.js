@@ -62,7 +62,7 @@ class WindowDisplay {
     if (!this.model) return;
     const changed = this.model.apply(event, seq);
     if (changed === null) return this.unknown("event", event.type);
-    if (changed.reload) return this.resubscribe();
+    if (changed.reload) return this.client.resubscribe();
     if (changed.windows.has(this.number)) this.render();
     if (changed.call && changed.call.window === this.number) this.flash();
   }
@@ -86,17 +86,6 @@ class WindowDisplay {
   unknown(kind, type) {
     this.record.unknown.push(`${kind}:${type}`);
     console.warn(`window display: ignoring unknown ${kind} type`, type);
-  }
-
-  async resubscribe() {
-    try {
-      const result = await this.client.request({ type: "subscribe", scope: this.client.options.scope });
-      this.client.lastSeq = result.seq;
-      this.onSnapshot(result.snapshot);
-    } catch (err) {
-      this.client.lastSeq = null;
-      if (this.client.ws) this.client.ws.close();
-    }
   }
 
   flash() {

@@ -85,6 +85,20 @@ export class HubClient {
     });
   }
 
+  /** Start again from a fresh snapshot on the same connection (e.g. after the business day
+   *  turned); if that fails, reconnect, which ends in a snapshot too. */
+  async resubscribe() {
+    try {
+      const result = await this.request({ type: "subscribe", scope: this.options.scope || {} });
+      this.lastSeq = result.seq;
+      if (this.options.onSnapshot) this.options.onSnapshot(result.snapshot, result.seq);
+    } catch (err) {
+      console.warn("resubscribe failed; reconnecting", err);
+      this.lastSeq = null;
+      if (this.ws) this.ws.close();
+    }
+  }
+
   /** Run a queue command over the socket; rejects with {code, message} on refusal. */
   command(name, args = {}) {
     return this.request({ type: "command", name, args });
