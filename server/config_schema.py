@@ -302,7 +302,7 @@ POLICY = _keys(
 
 STAFF = _keys(
     number=Key("string", REQUIRED, "Staff number used to sign in (a string: quote it).", _nonempty),
-    name=Key("string", REQUIRED, "Full name; screens show it masked (張*).", _nonempty),
+    name=Key("string", REQUIRED, "Full name, shown with the staff number on the window-top screen and the rating pad (staff, not citizens: citizens' names are never shown).", _nonempty),
     pin_hash=Key("string", REQUIRED, "scrypt hash of the PIN, made with `hallq hash-pin`.", _pin_hash),
     role=Key("string", "clerk", "clerk, manager or guide.", _one_of(ROLES_STAFF)),
     windows=Key("integers", [], "Window numbers this person may sign in at (a clerk needs at least one)."),
