@@ -14,11 +14,12 @@ from .api.handlers import SPECIAL_HANDLERS, command_handler
 from .api.kiosk_handlers import KIOSK_HANDLERS
 from .api.middleware import errors, security_headers
 from .api.openapi import build_spec
-from .auth import Authenticator
+from .auth import Authenticator, Session
 from .clock import SystemClock
 from .config import Settings
 from .ratelimit import SlidingLimiter
 from .service import HallService
+from .store.queries import live_sessions
 from .store.reader import Reader
 from .store.writer import Writer
 from .stats.http import STATS_HANDLERS, setup_stats
@@ -92,7 +93,7 @@ def _storage(voice: VoiceSettings, sounds: ClipLibrary):
         service = app[K.SERVICE]
         service.writer.start()
         await service.load()
-        _restore_sessions(app, await service.reader.run(_live_sessions, app[K.CLOCK].now()))
+        _restore_sessions(app, await service.reader.run(live_sessions, app[K.CLOCK].now()))
         for problem in voice_problems(sounds, voice):
             log.warning("voice: %s (calls still show on screens; the chime still plays)", problem)
         yield
@@ -101,13 +102,8 @@ def _storage(voice: VoiceSettings, sounds: ClipLibrary):
     return ctx
 
 
-def _live_sessions(conn, now):
-    from .store.queries import live_sessions
-    return live_sessions(conn, now)
-
-
 def _restore_sessions(app: web.Application, rows) -> None:
-    from .auth import Session
+    """Staff sessions survive a restart (a clerk's page reconnects without signing in again)."""
     for r in rows:
         app[K.AUTH].sessions[r["token_hash"]] = Session(r["token_hash"], r["role"], r["staff"], r["window"],
                                                          r["created_at"], r["expires_at"])

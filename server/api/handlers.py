@@ -189,7 +189,7 @@ RESPONDERS = {"ticket": _respond_ticket, "window": _respond_window, "events": _r
 
 async def sign_in(request: web.Request) -> web.Response:
     app = request.app
-    body = parse_fields(SIGN_IN_FIELDS(app), await read_body(request))
+    body = parse_fields(sign_in_fields(app), await read_body(request))
     device = principal_of(request)
     now = app[K.CLOCK].now()
     keys = [f"staff:{body['staff']}", f"from:{device.id if device else request.remote}"]
@@ -206,7 +206,7 @@ async def sign_in(request: web.Request) -> web.Response:
     return json_response(await open_session(app, staff, device, now))
 
 
-def SIGN_IN_FIELDS(app):
+def sign_in_fields(app: web.Application) -> dict:
     return next(ep.body for ep in app[K.ENDPOINTS] if ep.operation_id == "signIn")
 
 
