@@ -29,7 +29,6 @@ import time
 import uuid
 from datetime import date
 
-import aiohttp
 from websockets.asyncio.client import connect
 
 from .bench_issue import (RAISED_LIMITS, Api, LoopLag, clerk_assignment, demo_hall, fill_queues, percentile,

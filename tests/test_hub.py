@@ -1,7 +1,6 @@
 """The WebSocket hub with real clients: order, replay, slow clients, roles, bad frames."""
 from __future__ import annotations
 
-import asyncio
 import json
 
 from server import appkeys as K

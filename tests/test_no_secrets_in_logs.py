@@ -6,7 +6,6 @@ import logging
 import re
 from unittest import mock
 
-import pytest
 from aiohttp.test_utils import make_mocked_request
 
 from server.cli import PathOnlyAccessLogger

@@ -6,7 +6,6 @@ import math
 import random
 import time
 import tomllib
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
