@@ -3,15 +3,18 @@ once mid-day, 8 windows, 4 displays, 2 kiosks, 300 tickets; every invariant must
 And the day's turn during activity, on the in-process hall with its ManualClock."""
 from __future__ import annotations
 
+import pytest
+
 from server import appkeys as K
 from tests.wsclient import WsClient
 
 
+@pytest.mark.timeout(150)  # the simulator's own waits are bounded (settling: 30 s); a failure then names its invariant
 async def test_short_simulated_day_with_a_sigkill_keeps_every_invariant(tmp_path):
     from bench.sim.day import Options, simulate
     from bench.simulate_day import SHORT
     opts = Options(**SHORT, workdir=tmp_path)
-    run, checks = await simulate(opts, progress=lambda m: None)
+    run, checks = await simulate(opts, progress=print)  # shown with the failure: where the day got to
     failed = [f"{c.name}: {c.detail}" for c in checks if not c.ok]
     assert not failed, "\n".join(failed)
     assert run.server.kills == 1 and len(run.record.tickets) == 300

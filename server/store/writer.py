@@ -136,7 +136,10 @@ def _finish_group(group: list[WriteBatch], error: Exception | None) -> None:
             else:
                 batch.future.set_exception(error)
         if error is None and batch.on_commit is not None:
-            batch.on_commit(batch)
+            try:
+                batch.on_commit(batch)
+            except Exception:  # noqa: BLE001 - the action is durable; the later batches must still be answered
+                log.exception("after-commit work failed for seq %s", [e["seq"] for e in batch.events][:3])
 
 
 def write_batch(conn: sqlite3.Connection, batch: WriteBatch, projectors: tuple[Projector, ...] = ()) -> None:
