@@ -38,7 +38,8 @@ class HallDisplay {
     this.flashing = null;
     this.recountTimer = null;
     this.announcer = new Announcer({ voice: options.voice, sound: options.sound, onState: (s) => this.renderSound(s) });
-    this.record = { played: this.announcer.played, skipped: [], unknown: [], status: "connecting", seq: null };
+    this.record = { played: this.announcer.played, skipped: [], unknown: [], status: "connecting", seq: null,
+      attempts: 0 };
     Object.defineProperty(this.record, "queueLength", { get: () => this.announcer.queue.length });
     window.__hallq = this.record;
     this.client = new HubClient({
@@ -97,6 +98,7 @@ class HallDisplay {
 
   onStatus(state) {
     this.record.status = state;
+    if (state === "connecting") this.record.attempts += 1; // counted: a state this brief can be missed
     this.wasOnline = this.wasOnline || state === "online";
     this.connection = bannerState(state, this.wasOnline);
     renderBanner($("banner"), this.connection, this.lang);
