@@ -33,7 +33,7 @@ from websockets.asyncio.client import connect
 
 from .bench_issue import (RAISED_LIMITS, Api, LoopLag, clerk_assignment, demo_hall, fill_queues, percentile,
                           session_for, uncapped_services)
-from .server_proc import SchedWatch, ServerProcess, machine
+from .server_proc import SchedWatch, ServerProcess, machine, repeat_runs
 
 CALL_WINDOWS = (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15)  # 8: capped K only; 16: appointments only
 OPEN_TIMEOUT = 10.0
@@ -303,6 +303,14 @@ def report(runs: list[dict], args) -> str:
         "| figure | median | runs |", "|---|---:|---|", *rows])
 
 
+def describe(figures: dict) -> str:
+    lat, thr, mem = figures["latency"], figures["throughput"], figures["memory"]
+    return (f"p50/p99 {lat['p50_ms']:.1f}/{lat['p99_ms']:.1f} ms over {lat['deliveries']} deliveries "
+            f"(missing {lat['missing']}, empty {lat['empty']}, load lag p99 {lat['load_lag_p99_ms']:.1f} ms); "
+            f"burst {thr['events_per_s']:.0f} events/s, {thr['frames_per_s']:.0f} frames/s; "
+            f"{mem['kb_per_conn_total']:.1f} kB/conn")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -321,20 +329,7 @@ def main(argv: list[str] | None = None) -> int:
             and args.displays + args.counters <= args.memory_connections <= 5000):
         parser.error("out of bounds: runs 1-10, clients up to 2000 each, rate up to 500, seconds up to 300, "
                      "memory connections >= clients and <= 5000")
-    runs = []
-    for n in range(args.runs):
-        load_before = os.getloadavg()[0]
-        figures = asyncio.run(one_run(args))
-        figures["loadavg_1min"] = [load_before, os.getloadavg()[0]]  # other work on the machine
-        runs.append(figures)
-        lat, thr, mem = figures["latency"], figures["throughput"], figures["memory"]
-        print(f"run {n + 1}: p50/p99 {lat['p50_ms']:.1f}/{lat['p99_ms']:.1f} ms over {lat['deliveries']} deliveries "
-              f"(missing {lat['missing']}, empty {lat['empty']}, load lag p99 {lat['load_lag_p99_ms']:.1f} ms); "
-              f"burst {thr['events_per_s']:.0f} events/s, {thr['frames_per_s']:.0f} frames/s; "
-              f"{mem['kb_per_conn_total']:.1f} kB/conn", file=sys.stderr, flush=True)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(runs, f, indent=1)
+    runs = repeat_runs(args.runs, one_run, args, describe)
     print(report(runs, args))
     return 0
 

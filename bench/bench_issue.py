@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
@@ -28,7 +27,7 @@ from datetime import date
 
 import aiohttp
 
-from .server_proc import DEMO_HALL, SchedWatch, ServerProcess, machine
+from .server_proc import DEMO_HALL, SchedWatch, ServerProcess, machine, repeat_runs
 
 RAISED_LIMITS = {"kiosk_rate_per_min": 1_000_000}
 MAX_REQUESTS = 2_000_000  # hard bound on any loop, whatever --seconds says
@@ -306,6 +305,14 @@ def report(runs: list[dict], args) -> str:
         "| figure | median | runs |", "|---|---:|---|", *rows])
 
 
+def describe(figures: dict) -> str:
+    t, i, c = figures["throughput"], figures["issue"], figures["call"]
+    return (f"{t['tickets_per_s']:.0f} tickets/s ({t['batch_avg']:.1f}/commit, errors {t['errors']}); "
+            f"issue p50/p99 {i['from_send']['p50']:.2f}/{i['from_send']['p99']:.2f} ms; "
+            f"call p50/p99 {c['from_send']['p50']:.2f}/{c['from_send']['p99']:.2f} ms "
+            f"(empty {c['empty_queue']}, failed {c['failed']})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -321,20 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (1 <= args.runs <= 20 and 1 <= args.clients <= 500 and 0 < args.seconds <= 120
             and 0 < args.rate <= 2000 and 0 < args.lat_seconds <= 120):
         parser.error("keep --runs 1-20, --clients 1-500, --seconds and --lat-seconds up to 120, --rate up to 2000")
-    runs = []
-    for n in range(args.runs):
-        load_before = os.getloadavg()[0]
-        figures = asyncio.run(one_run(args))
-        figures["loadavg_1min"] = [load_before, os.getloadavg()[0]]  # other work on the machine
-        runs.append(figures)
-        t, i, c = figures["throughput"], figures["issue"], figures["call"]
-        print(f"run {n + 1}: {t['tickets_per_s']:.0f} tickets/s ({t['batch_avg']:.1f}/commit, errors {t['errors']}); "
-              f"issue p50/p99 {i['from_send']['p50']:.2f}/{i['from_send']['p99']:.2f} ms; "
-              f"call p50/p99 {c['from_send']['p50']:.2f}/{c['from_send']['p99']:.2f} ms "
-              f"(empty {c['empty_queue']}, failed {c['failed']})", file=sys.stderr, flush=True)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(runs, f, indent=1)
+    runs = repeat_runs(args.runs, one_run, args, describe)
     print(report(runs, args))
     return 0
 

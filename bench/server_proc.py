@@ -188,6 +188,23 @@ class ServerProcess:
             return ""
 
 
+
+def repeat_runs(count: int, one_run, args, describe) -> list[dict]:
+    """Run `one_run(args)` `count` times in fresh event loops, noting the machine's load around each
+    run and printing `describe(figures)` per run to stderr; the benchmarks' shared outer loop."""
+    import asyncio
+    runs = []
+    for n in range(count):
+        load_before = os.getloadavg()[0]
+        figures = asyncio.run(one_run(args))
+        figures["loadavg_1min"] = [load_before, os.getloadavg()[0]]  # other work on the machine
+        runs.append(figures)
+        print(f"run {n + 1}: {describe(figures)}", file=sys.stderr, flush=True)
+    if getattr(args, "json", None):
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(runs, f, indent=1)
+    return runs
+
 def sched_seconds(pid: int) -> tuple[float, float]:
     """(CPU seconds run, seconds spent runnable but waiting for a CPU) over all threads of a process.
     The wait is what other work on a noisy machine costs us: it shows whether a figure is ours."""
