@@ -9,6 +9,8 @@
 4. Within the chosen class: `service_order` takes the window's first service that has someone
    waiting (oldest first within it); `longest_wait` takes the oldest ticket across its services.
    A ticket transferred "to the front" sorts before all others of its queue.
+5. Nobody is called before entering the queue: an appointment checked in early enters at its slot
+   start and may be called from `rules.appointment_call_early_min` before it, not sooner.
 
 Each step reads only the head of an ordered index kept by the state (queueindex.py), never the
 whole backlog: choosing costs O(services + log n) with 10,000 waiting as with 10.
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from .hall import HallConfig, Window
 from .model import HallState, Ticket, WindowState
-from .queueindex import Key, QueueOrder
+from .queueindex import Key, OrderedIds, QueueOrder
 
 DEFAULT_ACTION_WAIT_MIN = 30  # a queue whose service left the configuration keeps the schema default
 
@@ -28,7 +30,8 @@ def candidates(state: HallState, window: Window) -> list[Ticket]:
 
 
 def choose_next(state: HallState, hall: HallConfig, window: Window, now: float) -> Ticket | None:
-    pinned = state.order.first_pinned(window.number)
+    latest_entry = now + hall.rules.appointment_call_early_min * 60  # a later queue entry waits for it
+    pinned = _callable(state.order.pinned.get(window.number), latest_entry)
     if pinned is not None:
         return state.tickets[pinned[-1]]
     queues = _queues_of(state, window)
@@ -38,8 +41,29 @@ def choose_next(state: HallState, hall: HallConfig, window: Window, now: float) 
         overdue = _oldest_overdue(queues, hall, now)
         if overdue is not None:
             return state.tickets[overdue[-1]]
-    priority = _priority_due(queues, window, state.window(window.number))
-    return state.tickets[_first_of_class(queues, priority, window)]
+    heads = {cls: _heads(queues, cls, latest_entry) for cls in (True, False)}
+    if not heads[True] and not heads[False]:
+        return None  # only appointments that wait for their slot
+    priority = _priority_due(bool(heads[True]), bool(heads[False]), window, state.window(window.number))
+    return state.tickets[_first_of_class(heads[priority], window)]
+
+
+def _callable(order: OrderedIds | None, latest_entry: float) -> Key | None:
+    """The first of an ordered place if it may be called now. Keys sort by queue entry after "front"
+    (and a front ticket entered when it was moved, in the past), so if the first may not be called
+    yet, nobody behind it may."""
+    head = order.first() if order else None
+    return head if head is not None and head[1] <= latest_entry else None
+
+
+def _heads(queues: dict[str, QueueOrder], priority: bool, latest_entry: float) -> dict[str, Key]:
+    """Per queue, the first ticket of the class that may be called now."""
+    found = {}
+    for code, order in queues.items():
+        head = _callable(order.of_class(priority), latest_entry)
+        if head is not None:
+            found[code] = head
+    return found
 
 
 def _queues_of(state: HallState, window: Window) -> dict[str, QueueOrder]:
@@ -65,25 +89,20 @@ def _oldest_overdue(queues: dict[str, QueueOrder], hall: HallConfig, now: float)
     return best
 
 
-def _priority_due(queues: dict[str, QueueOrder], window: Window, wstate: WindowState) -> bool:
+def _priority_due(has_priority: bool, has_normal: bool, window: Window, wstate: WindowState) -> bool:
     """Whether the priority class is served: when only it waits, or it is its turn (normal_per_priority)."""
-    has_priority = any(len(order.priority) for order in queues.values())
-    has_normal = any(len(order.normal) for order in queues.values())
     if not has_priority or not has_normal:
         return has_priority
     since = wstate.normal_since_priority
     return since is None or since >= window.policy.normal_per_priority
 
 
-def _first_of_class(queues: dict[str, QueueOrder], priority: bool, window: Window) -> int:
+def _first_of_class(heads: dict[str, Key], window: Window) -> int:
     """`longest_wait`: the first by queue key across the queues; `service_order`: the first of the
     earliest service in the window's list that has someone of this class waiting."""
     rank = {code: i for i, code in enumerate(window.services)}
     best = None
-    for code, order in queues.items():
-        head = order.of_class(priority).first()
-        if head is None:
-            continue
+    for code, head in heads.items():
         key = head if window.policy.mode == "longest_wait" else (rank[code], *head)
         if best is None or key < best:
             best = key

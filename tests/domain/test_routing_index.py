@@ -1,6 +1,7 @@
 """The indexed chooser (routing.choose_next) makes exactly the decisions of the scanning chooser it
 replaced, kept here as the model: on random days with pinned tickets, both classes, overdue tickets,
-transfers to the front and the back, appointments and the green channel, under random policies."""
+transfers to the front and the back, appointments and the green channel, under random policies.
+The model's one addition to the old chooser: an appointment that waits for its slot is not in the pool."""
 from __future__ import annotations
 
 import dataclasses
@@ -22,8 +23,9 @@ from tests.domain.hallkit import Desk, T0, make_hall
 # --- the model: the chooser as it was, scanning every ticket the window may call ---------------------
 
 def model_choose_next(state: HallState, hall: HallConfig, window: Window, now: float) -> Ticket | None:
-    pool = [t for t in state.tickets.values() if t.status is Status.WAITING and (
-        t.pinned_window == window.number or (t.pinned_window is None and t.queue_service in window.services))]
+    latest_entry = now + hall.rules.appointment_call_early_min * 60
+    pool = [t for t in state.tickets.values() if t.status is Status.WAITING and t.queue_entered_at <= latest_entry
+            and (t.pinned_window == window.number or (t.pinned_window is None and t.queue_service in window.services))]
     if not pool:
         return None
     pinned = [t for t in pool if t.pinned_window == window.number]
@@ -63,9 +65,9 @@ def _model_by_order(pool: list[Ticket], window: Window) -> Ticket:
 POLICIES = st.builds(RoutingPolicy, mode=st.sampled_from(["service_order", "longest_wait"]),
                      normal_per_priority=st.integers(0, 3), promote_past_action=st.booleans())
 ACTIONS = st.lists(st.tuples(
-    st.sampled_from(["issue", "issue", "green", "book", "check_in", "call", "call", "finish", "no_show",
+    st.sampled_from(["issue", "issue", "green", "book", "book", "call", "call", "finish", "no_show",
                      "suspend", "resume", "transfer", "transfer_window", "callback", "cancel"]),
-    st.integers(1, 3), st.integers(0, 60), st.sampled_from([0, 0, 5, 60, 600, 1900])), min_size=25, max_size=120)
+    st.integers(1, 3), st.integers(0, 60), st.sampled_from([0, 0, 5, 60, 300, 600, 1900])), min_size=25, max_size=120)
 
 
 def random_hall(policies: list[RoutingPolicy]) -> HallConfig:
@@ -82,13 +84,11 @@ def command(desk: Desk, action: str, window: int, pick: int):
         return c.IssueTicket(service=service)
     if action == "green":
         return c.IssueTicket(service=service, channel="green", green_category="elderly")
-    if action == "book":  # a slot from half an hour ago to an hour ahead: late, on time and early check-ins
-        start = desk.now + (pick - 20) * 90
-        return c.BookAppointment(code=f"AP{len(desk.state.appointments)}", service=service,
-                                 slot_start=start, slot_end=start + 900)
-    if action == "check_in":
-        free = [a.code for a in desk.state.appointments.values() if a.ticket_id is None]
-        return c.CheckInAppointment(code=free[pick % len(free)]) if free else None
+    if action == "book":  # a slot from 20 minutes ago to 20 ahead, checked in now: late, on time, early
+        start = desk.now + (pick - 30) * 40
+        code = f"AP{len(desk.state.appointments)}"
+        desk.run(c.BookAppointment(code=code, service=service, slot_start=start, slot_end=start + 900))
+        return c.CheckInAppointment(code=code)
     if action == "call":
         return c.CallNext(window=window, staff=staff)
     held = desk.state.window(window).ticket_id
