@@ -1,11 +1,14 @@
-"""Appliers: fold one event into the state. Replaying a day's events rebuilds the live state."""
+"""Appliers: fold one event into the state. Replaying a day's events rebuilds the live state.
+
+A ticket's status after an event is never set by hand: each ticket event stands for one action of
+the lifecycle table (EVENT_ACTIONS), and `_move` takes the status after it from the table."""
 from __future__ import annotations
 
 from typing import Callable
 
 from . import events as e
 from .hall import HallConfig
-from .lifecycle import Status
+from .lifecycle import INITIAL, Status, next_status
 from .model import Appointment, HallState, PendingRating, Ticket, WindowState
 
 
@@ -30,6 +33,7 @@ def _on_issued(state, hall, ev: e.TicketIssued):
         label=ev.label, issued_at=ev.at, channel=ev.channel, green_category=ev.green_category,
         appointment_code=ev.appointment_code, kiosk=ev.kiosk, lang=ev.lang,
         tracking_hash=ev.tracking_hash, queue_service=ev.service, queue_entered_at=ev.queue_entered_at,
+        status=INITIAL,
     )
     state.numbers[ev.prefix] = max(state.numbers.get(ev.prefix, 0), ev.number)
     state.issued[ev.service] = state.issued.get(ev.service, 0) + 1
@@ -47,6 +51,11 @@ def _on_checked_in(state, hall, ev: e.AppointmentCheckedIn):
         state.appointments[ev.code].ticket_id = ev.ticket_id
 
 
+def _move(ticket: Ticket, event: e.Event) -> None:
+    """The status after the event's action, from the lifecycle table."""
+    ticket.status = next_status(ticket.status, EVENT_ACTIONS[type(event)])
+
+
 def _take(state: HallState, ticket: Ticket, window: int, staff: str, at: float) -> None:
     ticket.window, ticket.staff = window, staff
     ticket.called_at = at
@@ -57,9 +66,10 @@ def _take(state: HallState, ticket: Ticket, window: int, staff: str, at: float) 
 
 def _on_called(state, hall, ev: e.TicketCalled):
     ticket = state.tickets[ev.ticket_id]
-    if ticket.status is Status.WAITING:
+    was_waiting = ticket.status is Status.WAITING
+    _move(ticket, ev)  # first: an event the table refuses changes nothing
+    if was_waiting:
         _count_for_fairness(state.window(ev.window), ticket)
-    ticket.status = Status.CALLED
     ticket.pinned_window, ticket.front, ticket.return_until = None, False, None
     _take(state, ticket, ev.window, ev.staff, ev.at)
 
@@ -73,13 +83,15 @@ def _count_for_fairness(wstate: WindowState, ticket: Ticket) -> None:
 
 def _on_recalled(state, hall, ev: e.TicketRecalled):
     ticket = state.tickets[ev.ticket_id]
+    _move(ticket, ev)
     ticket.recalls = ev.recalls
     ticket.called_at = ev.at
 
 
 def _on_started(state, hall, ev: e.ServiceStarted):
     ticket = state.tickets[ev.ticket_id]
-    ticket.status, ticket.started_at = Status.SERVING, ev.at
+    _move(ticket, ev)
+    ticket.started_at = ev.at
 
 
 def _release(state: HallState, ticket: Ticket) -> None:
@@ -89,7 +101,8 @@ def _release(state: HallState, ticket: Ticket) -> None:
 
 def _on_finished(state, hall, ev: e.ServiceFinished):
     ticket = state.tickets[ev.ticket_id]
-    ticket.status, ticket.finished_at, ticket.outcome = Status.FINISHED, ev.at, ev.outcome
+    _move(ticket, ev)
+    ticket.finished_at, ticket.outcome = ev.at, ev.outcome
     _release(state, ticket)
     if ev.outcome != "unrecorded":
         state.pending_ratings[ticket.id] = PendingRating(ticket.id, ticket.segment, ev.window, ev.staff, ev.at)
@@ -97,18 +110,19 @@ def _on_finished(state, hall, ev: e.ServiceFinished):
 
 def _on_no_show(state, hall, ev: e.TicketNoShow):
     ticket = state.tickets[ev.ticket_id]
-    ticket.status, ticket.return_until = Status.NO_SHOW, ev.return_until
+    _move(ticket, ev)
+    ticket.return_until = ev.return_until
     _release(state, ticket)
 
 
 def _on_suspended(state, hall, ev: e.TicketSuspended):
     ticket = state.tickets[ev.ticket_id]
-    ticket.status, ticket.suspended_at = Status.SUSPENDED, ev.at
+    _move(ticket, ev)
+    ticket.suspended_at = ev.at
     _release(state, ticket)
 
 
 def _requeue(ticket: Ticket, service: str, pinned: int | None, front: bool, at: float) -> None:
-    ticket.status = Status.WAITING
     ticket.segment += 1
     ticket.queue_service, ticket.pinned_window, ticket.front = service, pinned, front
     ticket.queue_entered_at = at
@@ -119,6 +133,7 @@ def _requeue(ticket: Ticket, service: str, pinned: int | None, front: bool, at: 
 
 def _on_resumed(state, hall, ev: e.TicketResumed):
     ticket = state.tickets[ev.ticket_id]
+    _move(ticket, ev)
     ticket.suspended_s += ev.at - (ticket.suspended_at or ev.at)
     ticket.suspended_at = None
     _requeue(ticket, ticket.queue_service, ev.window, True, ev.at)
@@ -126,6 +141,7 @@ def _on_resumed(state, hall, ev: e.TicketResumed):
 
 def _on_transferred(state, hall, ev: e.TicketTransferred):
     ticket = state.tickets[ev.ticket_id]
+    _move(ticket, ev)
     _release(state, ticket)
     ticket.transfers += 1
     if ev.note:
@@ -135,12 +151,12 @@ def _on_transferred(state, hall, ev: e.TicketTransferred):
 
 def _on_cancelled(state, hall, ev: e.TicketCancelled):
     ticket = state.tickets[ev.ticket_id]
+    _move(ticket, ev)
     _release(state, ticket)
-    ticket.status = Status.CANCELLED
 
 
 def _on_walked_out(state, hall, ev: e.TicketWalkedOut):
-    state.tickets[ev.ticket_id].status = Status.WALKED_OUT
+    _move(state.tickets[ev.ticket_id], ev)
 
 
 def _on_window(status: str):
@@ -169,6 +185,14 @@ def _on_day_closed(state, hall, ev: e.DayClosed):
     fresh.appointments = {k: a for k, a in state.appointments.items() if a.slot_day >= ev.new_day}
     state.__dict__.update(fresh.__dict__)
 
+
+# The lifecycle action each ticket event stands for (the events that create a ticket or only touch
+# its rating leave the status alone).
+EVENT_ACTIONS: dict[type, str] = {
+    e.TicketCalled: "call", e.TicketRecalled: "recall", e.ServiceStarted: "start", e.ServiceFinished: "finish",
+    e.TicketNoShow: "no_show", e.TicketSuspended: "suspend", e.TicketResumed: "resume",
+    e.TicketTransferred: "transfer", e.TicketCancelled: "cancel", e.TicketWalkedOut: "day_end",
+}
 
 APPLIERS: dict[type, Callable] = {
     e.TicketIssued: _on_issued, e.AppointmentBooked: _on_booked, e.AppointmentCheckedIn: _on_checked_in,

@@ -9,7 +9,7 @@ from .calendar import business_day
 from .checks import (check_issuing, clerk_window, hands_free, held_here, new_ticket_event, open_window,
                      find_ticket, window_config)
 from .errors import DomainError
-from .lifecycle import FINAL, Status, next_status
+from .lifecycle import FINAL, Status, day_end_status, next_status
 from .model import PendingRating, Ticket
 from .routing import choose_next
 
@@ -256,16 +256,21 @@ def _close_day(state, hall, cmd: c.CloseDay, now):
 
 
 def _day_end_event(t: Ticket, now: float) -> e.Event | None:
-    after = {Status.WAITING: "walk", Status.SUSPENDED: "walk", Status.CALLED: "no_show",
-             Status.SERVING: "finish"}.get(t.status)
-    if after == "walk":
-        return e.TicketWalkedOut(at=now, ticket_id=t.id, reason="day_end")
-    if after == "no_show":
-        return e.TicketNoShow(at=now, ticket_id=t.id, window=t.window, staff=t.staff or "", return_until=now)
-    if after == "finish":
-        return e.ServiceFinished(at=now, ticket_id=t.id, window=t.window, staff=t.staff or "",
-                                 outcome="unrecorded")
-    return None  # no-show stays a no-show
+    """The event that records the day's-end move the lifecycle table names for this ticket's status."""
+    after = day_end_status(t.status)
+    if after is None:
+        return None  # e.g. a no-show stays a no-show
+    return DAY_END_EVENTS[after](t, now)
+
+
+# Which event records each status a ticket may reach at the day's end (the table says which one).
+DAY_END_EVENTS: dict[Status, Callable[[Ticket, float], e.Event]] = {
+    Status.WALKED_OUT: lambda t, now: e.TicketWalkedOut(at=now, ticket_id=t.id, reason="day_end"),
+    Status.NO_SHOW: lambda t, now: e.TicketNoShow(at=now, ticket_id=t.id, window=t.window, staff=t.staff or "",
+                                                  return_until=now),
+    Status.FINISHED: lambda t, now: e.ServiceFinished(at=now, ticket_id=t.id, window=t.window, staff=t.staff or "",
+                                                      outcome="unrecorded"),
+}
 
 
 DECIDERS: dict[type, Callable] = {
