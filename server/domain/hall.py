@@ -118,6 +118,14 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class EstimateRules:
+    """How the wait estimate reads the day's history ([server] estimate_recent, estimate_min_samples)."""
+
+    recent: int = 20  # latest finished visits per service whose median cycle and handling time count
+    min_samples: int = 3  # below this many, the service's typical_handling_min stands in
+
+
+@dataclass(frozen=True)
 class Center:
     name: Names
     timezone: str = "Asia/Shanghai"
@@ -136,6 +144,7 @@ class HallConfig:
     staff: tuple[Staff, ...] = ()
     devices: tuple[Device, ...] = ()
     rules: Rules = field(default_factory=Rules)
+    estimate: EstimateRules = field(default_factory=EstimateRules)
 
     def service(self, code: str) -> Service | None:
         return self._services_by_code.get(code)

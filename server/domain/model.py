@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .lifecycle import IN_HAND, Status
-from .queueindex import WaitingOrder
+from .queueindex import RecentFinishes, WaitingOrder
 
 PRIORITY_CHANNELS = ("green", "appointment")
 
@@ -108,6 +108,7 @@ class HallState:
     _placed: dict[int, tuple[str, int | None]] = field(default_factory=dict, repr=False, compare=False)
     finished: dict[str, dict[int, Ticket]] = field(default_factory=dict, repr=False, compare=False)  # by queue
     order: WaitingOrder = field(default_factory=WaitingOrder, repr=False, compare=False)  # routing's heads
+    finishes: RecentFinishes = field(default_factory=RecentFinishes, repr=False, compare=False)  # the estimate's
 
     def window(self, number: int) -> WindowState:
         return self.windows.setdefault(number, WindowState(number))
@@ -138,7 +139,7 @@ class HallState:
         ticket = self.tickets.get(ticket_id)
         if ticket is None or ticket.status is not Status.WAITING:
             if ticket is not None and ticket.status is Status.FINISHED:  # final: its queue never changes
-                self.finished.setdefault(ticket.queue_service, {})[ticket_id] = ticket
+                self._index_finished(ticket)
             return
         self.waiting_tickets[ticket_id] = ticket
         self.order.place(ticket.queue_service, ticket.pinned_window, ticket.queue_key(), ticket.entry_key(),
@@ -148,6 +149,14 @@ class HallState:
             self.queues.setdefault(ticket.queue_service, {})[ticket_id] = ticket
         else:
             self.pinned.setdefault(ticket.pinned_window, {})[ticket_id] = ticket
+
+    def _index_finished(self, ticket: Ticket) -> None:
+        done = self.finished.setdefault(ticket.queue_service, {})
+        if ticket.id in done:
+            return  # a later event about a finished ticket (its rating) changes nothing here
+        done[ticket.id] = ticket
+        if ticket.finished_at and ticket.called_at:
+            self.finishes.add(ticket.queue_service, ticket.id, ticket.called_at, ticket.started_at, ticket.finished_at)
 
     def staff_window(self, staff: str) -> int | None:
         return next((w.number for w in self.windows.values() if w.staff == staff), None)

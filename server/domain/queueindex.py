@@ -8,8 +8,10 @@ place keeps its tickets ordered by the keys the call-next policy compares (docs/
 """
 from __future__ import annotations
 
+import bisect
 import heapq
 from dataclasses import dataclass, field
+from statistics import median
 
 Key = tuple  # a sort key whose last item is the ticket id
 
@@ -97,3 +99,39 @@ class WaitingOrder:
     def first_pinned(self, window: int) -> Key | None:
         order = self.pinned.get(window)
         return order.first() if order else None
+
+
+class RecentFinishes:
+    """Per queue service, the day's finished visits ordered by finish time (among equal times the
+    lower ticket id counts as later), with each visit's cycle (call → finish) and handling (start →
+    finish) in minutes: the wait estimate reads the latest few without scanning the day. A finished
+    ticket is final, so an entry never changes; `medians` remembers its answer until the next finish."""
+
+    __slots__ = ("by_queue", "_medians")
+
+    def __init__(self) -> None:
+        self.by_queue: dict[str, list[tuple[float, int, float, float]]] = {}
+        self._medians: dict[tuple[str, int], tuple[int, float, float, int]] = {}
+
+    def add(self, queue: str, ticket_id: int, called_at: float, started_at: float | None, finished_at: float) -> None:
+        entry = (finished_at, -ticket_id, (finished_at - called_at) / 60, (finished_at - (started_at or called_at)) / 60)
+        done = self.by_queue.setdefault(queue, [])
+        if not done or entry > done[-1]:
+            done.append(entry)  # the usual case: finishes come in time order
+        else:
+            bisect.insort(done, entry)
+
+    def count(self, queue: str) -> int:
+        return len(self.by_queue.get(queue, ()))
+
+    def medians(self, queue: str, recent: int) -> tuple[float, float, int]:
+        """(median cycle, median handling, samples) over the latest `recent` finishes of the queue."""
+        done = self.by_queue.get(queue, [])
+        cached = self._medians.get((queue, recent))
+        if cached is not None and cached[0] == len(done):
+            return cached[1:]
+        latest = done[-recent:] if recent > 0 else []
+        answer = ((median(e[2] for e in latest), median(e[3] for e in latest), len(latest)) if latest
+                  else (0.0, 0.0, 0))
+        self._medians[(queue, recent)] = (len(done), *answer)
+        return answer
