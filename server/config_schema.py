@@ -236,6 +236,7 @@ RULES = _keys(
     no_show_return_min=Key("integer", 30, "Minutes after a no-show during which the citizen may come back (回呼).", NON_NEGATIVE),
     appointment_early_min=Key("integer", 15, "Minutes before the slot at which an appointment may check in.", NON_NEGATIVE),
     appointment_late_min=Key("integer", 15, "Minutes after the slot start at which check-in still counts as on time.", NON_NEGATIVE),
+    appointment_call_early_min=Key("integer", 10, "Minutes before its slot from which a checked-in appointment may be called (0: not before the slot); its wait counts from the slot and is never negative.", NON_NEGATIVE),
     rating_timeout_s=Key("integer", 90, "Seconds after finish during which the citizen may rate the visit.", POSITIVE),
     max_recalls=Key("integer", 3, "Recalls allowed per call before the clerk must mark a no-show.", NON_NEGATIVE),
     green_channel_categories=Key("strings", list(GREEN_CATEGORIES),
