@@ -9,6 +9,7 @@ from aiohttp import WSMsgType, web
 
 from .. import appkeys as K
 from ..api.endpoints import ENDPOINTS
+from ..audience import hall_for
 from ..api.fields import parse_fields
 from ..api.handlers import clerk_still_signed_in, run_command
 from ..domain.calendar import iso_local
@@ -189,7 +190,8 @@ def _snapshot(app, conn: Connection, scope: Scope) -> dict:
     service = app[K.SERVICE]
     conn.scope, conn.buffer = scope, None
     conn.min_seq = service.state.last_seq
-    snapshot = hall_view(service.state, service.hall, app[K.CLOCK].now(), zone=scope.zone, window=scope.window)
+    snapshot = hall_for(hall_view(service.state, service.hall, app[K.CLOCK].now(), zone=scope.zone,
+                                  window=scope.window), audience_of(conn))
     if conn.principal.role in ("manager", "guide"):
         snapshot["devices"] = app[K.HUB].device_list()
     return {"mode": "snapshot", "snapshot": snapshot, "seq": conn.min_seq}
