@@ -28,7 +28,6 @@ ROLE_AUDIENCE = {
 # Ticket fields (server/views.py ticket_view) kept from some audiences.
 TICKET_FIELDS: dict[str, tuple[str, ...]] = {
     "notes": STAFF_UP,  # transfer notes typed by clerks
-    "outcome": STAFF_UP,  # the case outcome is between the citizen and the clerk
     "green_category": STAFF_UP,  # why a citizen has priority (age, disability...) is personal
     "appointment_code": NOBODY,  # never in a view; listed so that adding it cannot leak it
 }
@@ -40,8 +39,7 @@ EVENT_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "appointment_checked_in": {"code": NOBODY},
     "ticket_suspended": {"reason": STAFF_UP},
     "ticket_transferred": {"note": STAFF_UP},
-    "service_finished": {"materials": STAFF_UP, "case_number": STAFF_UP, "outcome": STAFF_UP,
-                         "promised_days": STAFF_UP},
+    "service_finished": {"materials": STAFF_UP, "case_number": STAFF_UP},
     "ticket_cancelled": {"reason": STAFF_UP},
     "visit_rated": {"level": (MANAGER,), "reason": (MANAGER,)},
 }
