@@ -227,6 +227,9 @@ class CityLink:
             if batch:
                 gap = first_gap(batch, pos)
                 if gap:
+                    before = [e for e in batch if e.seq < gap[1]]
+                    if before:  # everything up to the gap goes; nothing after it
+                        await self._ship(conn, before, hall_seq)
                     raise LinkStopped("seq_gap", f"the hall's events jump from seq {gap[0] - 1} to {gap[1]}: "
                                                  "a gap in the hall's own record; nothing after it was shipped")
                 await self._ship(conn, batch, hall_seq)
