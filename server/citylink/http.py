@@ -9,7 +9,8 @@ from aiohttp import web
 
 from .. import appkeys as K
 from ..api.endpoints import Endpoint
-from ..api.handlers import json_response, require
+from ..actions.access import require
+from ..actions.body import json_response
 from .catalogue import catalogue_of
 from .link import CityLink, LinkState
 from .settings import CitySettings
