@@ -9,7 +9,7 @@ from .queueindex import RecentFinishes, WaitingOrder
 PRIORITY_CHANNELS = ("green", "appointment")
 
 
-@dataclass
+@dataclass(slots=True)  # no per-ticket __dict__: a day's tickets stay in memory (docs/benchmarks.md)
 class Ticket:
     id: int
     day: str

@@ -101,16 +101,21 @@ class WaitingOrder:
         return order.first() if order else None
 
 
-class RecentFinishes:
-    """Per queue service, the day's finished visits ordered by finish time (among equal times the
-    lower ticket id counts as later), with each visit's cycle (call → finish) and handling (start →
-    finish) in minutes: the wait estimate reads the latest few without scanning the day. A finished
-    ticket is final, so an entry never changes; `medians` remembers its answer until the next finish."""
+KEEP_FINISHES = 500  # per service: the most [server] estimate_recent may ask for (config_schema.py)
 
-    __slots__ = ("by_queue", "_medians")
+
+class RecentFinishes:
+    """Per queue service, the day's latest finished visits ordered by finish time (among equal times
+    the lower ticket id counts as later), with each visit's cycle (call → finish) and handling (start
+    → finish) in minutes: the wait estimate reads the latest few without scanning the day, and memory
+    stays bounded (the latest KEEP_FINISHES per service). A finished ticket is final, so an entry
+    never changes; `medians` remembers its answer until the service's next finish."""
+
+    __slots__ = ("by_queue", "added", "_medians")
 
     def __init__(self) -> None:
         self.by_queue: dict[str, list[tuple[float, int, float, float]]] = {}
+        self.added: dict[str, int] = {}  # finishes ever added per queue: the version `medians` checks
         self._medians: dict[tuple[str, int], tuple[int, float, float, int]] = {}
 
     def add(self, queue: str, ticket_id: int, called_at: float, started_at: float | None, finished_at: float) -> None:
@@ -120,18 +125,21 @@ class RecentFinishes:
             done.append(entry)  # the usual case: finishes come in time order
         else:
             bisect.insort(done, entry)
+        if len(done) > 2 * KEEP_FINISHES:
+            del done[:-KEEP_FINISHES]  # trimmed in steps, so appending stays O(1) amortised
+        self.added[queue] = self.added.get(queue, 0) + 1
 
     def count(self, queue: str) -> int:
         return len(self.by_queue.get(queue, ()))
 
     def medians(self, queue: str, recent: int) -> tuple[float, float, int]:
         """(median cycle, median handling, samples) over the latest `recent` finishes of the queue."""
-        done = self.by_queue.get(queue, [])
+        done, version = self.by_queue.get(queue, []), self.added.get(queue, 0)
         cached = self._medians.get((queue, recent))
-        if cached is not None and cached[0] == len(done):
-            return cached[1:]
+        if cached is not None and cached[0] == version:
+            return cached[1], cached[2], cached[3]
         latest = done[-recent:] if recent > 0 else []
         answer = ((median(e[2] for e in latest), median(e[3] for e in latest), len(latest)) if latest
                   else (0.0, 0.0, 0))
-        self._medians[(queue, recent)] = (len(done), *answer)
+        self._medians[(queue, recent)] = (version, *answer)
         return answer
