@@ -29,7 +29,7 @@ from datetime import date
 from pathlib import Path
 
 from .bench_broadcast import close_screens, fan_out_latency, open_screens, sign_in_all
-from .bench_issue import (RAISED_LIMITS, Api, clerk_assignment, demo_hall, issue_latency, percentile, session_for,
+from .bench_issue import (RAISED_LIMITS, Api, clerk_assignment, demo_hall, issue_latency, session_for,
                           summary_ms, throughput, uncapped_services)
 from .floor import FloorServer, sqlite_commits
 from .server_proc import ROOT, SchedWatch, ServerProcess, machine

@@ -44,7 +44,9 @@ def free_port() -> int:
 
 
 def toml_value(value) -> str:
-    return json.dumps(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def derived_config(base: str, server_settings: dict) -> str:
@@ -100,7 +102,7 @@ class ServerProcess:
 
     # --- life cycle -----------------------------------------------------------------------------
 
-    def start(self, timeout: float = 30.0) -> "ServerProcess":
+    def start(self, timeout: float = 30.0) -> ServerProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
         config_path = self.workdir / "hall.toml"
         config_path.write_text(derived_config(self.base_config.read_text(encoding="utf-8"), self.server_settings),
@@ -108,7 +110,7 @@ class ServerProcess:
         self.port = free_port()
         env = dict(os.environ, PYTHONUNBUFFERED="1",
                    ESCPOS_CAPABILITIES_PICKLE_DIR=str(var_dir("escpos")))
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - open while the server runs; closed in stop()
         self.proc = subprocess.Popen(
             [str(PYTHON), "-m", "server.cli", "serve", "--config", str(config_path), "--db", str(self.db_path),
              "--host", "127.0.0.1", "--port", str(self.port), "--no-demo-printers"],
@@ -152,7 +154,7 @@ class ServerProcess:
         if self._tmp is not None:
             self._tmp.cleanup()
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         return self.start()
 
     def __exit__(self, *exc) -> None:

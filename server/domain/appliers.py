@@ -4,12 +4,16 @@ A ticket's status after an event is never set by hand: each ticket event stands 
 the lifecycle table (EVENT_ACTIONS), and `_move` takes the status after it from the table."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import events as e
 from .hall import HallConfig
 from .lifecycle import INITIAL, Status, next_status
 from .model import Appointment, HallState, PendingRating, Ticket, WindowState
+
+
+Applier = Callable[[HallState, HallConfig, Any], None]  # each takes its own event type
 
 
 def new_state(hall: HallConfig, day: str, last_seq: int = 0, next_ticket_id: int = 1) -> HallState:
@@ -27,7 +31,7 @@ def apply(state: HallState, hall: HallConfig, event: e.Event) -> None:
     state.last_seq = max(state.last_seq, event.seq)
 
 
-def _on_issued(state, hall, ev: e.TicketIssued):
+def _on_issued(state: HallState, hall: HallConfig, ev: e.TicketIssued) -> None:
     state.tickets[ev.ticket_id] = Ticket(
         id=ev.ticket_id, day=ev.day, service=ev.service, prefix=ev.prefix, number=ev.number,
         label=ev.label, issued_at=ev.at, channel=ev.channel, green_category=ev.green_category,
@@ -40,13 +44,13 @@ def _on_issued(state, hall, ev: e.TicketIssued):
     state.next_ticket_id = max(state.next_ticket_id, ev.ticket_id + 1)
 
 
-def _on_booked(state, hall, ev: e.AppointmentBooked):
+def _on_booked(state: HallState, hall: HallConfig, ev: e.AppointmentBooked) -> None:
     state.appointments[ev.code] = Appointment(
         code=ev.code, service=ev.service, slot_day=ev.slot_day, slot_start=ev.slot_start,
         slot_end=ev.slot_end)
 
 
-def _on_checked_in(state, hall, ev: e.AppointmentCheckedIn):
+def _on_checked_in(state: HallState, hall: HallConfig, ev: e.AppointmentCheckedIn) -> None:
     if ev.code in state.appointments:
         state.appointments[ev.code].ticket_id = ev.ticket_id
 
@@ -64,7 +68,7 @@ def _take(state: HallState, ticket: Ticket, window: int, staff: str, at: float) 
     wstate.ticket_id = ticket.id
 
 
-def _on_called(state, hall, ev: e.TicketCalled):
+def _on_called(state: HallState, hall: HallConfig, ev: e.TicketCalled) -> None:
     ticket = state.tickets[ev.ticket_id]
     was_waiting = ticket.status is Status.WAITING
     _move(ticket, ev)  # first: an event the table refuses changes nothing
@@ -81,14 +85,14 @@ def _count_for_fairness(wstate: WindowState, ticket: Ticket) -> None:
         wstate.normal_since_priority += 1
 
 
-def _on_recalled(state, hall, ev: e.TicketRecalled):
+def _on_recalled(state: HallState, hall: HallConfig, ev: e.TicketRecalled) -> None:
     ticket = state.tickets[ev.ticket_id]
     _move(ticket, ev)
     ticket.recalls = ev.recalls
     ticket.called_at = ev.at
 
 
-def _on_started(state, hall, ev: e.ServiceStarted):
+def _on_started(state: HallState, hall: HallConfig, ev: e.ServiceStarted) -> None:
     ticket = state.tickets[ev.ticket_id]
     _move(ticket, ev)
     ticket.started_at = ev.at
@@ -99,7 +103,7 @@ def _release(state: HallState, ticket: Ticket) -> None:
         state.window(ticket.window).ticket_id = None
 
 
-def _on_finished(state, hall, ev: e.ServiceFinished):
+def _on_finished(state: HallState, hall: HallConfig, ev: e.ServiceFinished) -> None:
     ticket = state.tickets[ev.ticket_id]
     _move(ticket, ev)
     ticket.finished_at, ticket.outcome = ev.at, ev.outcome
@@ -108,14 +112,14 @@ def _on_finished(state, hall, ev: e.ServiceFinished):
         state.pending_ratings[ticket.id] = PendingRating(ticket.id, ticket.segment, ev.window, ev.staff, ev.at)
 
 
-def _on_no_show(state, hall, ev: e.TicketNoShow):
+def _on_no_show(state: HallState, hall: HallConfig, ev: e.TicketNoShow) -> None:
     ticket = state.tickets[ev.ticket_id]
     _move(ticket, ev)
     ticket.return_until = ev.return_until
     _release(state, ticket)
 
 
-def _on_suspended(state, hall, ev: e.TicketSuspended):
+def _on_suspended(state: HallState, hall: HallConfig, ev: e.TicketSuspended) -> None:
     ticket = state.tickets[ev.ticket_id]
     _move(ticket, ev)
     ticket.suspended_at = ev.at
@@ -131,7 +135,7 @@ def _requeue(ticket: Ticket, service: str, pinned: int | None, front: bool, at: 
     ticket.recalls = 0
 
 
-def _on_resumed(state, hall, ev: e.TicketResumed):
+def _on_resumed(state: HallState, hall: HallConfig, ev: e.TicketResumed) -> None:
     ticket = state.tickets[ev.ticket_id]
     _move(ticket, ev)
     ticket.suspended_s += ev.at - (ticket.suspended_at or ev.at)
@@ -139,7 +143,7 @@ def _on_resumed(state, hall, ev: e.TicketResumed):
     _requeue(ticket, ticket.queue_service, ev.window, True, ev.at)
 
 
-def _on_transferred(state, hall, ev: e.TicketTransferred):
+def _on_transferred(state: HallState, hall: HallConfig, ev: e.TicketTransferred) -> None:
     ticket = state.tickets[ev.ticket_id]
     _move(ticket, ev)
     _release(state, ticket)
@@ -149,38 +153,41 @@ def _on_transferred(state, hall, ev: e.TicketTransferred):
     _requeue(ticket, ev.to_service, ev.to_window, ev.front, ev.at)
 
 
-def _on_cancelled(state, hall, ev: e.TicketCancelled):
+def _on_cancelled(state: HallState, hall: HallConfig, ev: e.TicketCancelled) -> None:
     ticket = state.tickets[ev.ticket_id]
     _move(ticket, ev)
     _release(state, ticket)
 
 
-def _on_walked_out(state, hall, ev: e.TicketWalkedOut):
+def _on_walked_out(state: HallState, hall: HallConfig, ev: e.TicketWalkedOut) -> None:
     _move(state.tickets[ev.ticket_id], ev)
 
 
-def _on_window(status: str):
-    def applier(state, hall, ev):
+WindowEvent = e.WindowOpened | e.WindowPaused | e.WindowResumed | e.WindowClosed
+
+
+def _on_window(status: str) -> Applier:
+    def applier(state: HallState, hall: HallConfig, ev: WindowEvent) -> None:
         wstate = state.window(ev.window)
         wstate.status, wstate.status_since = status, ev.at
         wstate.pause_reason = getattr(ev, "reason", "") if status == "paused" else ""
     return applier
 
 
-def _on_signed_in(state, hall, ev: e.ClerkSignedIn):
+def _on_signed_in(state: HallState, hall: HallConfig, ev: e.ClerkSignedIn) -> None:
     state.window(ev.window).staff = ev.staff
 
 
-def _on_signed_out(state, hall, ev: e.ClerkSignedOut):
+def _on_signed_out(state: HallState, hall: HallConfig, ev: e.ClerkSignedOut) -> None:
     state.window(ev.window).staff = None
 
 
-def _on_rated(state, hall, ev):
+def _on_rated(state: HallState, hall: HallConfig, ev: e.VisitRated | e.RatingExpired) -> None:
     state.pending_ratings.pop(ev.ticket_id, None)
     state.rated.add((ev.ticket_id, ev.segment))
 
 
-def _on_day_closed(state, hall, ev: e.DayClosed):
+def _on_day_closed(state: HallState, hall: HallConfig, ev: e.DayClosed) -> None:
     fresh = new_state(hall, ev.new_day, state.last_seq, state.next_ticket_id)
     fresh.appointments = {k: a for k, a in state.appointments.items() if a.slot_day >= ev.new_day}
     state.__dict__.update(fresh.__dict__)
@@ -188,13 +195,13 @@ def _on_day_closed(state, hall, ev: e.DayClosed):
 
 # The lifecycle action each ticket event stands for (the events that create a ticket or only touch
 # its rating leave the status alone).
-EVENT_ACTIONS: dict[type, str] = {
+EVENT_ACTIONS: dict[type[e.Event], str] = {
     e.TicketCalled: "call", e.TicketRecalled: "recall", e.ServiceStarted: "start", e.ServiceFinished: "finish",
     e.TicketNoShow: "no_show", e.TicketSuspended: "suspend", e.TicketResumed: "resume",
     e.TicketTransferred: "transfer", e.TicketCancelled: "cancel", e.TicketWalkedOut: "day_end",
 }
 
-APPLIERS: dict[type, Callable] = {
+APPLIERS: dict[type[e.Event], Applier] = {
     e.TicketIssued: _on_issued, e.AppointmentBooked: _on_booked, e.AppointmentCheckedIn: _on_checked_in,
     e.TicketCalled: _on_called, e.TicketRecalled: _on_recalled, e.ServiceStarted: _on_started,
     e.ServiceFinished: _on_finished, e.TicketNoShow: _on_no_show, e.TicketSuspended: _on_suspended,

@@ -1,12 +1,12 @@
 """Business days and local time in the center's time zone (pure: zoneinfo reads no clock)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 
 def local_time(now: float, tz: str) -> datetime:
-    return datetime.fromtimestamp(now, timezone.utc).astimezone(ZoneInfo(tz))
+    return datetime.fromtimestamp(now, UTC).astimezone(ZoneInfo(tz))
 
 
 def business_day(now: float, tz: str, boundary_min: int) -> str:

@@ -12,7 +12,7 @@ from enum import Enum
 from .errors import DomainError
 
 
-class Status(str, Enum):
+class Status(str, Enum):  # noqa: UP042 - str() and format() of a status stay as they are (StrEnum changes both)
     WAITING = "waiting"
     CALLED = "called"
     SERVING = "serving"
@@ -24,7 +24,7 @@ class Status(str, Enum):
 
 
 W, C, S, P = Status.WAITING, Status.CALLED, Status.SERVING, Status.SUSPENDED
-F, N, X, O = Status.FINISHED, Status.NO_SHOW, Status.CANCELLED, Status.WALKED_OUT
+F, N, X, L = Status.FINISHED, Status.NO_SHOW, Status.CANCELLED, Status.WALKED_OUT  # L: left (walked out)
 
 INITIAL = W  # an issued ticket waits in its queue
 
@@ -49,13 +49,13 @@ TRANSITIONS: dict[tuple[Status, str], Status] = {
     (S, "day_end"): F,
     (P, "resume"): W,
     (P, "cancel"): X,
-    (P, "day_end"): O,
+    (P, "day_end"): L,
     (N, "call"): C,  # called back within the return window
     (N, "cancel"): X,
-    (W, "day_end"): O,
+    (W, "day_end"): L,
 }
 
-FINAL = frozenset({F, X, O})
+FINAL = frozenset({F, X, L})
 IN_HAND = frozenset({C, S})  # a window holds the ticket
 ACTIONS = tuple(sorted({action for _, action in TRANSITIONS}))
 

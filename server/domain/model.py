@@ -50,10 +50,10 @@ class Ticket:
     def is_priority(self) -> bool:
         return self.channel in PRIORITY_CHANNELS
 
-    def queue_key(self) -> tuple:
+    def queue_key(self) -> tuple[int, float, int]:
         return (0 if self.front else 1, self.queue_entered_at, self.id)
 
-    def entry_key(self) -> tuple:
+    def entry_key(self) -> tuple[float, int]:
         """The overdue check's order: who entered the queue first (a transfer "to the front" aside)."""
         return (self.queue_entered_at, self.id)
 

@@ -12,8 +12,9 @@ import bisect
 import heapq
 from dataclasses import dataclass, field
 from statistics import median
+from typing import Any
 
-Key = tuple  # a sort key whose last item is the ticket id
+Key = tuple[Any, ...]  # a sort key whose last item is the ticket id
 
 
 class OrderedIds:
@@ -119,7 +120,8 @@ class RecentFinishes:
         self._medians: dict[tuple[str, int], tuple[int, float, float, int]] = {}
 
     def add(self, queue: str, ticket_id: int, called_at: float, started_at: float | None, finished_at: float) -> None:
-        entry = (finished_at, -ticket_id, (finished_at - called_at) / 60, (finished_at - (started_at or called_at)) / 60)
+        cycle_min, handling_min = (finished_at - called_at) / 60, (finished_at - (started_at or called_at)) / 60
+        entry = (finished_at, -ticket_id, cycle_min, handling_min)
         done = self.by_queue.setdefault(queue, [])
         if not done or entry > done[-1]:
             done.append(entry)  # the usual case: finishes come in time order
