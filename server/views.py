@@ -10,10 +10,9 @@ from .records import ticket_view
 
 
 def queue_figures(state: HallState, service: Service, now: float) -> dict:
-    waiting = [t for t in state.waiting() if t.queue_service == service.code]
-    longest = max(0.0, max((now - t.queue_entered_at for t in waiting), default=0.0))  # slots ahead: 0
-    return {"waiting": len(waiting), "longest_wait_s": round(longest, 1),
-            "priority_waiting": sum(1 for t in waiting if t.is_priority)}
+    count, priority, earliest = state.queue_summary(service.code)
+    longest = max(0.0, now - earliest) if earliest is not None else 0.0  # a slot still ahead: 0
+    return {"waiting": count, "longest_wait_s": round(longest, 1), "priority_waiting": priority}
 
 
 def service_view(state: HallState, hall: HallConfig, service: Service, now: float,

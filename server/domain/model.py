@@ -121,6 +121,21 @@ class HallState:
         """Waiting tickets in a service's queue that any of its windows may call (not pinned)."""
         return len(self.queues.get(service, ()))
 
+    def queue_summary(self, service: str) -> tuple[int, int, float | None]:
+        """(waiting, priority waiting, earliest queue entry) of a service's queue, pinned tickets
+        included, from the indexes: the hall view asks it for every service on every read."""
+        order = self.order.queue(service)
+        count = len(self.queues.get(service, ()))
+        priority = len(order.priority) if order else 0
+        oldest = order.by_entry.first() if order else None
+        earliest = oldest[0] if oldest is not None else None
+        for pinned in self.pinned.values():  # few: resumed and transferred-to-a-window tickets
+            for t in pinned.values():
+                if t.queue_service == service:
+                    count, priority = count + 1, priority + t.is_priority
+                    earliest = t.queue_entered_at if earliest is None else min(earliest, t.queue_entered_at)
+        return count, priority, earliest
+
     def callable_at(self, window: int, services: tuple[str, ...]) -> list[Ticket]:
         """Waiting tickets a window may call: pinned to it, or unpinned in one of its services' queues."""
         found = list(self.pinned.get(window, {}).values())

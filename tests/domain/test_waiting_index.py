@@ -140,3 +140,23 @@ def test_ahead_counts_only_unpinned_tickets_of_the_queue():
     assert desk.run(c.IssueTicket(service="biz"))[0].ahead == 1
     assert [t.id for t in routing.candidates(desk.state, desk.hall.window(1))].count(first) == 1
     assert first not in [t.id for t in routing.candidates(desk.state, desk.hall.window(2))]
+
+
+@settings(max_examples=100, deadline=None)
+@given(ACTIONS)
+def test_queue_summary_matches_a_scan(actions):
+    """The hall view's per-service figures from the indexes equal a scan of the waiting tickets."""
+    desk = Desk()
+    for w in (1, 2, 3):
+        desk.open(w)
+    for action, window, pick in actions:
+        desk.now += 7 if pick % 3 else 0
+        cmd = command(desk, action, window, pick)
+        if cmd is not None:
+            with contextlib.suppress(DomainError):
+                desk.run(cmd)
+        for code in ("biz", "tax"):
+            waiting = [t for t in desk.state.waiting() if t.queue_service == code]
+            expected = (len(waiting), sum(1 for t in waiting if t.is_priority),
+                        min((t.queue_entered_at for t in waiting), default=None))
+            assert desk.state.queue_summary(code) == expected
