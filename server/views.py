@@ -59,10 +59,8 @@ def window_view(state: HallState, hall: HallConfig, window: Window) -> dict:
 
 
 def recent_calls(state: HallState, hall: HallConfig, limit: int = 12) -> list[dict]:
-    called = [t for t in state.tickets.values() if t.called_at is not None and t.window is not None]
-    called.sort(key=lambda t: t.called_at, reverse=True)
     return [{"ticket_id": t.id, "label": t.label, "window": t.window, "recalls": t.recalls,
-             "at": iso_local(t.called_at, hall.center.timezone)} for t in called[:limit]]
+             "at": iso_local(t.called_at, hall.center.timezone)} for t in state.recent_calls(limit)]
 
 
 def missed_tickets(state: HallState, hall: HallConfig, now: float) -> list[dict]:

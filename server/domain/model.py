@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .lifecycle import IN_HAND, Status
-from .queueindex import RecentFinishes, WaitingOrder
+from .queueindex import RecentCalls, RecentFinishes, WaitingOrder
 
 PRIORITY_CHANNELS = ("green", "appointment")
 
@@ -109,6 +109,7 @@ class HallState:
     finished: dict[str, dict[int, Ticket]] = field(default_factory=dict, repr=False, compare=False)  # by queue
     order: WaitingOrder = field(default_factory=WaitingOrder, repr=False, compare=False)  # routing's heads
     finishes: RecentFinishes = field(default_factory=RecentFinishes, repr=False, compare=False)  # the estimate's
+    calls: RecentCalls = field(default_factory=RecentCalls, repr=False, compare=False)  # the displays' recent calls
 
     def window(self, number: int) -> WindowState:
         return self.windows.setdefault(number, WindowState(number))
@@ -120,6 +121,19 @@ class HallState:
     def queue_length(self, service: str) -> int:
         """Waiting tickets in a service's queue that any of its windows may call (not pinned)."""
         return len(self.queues.get(service, ()))
+
+    def recent_calls(self, limit: int) -> list[Ticket]:
+        """The tickets called most recently and still held or served at a window, latest first."""
+        def current(at: float, ticket_id: int) -> bool:
+            ticket = self.tickets.get(ticket_id)
+            return ticket is not None and ticket.called_at == at and ticket.window is not None
+
+        ids = self.calls.latest(current, limit)
+        if ids is not None:
+            return [self.tickets[i] for i in ids]
+        called = [t for t in self.tickets.values() if t.called_at is not None and t.window is not None]
+        called.sort(key=lambda t: t.called_at or 0.0, reverse=True)
+        return called[:limit]
 
     def queue_summary(self, service: str) -> tuple[int, int, float | None]:
         """(waiting, priority waiting, earliest queue entry) of a service's queue, pinned tickets
