@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from .domain.calendar import iso_local, minute_of_day
 from .domain.hall import HallConfig, Service, Window
-from .domain.lifecycle import Status
 from .domain.model import HallState, WindowState
 from .estimate import hall_estimates
 from .records import ticket_view
@@ -65,9 +64,7 @@ def recent_calls(state: HallState, hall: HallConfig, limit: int = 12) -> list[di
 
 def missed_tickets(state: HallState, hall: HallConfig, now: float) -> list[dict]:
     """No-shows still inside their return window (the counter's missed list)."""
-    missed = [t for t in state.tickets.values()
-              if t.status is Status.NO_SHOW and (t.return_until or 0) >= now]
-    return [ticket_view(t, hall) for t in sorted(missed, key=lambda t: t.return_until or 0)]
+    return [ticket_view(t, hall) for t in state.missed(now)]
 
 
 def hall_view(state: HallState, hall: HallConfig, now: float, zone: str | None = None,

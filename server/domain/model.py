@@ -110,6 +110,7 @@ class HallState:
     order: WaitingOrder = field(default_factory=WaitingOrder, repr=False, compare=False)  # routing's heads
     finishes: RecentFinishes = field(default_factory=RecentFinishes, repr=False, compare=False)  # the estimate's
     calls: RecentCalls = field(default_factory=RecentCalls, repr=False, compare=False)  # the displays' recent calls
+    no_shows: dict[int, Ticket] = field(default_factory=dict, repr=False, compare=False)  # the counters' missed list
 
     def window(self, number: int) -> WindowState:
         return self.windows.setdefault(number, WindowState(number))
@@ -134,6 +135,11 @@ class HallState:
         called = [t for t in self.tickets.values() if t.called_at is not None and t.window is not None]
         called.sort(key=lambda t: t.called_at or 0.0, reverse=True)
         return called[:limit]
+
+    def missed(self, now: float) -> list[Ticket]:
+        """No-shows whose return window is still open, the soonest to close first (then by ticket id)."""
+        open_ = [t for t in self.no_shows.values() if (t.return_until or 0) >= now]
+        return sorted(open_, key=lambda t: (t.return_until or 0, t.id))
 
     def queue_summary(self, service: str) -> tuple[int, int, float | None]:
         """(waiting, priority waiting, earliest queue entry) of a service's queue, pinned tickets
@@ -166,6 +172,10 @@ class HallState:
             del (self.queues[queue] if window is None else self.pinned[window])[ticket_id]
             self.order.remove(ticket_id, queue, window)
         ticket = self.tickets.get(ticket_id)
+        if ticket is not None and ticket.status is Status.NO_SHOW:
+            self.no_shows[ticket_id] = ticket
+        else:
+            self.no_shows.pop(ticket_id, None)
         if ticket is None or ticket.status is not Status.WAITING:
             if ticket is not None and ticket.status is Status.FINISHED:  # final: its queue never changes
                 self._index_finished(ticket)

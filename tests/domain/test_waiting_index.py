@@ -191,3 +191,22 @@ def test_recent_calls_match_a_sort_of_the_day(actions, limit, small_memory):
             with contextlib.suppress(DomainError):
                 desk.run(cmd)
         assert [t.id for t in desk.state.recent_calls(limit)] == scanned_recent_calls(desk.state, limit)
+
+
+@settings(max_examples=100, deadline=None)
+@given(LONG_DAYS.map(lambda day: [(("no_show" if a == "finish" and p % 2 else "callback" if a == "resume" else a), w, p)
+                                  for a, w, p in day]))
+def test_missed_list_matches_a_scan(actions):
+    desk = Desk()
+    for w in (1, 2, 3):
+        desk.open(w)
+    for action, window, pick in actions:
+        desk.now += 300 if pick % 5 == 0 else 0  # return windows close as the day goes on
+        cmd = command(desk, action, window, pick)
+        if cmd is not None:
+            with contextlib.suppress(DomainError):
+                desk.run(cmd)
+        scan = [t for t in desk.state.tickets.values()
+                if t.status is Status.NO_SHOW and (t.return_until or 0) >= desk.now]
+        expected = [t.id for t in sorted(scan, key=lambda t: t.return_until or 0)]
+        assert [t.id for t in desk.state.missed(desk.now)] == expected
