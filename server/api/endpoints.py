@@ -14,7 +14,7 @@ from .fields import REQUEST_ID, Field
 
 CLERK = ("clerk",)
 STAFF_DESK = ("guide", "manager")
-ANY_ROLE = ("kiosk", "display", "counter", "rating_pad", "clerk", "manager", "guide")
+ANY_ROLE = ("kiosk", "display", "counter", "rating_pad", "clerk", "manager", "guide", "liaison")
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ OTHER_ENDPOINTS: tuple[Endpoint, ...] = (
              special="sign_in", tag="sessions", errors=("unauthorized", "too_many_attempts", "already_signed_in",
                                                         "window_taken", "forbidden")),
     Endpoint("DELETE", "/api/sessions/current", "signOut", "Sign out (a clerk also closes the window)",
-             CLERK + STAFF_DESK, special="sign_out", tag="sessions", errors=("ticket_in_hand",)),
+             CLERK + STAFF_DESK + ("liaison",), special="sign_out", tag="sessions", errors=("ticket_in_hand",)),
     Endpoint("GET", "/api/sessions/current", "getSession", "Who am I: the session or device behind the token",
              ANY_ROLE, special="who_am_i", tag="sessions"),
     Endpoint("GET", "/api/hall", "getHallState", "The live hall: services, queues, windows, recent calls",
