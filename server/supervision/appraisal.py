@@ -68,9 +68,11 @@ def _work_seconds(start: float, end: float, tz: str, settings: SupervisionSettin
     return total
 
 
-def attendance(events: list[dict], tz: str, settings: SupervisionSettings, calendar: WorkCalendar) -> dict:
+def attendance(events: list[dict], tz: str, settings: SupervisionSettings, calendar: WorkCalendar,
+               until: float | None = None) -> dict:
     """Per staff and per window: signed-in seconds within work hours, pauses by reason (seconds and
-    count), late first sign-ins on working days. `events` are the month's, in order."""
+    count), late first sign-ins on working days. `events` are the month's, in order; whoever is
+    still signed in (or paused) counts up to `until`."""
     staff: dict = defaultdict(lambda: {"signed_in_s": 0.0, "pauses": defaultdict(lambda: [0, 0.0]), "late": 0})
     windows: dict = defaultdict(lambda: {"signed_in_s": 0.0, "pauses": defaultdict(lambda: [0, 0.0]), "late": 0})
     signed: dict[int, tuple[str, float]] = {}  # window -> (staff, since)
@@ -117,6 +119,8 @@ def attendance(events: list[dict], tz: str, settings: SupervisionSettings, calen
         elif kind == "day_closed":
             for w in list(signed):
                 sign_out(w, at)
+    for w in list(signed) if until is not None else ():
+        sign_out(w, max(until, signed[w][1]))
     return {"staff": _plain(staff), "windows": _plain(windows)}
 
 
@@ -176,10 +180,12 @@ def _figures(segments, bad_cases, promised_cases, presence, expected, hall, sett
 
 
 def appraise(month: Month, segments: list[dict], bad_cases: list[dict], promised_cases: list[dict],
-             events: list[dict], hall: HallConfig, calendar: WorkCalendar, settings: SupervisionSettings) -> dict:
-    """Per window and per clerk, with the month's 紅旗窗口 and 服務明星 candidates."""
+             events: list[dict], hall: HallConfig, calendar: WorkCalendar, settings: SupervisionSettings,
+             now: float | None = None) -> dict:
+    """Per window and per clerk, with the month's 紅旗窗口 and 服務明星 candidates. `now` closes the
+    sign-ins still open (a running month)."""
     presence = attendance([e for e in events if e["type"] in _ATTENDANCE_EVENTS], hall.center.timezone,
-                          settings, calendar)
+                          settings, calendar, until=now)
     expected = expected_seconds(month, settings, calendar)
     rows = {}
     for key, name in (("window", "windows"), ("staff", "staff")):

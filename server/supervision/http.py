@@ -18,6 +18,7 @@ from ..api.endpoints import Endpoint
 from ..api.fields import Field, parse_fields
 from ..api.handlers import json_response, read_body, require
 from ..auth import Principal
+from ..domain.calendar import iso_local
 from ..domain.errors import DomainError
 from ..stats.http import STATS_READER
 from . import store
@@ -164,6 +165,8 @@ async def sv_case(request: web.Request) -> web.Response:
     row = await _visible_case(request, p)
     handler = await _read(request, store.handler_of, row["id"])
     steps = await _read(request, store.case_steps, row["id"])
+    for step in steps:
+        step["at_local"] = iso_local(step["at"], request.app[K.SERVICE].hall.center.timezone)
     open_case = row["finished_day"] is None
     view = store.case_view(row, _today(request), full_phone=open_case and handler is not None and handler == p.staff)
     tasks = await _read(request, store.joint_tasks, row["id"], _today(request)) if row["kind"] == "joint" else []
@@ -263,10 +266,10 @@ async def sv_refusals(request: web.Request) -> web.Response:
     return json_response({"month": month, "refusals": rows})
 
 
-def _appraisal(conn, month: Month, hall, calendar, settings) -> dict:
+def _appraisal(conn, month: Month, hall, calendar, settings, now: float) -> dict:
     return appraise(month, store.segments_in(conn, month.month), store.cases_opened_in(conn, month.month, None),
                     store.cases_due_in(conn, month.month, None), store.events_in(conn, month.month),
-                    hall, calendar, settings)
+                    hall, calendar, settings, now)
 
 
 async def _appraisal_of(request: web.Request) -> dict:
@@ -274,7 +277,7 @@ async def _appraisal_of(request: web.Request) -> dict:
     config = request.app[K.CONFIG]
     month = Month(_month(request), _today(request))
     return await request.app[STATS_READER].run(_appraisal, month, request.app[K.SERVICE].hall, config.calendar,
-                                               config.supervision)
+                                               config.supervision, request.app[K.CLOCK].now())
 
 
 async def sv_appraisal(request: web.Request) -> web.Response:

@@ -306,12 +306,13 @@ async def test_rating_pad_from_visit_to_statistics(hall, browser, artifacts):
     await expect(counter.locator("#rating-note")).to_have_text(f"等待市民評價：{a1['label']}")
     await pad.screenshot(path=str(artifacts / "rating-pad.png"))
 
-    # a bad rating asks for a reason, then thanks the citizen and goes back to idle
+    # a bad rating asks for a reason and offers a call back, then thanks the citizen and goes back to idle
     await pad.click("[data-level=dissatisfied]")
     await expect(pad.locator("#reason")).to_be_visible()
     await pad.click("[data-reason=rs_wait]")
     await pad.fill("#reason-text", "窗口人手不足")
     await pad.click("#reason-submit")
+    await pad.click("#cb-no")  # the optional call-back number (after a bad rating only): declined
     await expect(pad.locator("#thanks")).to_contain_text("感謝您的評價！")
     await expect(counter.locator("#rating-note")).to_have_text(f"{a1['label']} 已收到市民評價")
     await expect(counter.locator("#me-rated")).to_have_text("1")
