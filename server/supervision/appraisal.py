@@ -53,12 +53,14 @@ def _local(ts: float, tz: str) -> datetime:
     return datetime.fromtimestamp(ts, ZoneInfo(tz))
 
 
-def _work_seconds(start: float, end: float, tz: str, settings: SupervisionSettings, calendar: WorkCalendar) -> float:
-    """Seconds of [start, end) that fall inside work_hours on working days (local time)."""
+def _work_seconds(start: float, end: float, tz: str, settings: SupervisionSettings, calendar: WorkCalendar,
+                  days: tuple[str, str] = ("0000-01-01", "9999-12-31")) -> float:
+    """Seconds of [start, end) that fall inside work_hours on working days (local time) from
+    days[0] to days[1]."""
     total, zone = 0.0, ZoneInfo(tz)
     day = _local(start, tz).date()
     while day <= _local(end, tz).date():
-        if calendar.is_working_day(day.isoformat()):
+        if days[0] <= day.isoformat() <= days[1] and calendar.is_working_day(day.isoformat()):
             midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
             for r in settings.work_hours:
                 lo = (midnight + timedelta(minutes=r.start_min)).timestamp()
@@ -69,7 +71,7 @@ def _work_seconds(start: float, end: float, tz: str, settings: SupervisionSettin
 
 
 def attendance(events: list[dict], tz: str, settings: SupervisionSettings, calendar: WorkCalendar,
-               until: float | None = None) -> dict:
+               until: float | None = None, days: tuple[str, str] = ("0000-01-01", "9999-12-31")) -> dict:
     """Per staff and per window: signed-in seconds within work hours, pauses by reason (seconds and
     count), late first sign-ins on working days. `events` are the month's, in order; whoever is
     still signed in (or paused) counts up to `until`."""
@@ -92,7 +94,7 @@ def attendance(events: list[dict], tz: str, settings: SupervisionSettings, calen
         end_pause(window, at)
         if window in signed:
             who, since = signed.pop(window)
-            seconds = _work_seconds(since, at, tz, settings, calendar)
+            seconds = _work_seconds(since, at, tz, settings, calendar, days)
             staff[who]["signed_in_s"] += seconds
             windows[window]["signed_in_s"] += seconds
 
@@ -185,7 +187,7 @@ def appraise(month: Month, segments: list[dict], bad_cases: list[dict], promised
     """Per window and per clerk, with the month's 紅旗窗口 and 服務明星 candidates. `now` closes the
     sign-ins still open (a running month)."""
     presence = attendance([e for e in events if e["type"] in _ATTENDANCE_EVENTS], hall.center.timezone,
-                          settings, calendar, until=now)
+                          settings, calendar, until=now, days=(month.first, month.counted_to))
     expected = expected_seconds(month, settings, calendar)
     rows = {}
     for key, name in (("window", "windows"), ("staff", "staff")):

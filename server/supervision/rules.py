@@ -87,6 +87,10 @@ class Step:
     due_day: str | None = None  # set when the action moved the due date
 
 
+def as_case_kind(case_id: int, kind: str, status: str, department: str, due: str, phone: str | None) -> Case:
+    return Case(case_id, kind, status, department, due, has_contact=bool(phone))
+
+
 def allowed_actions(kind: str, status: str) -> list[str]:
     return sorted(action for (s, action) in TRANSITIONS[kind] if s == status)
 
