@@ -135,3 +135,14 @@ async def test_reports_page_and_liaison_view(hall, browser, artifacts):
     await expect(liaison.locator("#who")).to_contain_text("吴磊")
     await liaison.screenshot(path=str(artifacts / "supervision-liaison-1440x900.png"), full_page=True)
     assert liaison.script_errors == []
+
+
+async def test_board_shows_overdue_cases(hall, browser):
+    clerk = await hall.sign_in(5)
+    await serve(hall, 5, "invoice", clerk=clerk, outcome="promised", promised_days=1)  # due Thu 26 Nov
+    hall.clock.advance(2 * 86400)  # Friday: overdue
+    page = await new_page(browser, hall, "/manager/board.html", 1440, 900)
+    await sign_in(page, hall, "9001")
+    await expect(page.locator("#supervision-lights")).to_have_text("督辦：已超期 1 · 今日到期 0")
+    await expect(page.locator("#supervision-lights")).to_have_class("level-action")
+    assert page.script_errors == []
