@@ -12,7 +12,8 @@ STAFF_ROLES = ("clerk", "guide", "counter")
 RATING_FIELDS = ("level", "reason")
 # Free text typed by a clerk may hold personal details: never sent to public screens.
 CLERK_TEXT = {"ticket_suspended": ("reason",), "ticket_transferred": ("note",),
-              "service_finished": ("materials", "case_number"), "ticket_cancelled": ("reason",)}
+              "service_finished": ("materials", "case_number", "refusal", "legal_basis", "linked_to"),
+              "ticket_cancelled": ("reason",)}
 STAFF_HIDDEN = {"visit_rated": RATING_FIELDS}
 PUBLIC_HIDDEN = {**CLERK_TEXT, "visit_rated": RATING_FIELDS}
 

@@ -208,3 +208,21 @@ async def test_promised_joint_refusal_and_return_visit(hall):
     status, rates = await hall.get("/api/supervision/rates?month=2026-11", manager)
     assert rates["trips"]["two_or_more"] == 1 and rates["trips"]["trips"]["2"] == 1
     assert again["id"] != first["id"]
+
+
+async def test_public_screens_never_get_a_refusal_or_a_link(hall):
+    from tests.wsclient import WsClient
+    display = await WsClient.open(hall, hall.device_token("display-east"))
+    assert (await display.request({"type": "subscribe", "scope": {}}))["success"]
+    clerk = await hall.sign_in(5)
+    first = await serve(hall, 5, "invoice", clerk=clerk, outcome="supplement", materials=["身份證"])
+    await serve(hall, 5, "invoice", clerk=clerk, outcome="reply", refusal="not_accepted", legal_basis="第三十二條",
+                linked_to=f"20261125-{first['label']}")
+    finishes = []
+    while len(finishes) < 2:
+        message = await display.recv()
+        if message.get("type") == "event" and message["event"]["type"] == "service_finished":
+            finishes.append(message["event"])
+    for field in ("refusal", "legal_basis", "linked_to", "materials", "case_number"):
+        assert all(field not in ev for ev in finishes), field
+    await display.close()
