@@ -116,6 +116,18 @@ const T = {
   notice_close: ["關閉", "关闭", "Close"],
   need_days: ["請填寫承諾的工作日數。", "请填写承诺的工作日数。", "Enter the promised working days."],
   need_materials: ["請列出缺少的材料。", "请列出缺少的材料。", "List the missing materials."],
+  // finish: supervision fields (joint departments, refusal, return visit)
+  joint_departments: ["聯辦部門（可多選）", "联办部门（可多选）", "Departments involved"],
+  need_departments: ["請選擇聯辦的部門。", "请选择联办的部门。", "Choose the departments involved."],
+  linked_to: ["補辦回訪：前次告知單號或辦件編號（選填）", "补办回访：前次告知单号或办件编号（选填）",
+    "Return visit: earlier notice or case number (optional)"],
+  refusal: ["否定報備（答復件）", "否定报备（答复件）", "Refusal (reply)"],
+  refusal_none: ["無", "无", "None"],
+  refusal_not_accepted: ["不予受理", "不予受理", "Not accepted"],
+  refusal_not_permitted: ["不予許可", "不予许可", "Not permitted"],
+  legal_basis: ["法律依據", "法律依据", "Legal basis"],
+  need_legal_basis: ["否定報備須填寫法律依據。", "否定报备须填写法律依据。", "A refusal needs its legal basis."],
+  notice_number: ["告知單號", "告知单号", "Notice no."],
 
   suspend_title: ["掛起 {label}", "挂起 {label}", "Suspend {label}"],
   suspend_reason: ["原因（選填，如：取材料）", "原因（选填，如：取材料）", "Reason (optional, e.g. fetching a document)"],

@@ -160,7 +160,10 @@ async def test_clerk_flow_by_clicks_and_keys(hall, browser):
     await press(page, "+")
     await expect(page.locator("#ticket-label")).to_have_text(a4["label"])
     await page.click("#act-finish")
-    await press(page, "3")  # 聯辦
+    await press(page, "3")  # 聯辦: names the departments involved
+    await page.check("#joint-departments [data-department=tax]")
+    await page.check("#joint-departments [data-department=market]")
+    await page.click("#finish-dialog button.go")
     ws_events.append(await next_event(display, "service_finished"))
 
     await page.click("#act-call_next")
@@ -178,6 +181,7 @@ async def test_clerk_flow_by_clicks_and_keys(hall, browser):
     await page.locator("#materials").type("\n近三個月銀行流水")
     await page.click("#finish-dialog button.go")
     await expect(page.locator("#notice-materials li")).to_have_text(["身份證原件及影本", "近三個月銀行流水"])
+    await expect(page.locator("#notice-number")).to_have_text(f"20261125-{a6['label']}")
     await expect(page.locator("#print-notice")).to_be_visible()
     await page.emulate_media(media="print")
     await expect(page.locator("#notice")).to_be_visible()

@@ -146,3 +146,35 @@ async def test_board_shows_overdue_cases(hall, browser):
     await expect(page.locator("#supervision-lights")).to_have_text("督辦：已超期 1 · 今日到期 0")
     await expect(page.locator("#supervision-lights")).to_have_class("level-action")
     assert page.script_errors == []
+
+
+async def test_counter_finish_records_a_refusal_and_a_return_visit(hall, browser, artifacts):
+    status, first = await hall.issue("invoice")
+    status, second = await hall.issue("invoice")
+    page = await new_page(browser, hall, f"/counter/counter.html?token={hall.device_token('counter-05')}", 1440, 900)
+    await page.fill("#staff", hall.clerk_for(5))
+    await page.fill("#pin", hall.creds["staff"][hall.clerk_for(5)])
+    await page.click("#signin-submit")
+    await page.click("#act-call_next")
+    await expect(page.locator("#ticket-label")).to_have_text(first["ticket"]["label"])
+    await page.click("#act-finish")
+    await page.select_option("#refusal", "not_permitted")
+    await page.click("#finish-dialog [data-outcome=reply]")
+    await expect(page.locator("#finish-dialog .error")).to_have_text("否定報備須填寫法律依據。")
+    await page.fill("#legal-basis", "《行政許可法》第三十八條")
+    await page.screenshot(path=str(artifacts / "counter-finish-refusal.png"))
+    await page.click("#finish-dialog [data-outcome=reply]")
+    await expect(page.locator("#finish-dialog")).to_have_count(0)
+    await page.click("#act-call_next")
+    await expect(page.locator("#ticket-label")).to_have_text(second["ticket"]["label"])
+    await page.click("#act-finish")
+    await page.fill("#linked-to", f"20261125-{first['ticket']['label']}")
+    await page.click("#finish-dialog [data-outcome=immediate]")
+    await expect(page.locator("#finish-dialog")).to_have_count(0)
+    manager = await staff_session(hall, "9001")
+    status, body = await hall.get("/api/supervision/refusals?month=2026-11", manager)
+    assert [(r["label"], r["kind"], r["legal_basis"]) for r in body["refusals"]] == [
+        (first["ticket"]["label"], "not_permitted", "《行政許可法》第三十八條")]
+    status, rates = await hall.get("/api/supervision/rates?month=2026-11", manager)
+    assert rates["trips"]["two_or_more"] == 1
+    assert page.script_errors == []
