@@ -16,7 +16,8 @@ from aiohttp import web
 from .. import appkeys as K
 from ..api.endpoints import Endpoint
 from ..api.fields import Field, parse_fields
-from ..api.handlers import json_response, read_body, require
+from ..actions.access import require
+from ..actions.body import json_response, read_body
 from ..auth import Principal
 from ..domain.calendar import iso_local
 from ..domain.errors import DomainError
@@ -192,7 +193,8 @@ async def sv_act(request: web.Request) -> web.Response:
         case = store.as_case(row)
         step = decide(case, action, body, _actor(request, p), app[K.CLOCK].now(), _today(request),
                       app[K.CONFIG].calendar)
-        await app[K.SERVICE].write_only(store.step_statements(step, case, app[K.CONFIG].supervision.callback_retention_days))
+        retention = app[K.CONFIG].supervision.callback_retention_days
+        await app[K.SERVICE].write_only(store.write_of(store.step_statements(step, case, retention)))
     return json_response({"case_id": case.id, "action": action, "status": step.status_after,
                           "due_day": step.due_day or case.due_day})
 
@@ -215,7 +217,7 @@ async def sv_callback(request: web.Request) -> web.Response:
         window_s = app[K.CONFIG].supervision.callback_window_min * 60
         if case is None or case["finished_at"] is not None or case["has_contact"] or now - case["opened_at"] > window_s:
             raise DomainError("callback_closed", "a call-back number can be left only just after a bad rating")
-        await app[K.SERVICE].write_only(store.contact_statements(case["id"], phone, CONSENT_TEXT, now))
+        await app[K.SERVICE].write_only(store.write_of(store.contact_statements(case["id"], phone, CONSENT_TEXT, now)))
     return json_response({"case_id": case["id"], "contact": store.mask_phone(phone)})
 
 
@@ -321,4 +323,4 @@ def setup_supervision(app: web.Application) -> None:
 
 async def purge_contacts(app: web.Application) -> None:
     """Delete call-back numbers whose retention after the case closed has run out."""
-    await app[K.SERVICE].write_only([store.purge_statement(app[K.SERVICE].today())])
+    await app[K.SERVICE].write_only(store.write_of([store.purge_statement(app[K.SERVICE].today())]))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ..security import mask_phone
@@ -94,6 +95,21 @@ def bad_review_case_for(conn: sqlite3.Connection, ticket_id: int, window: int) -
 
 
 # --- writing ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SupervisionWrite:
+    """A writer Write: supervision rows that go together into the one writer's transaction."""
+
+    statements: tuple[tuple[str, tuple], ...]
+
+    def run(self, conn: sqlite3.Connection) -> None:
+        for sql, params in self.statements:
+            conn.execute(sql, params)
+
+
+def write_of(statements: list[tuple[str, tuple]]) -> list[SupervisionWrite]:
+    return [SupervisionWrite(tuple(statements))]
+
 
 def step_statements(step: Step, case: Case, retention_days: int) -> list[tuple[str, tuple]]:
     """The step's record and the case's new state, in one batch (one transaction)."""
