@@ -8,6 +8,7 @@ figures and a score out. The score (docs/supervision.md, weights in `[supervisio
 A rate with nothing to count (no rating, no bad review, no promised case due) earns its full weight:
 nothing went wrong there.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -22,8 +23,14 @@ from .rates import bad_review_figures, promised_figures, ratio
 from .settings import SupervisionSettings
 
 BAD_LEVELS = RATING_LEVELS[3:]
-_ATTENDANCE_EVENTS = ("clerk_signed_in", "clerk_signed_out", "window_paused", "window_resumed", "window_closed",
-                      "day_closed")
+_ATTENDANCE_EVENTS = (
+    "clerk_signed_in",
+    "clerk_signed_out",
+    "window_paused",
+    "window_resumed",
+    "window_closed",
+    "day_closed",
+)
 
 
 @dataclass(frozen=True)
@@ -49,12 +56,19 @@ class Month:
 
 # --- attendance -------------------------------------------------------------------------------------
 
+
 def _local(ts: float, tz: str) -> datetime:
     return datetime.fromtimestamp(ts, ZoneInfo(tz))
 
 
-def _work_seconds(start: float, end: float, tz: str, settings: SupervisionSettings, calendar: WorkCalendar,
-                  days: tuple[str, str] = ("0000-01-01", "9999-12-31")) -> float:
+def _work_seconds(
+    start: float,
+    end: float,
+    tz: str,
+    settings: SupervisionSettings,
+    calendar: WorkCalendar,
+    days: tuple[str, str] = ("0000-01-01", "9999-12-31"),
+) -> float:
     """Seconds of [start, end) that fall inside work_hours on working days (local time) from
     days[0] to days[1]."""
     total, zone = 0.0, ZoneInfo(tz)
@@ -70,8 +84,14 @@ def _work_seconds(start: float, end: float, tz: str, settings: SupervisionSettin
     return total
 
 
-def attendance(events: list[dict], tz: str, settings: SupervisionSettings, calendar: WorkCalendar,
-               until: float | None = None, days: tuple[str, str] = ("0000-01-01", "9999-12-31")) -> dict:
+def attendance(
+    events: list[dict],
+    tz: str,
+    settings: SupervisionSettings,
+    calendar: WorkCalendar,
+    until: float | None = None,
+    days: tuple[str, str] = ("0000-01-01", "9999-12-31"),
+) -> dict:
     """Per staff and per window: signed-in seconds within work hours, pauses by reason (seconds and
     count), late first sign-ins on working days. `events` are the month's, in order; whoever is
     still signed in (or paused) counts up to `until`."""
@@ -127,9 +147,14 @@ def attendance(events: list[dict], tz: str, settings: SupervisionSettings, calen
 
 
 def _plain(groups: dict) -> dict:
-    return {k: {"signed_in_s": round(v["signed_in_s"]), "late": v["late"],
-                "pauses": {reason: {"count": n, "seconds": round(s)} for reason, (n, s) in sorted(v["pauses"].items())}}
-            for k, v in groups.items()}
+    return {
+        k: {
+            "signed_in_s": round(v["signed_in_s"]),
+            "late": v["late"],
+            "pauses": {reason: {"count": n, "seconds": round(s)} for reason, (n, s) in sorted(v["pauses"].items())},
+        }
+        for k, v in groups.items()
+    }
 
 
 def expected_seconds(month: Month, settings: SupervisionSettings, calendar: WorkCalendar) -> float:
@@ -139,14 +164,20 @@ def expected_seconds(month: Month, settings: SupervisionSettings, calendar: Work
 
 # --- visits, ratings, cases -------------------------------------------------------------------------
 
+
 def service_figures(segments: list[dict], hall: HallConfig) -> dict:
     served = [s for s in segments if s["end_kind"] == "served"]
     within = sum(_within_target(s, hall) for s in served)
     rated = [s for s in segments if s["rating"]]
     good = sum(s["rating"] in GOOD_LEVELS for s in rated)
     bad = sum(s["rating"] in BAD_LEVELS for s in rated)
-    return {"visits": len(served), "service_level": ratio(within, len(served)), "ratings": len(rated),
-            "satisfaction_rate": ratio(good, len(rated)), "bad_review_rate": ratio(bad, len(rated))}
+    return {
+        "visits": len(served),
+        "service_level": ratio(within, len(served)),
+        "ratings": len(rated),
+        "satisfaction_rate": ratio(good, len(rated)),
+        "bad_review_rate": ratio(bad, len(rated)),
+    }
 
 
 def _within_target(segment: dict, hall: HallConfig) -> bool:
@@ -158,12 +189,15 @@ def _within_target(segment: dict, hall: HallConfig) -> bool:
 def score(figures: dict, settings: SupervisionSettings) -> float:
     def full_if_none(rate):
         return 1.0 if rate is None else rate
-    points = (settings.score_satisfaction * full_if_none(figures["satisfaction_rate"])
-              + settings.score_service_level * full_if_none(figures["service_level"])
-              + settings.score_rectification * full_if_none(figures["on_time_rectification_rate"])
-              + settings.score_promised * full_if_none(figures["promised_on_time_rate"])
-              + settings.score_attendance * full_if_none(figures["attendance"])
-              - settings.late_penalty * figures["late_signins"])
+
+    points = (
+        settings.score_satisfaction * full_if_none(figures["satisfaction_rate"])
+        + settings.score_service_level * full_if_none(figures["service_level"])
+        + settings.score_rectification * full_if_none(figures["on_time_rectification_rate"])
+        + settings.score_promised * full_if_none(figures["promised_on_time_rate"])
+        + settings.score_attendance * full_if_none(figures["attendance"])
+        - settings.late_penalty * figures["late_signins"]
+    )
     return round(max(points, 0.0), 1)
 
 
@@ -171,39 +205,75 @@ def _figures(segments, bad_cases, promised_cases, presence, expected, hall, sett
     f = service_figures(segments, hall)
     bad = bad_review_figures(bad_cases)
     promised = promised_figures(promised_cases, today)
-    f |= {"bad_reviews": bad["bad_reviews"], "rectification_rate": bad["rectification_rate"],
-          "on_time_rectification_rate": bad["on_time_rectification_rate"],
-          "promised_due": promised["due"], "promised_on_time_rate": promised["on_time_rate"],
-          "signed_in_s": presence.get("signed_in_s", 0), "expected_s": round(expected),
-          "attendance": (min(1.0, round(presence.get("signed_in_s", 0) / expected, 4)) if expected else None),
-          "late_signins": presence.get("late", 0), "pauses": presence.get("pauses", {})}
+    f |= {
+        "bad_reviews": bad["bad_reviews"],
+        "rectification_rate": bad["rectification_rate"],
+        "on_time_rectification_rate": bad["on_time_rectification_rate"],
+        "promised_due": promised["due"],
+        "promised_on_time_rate": promised["on_time_rate"],
+        "signed_in_s": presence.get("signed_in_s", 0),
+        "expected_s": round(expected),
+        "attendance": (min(1.0, round(presence.get("signed_in_s", 0) / expected, 4)) if expected else None),
+        "late_signins": presence.get("late", 0),
+        "pauses": presence.get("pauses", {}),
+    }
     f["score"] = score(f, settings)
     return f
 
 
-def appraise(month: Month, segments: list[dict], bad_cases: list[dict], promised_cases: list[dict],
-             events: list[dict], hall: HallConfig, calendar: WorkCalendar, settings: SupervisionSettings,
-             now: float | None = None) -> dict:
+def appraise(
+    month: Month,
+    segments: list[dict],
+    bad_cases: list[dict],
+    promised_cases: list[dict],
+    events: list[dict],
+    hall: HallConfig,
+    calendar: WorkCalendar,
+    settings: SupervisionSettings,
+    now: float | None = None,
+) -> dict:
     """Per window and per clerk, with the month's 紅旗窗口 and 服務明星 candidates. `now` closes the
     sign-ins still open (a running month)."""
-    presence = attendance([e for e in events if e["type"] in _ATTENDANCE_EVENTS], hall.center.timezone,
-                          settings, calendar, until=now, days=(month.first, month.counted_to))
+    presence = attendance(
+        [e for e in events if e["type"] in _ATTENDANCE_EVENTS],
+        hall.center.timezone,
+        settings,
+        calendar,
+        until=now,
+        days=(month.first, month.counted_to),
+    )
     expected = expected_seconds(month, settings, calendar)
     rows = {}
     for key, name in (("window", "windows"), ("staff", "staff")):
         ids = sorted({s[key] for s in segments if s[key] is not None} | set(presence[name]), key=str)
-        rows[key] = [{key: i, **_figures([s for s in segments if s[key] == i],
-                                         [c for c in bad_cases if c[key] == i],
-                                         [c for c in promised_cases if c[key] == i],
-                                         presence[name].get(i, {}), expected, hall, settings, month.today)}
-                     for i in ids]
+        rows[key] = [
+            {
+                key: i,
+                **_figures(
+                    [s for s in segments if s[key] == i],
+                    [c for c in bad_cases if c[key] == i],
+                    [c for c in promised_cases if c[key] == i],
+                    presence[name].get(i, {}),
+                    expected,
+                    hall,
+                    settings,
+                    month.today,
+                ),
+            }
+            for i in ids
+        ]
     for clerk in rows["staff"]:
         member = hall.staff_member(clerk["staff"])
         clerk["name"] = member.name if member else ""
-    return {"month": month.month, "counted_to": month.counted_to, "max_score": settings.max_score,
-            "windows": rows["window"], "clerks": rows["staff"],
-            "red_flag_windows": _best(rows["window"], "window", settings.red_flag_windows, settings.min_visits),
-            "service_stars": _best(rows["staff"], "staff", settings.service_stars, settings.min_visits)}
+    return {
+        "month": month.month,
+        "counted_to": month.counted_to,
+        "max_score": settings.max_score,
+        "windows": rows["window"],
+        "clerks": rows["staff"],
+        "red_flag_windows": _best(rows["window"], "window", settings.red_flag_windows, settings.min_visits),
+        "service_stars": _best(rows["staff"], "staff", settings.service_stars, settings.min_visits),
+    }
 
 
 def _best(rows: list[dict], key: str, n: int, min_visits: int) -> list:

@@ -7,12 +7,12 @@ every step decided by the same pure rules (server/supervision/rules.py).
 Deterministic for a seed. Steps that would fall after the last simulated day are not taken, so the
 newest cases are still open and the board has yellow and red lights.
 """
+
 from __future__ import annotations
 
 import json
 import random
 import sqlite3
-from datetime import date, timedelta
 
 from ..domain.calendar import business_day, day_start
 from ..domain.workdays import WorkCalendar
@@ -20,8 +20,11 @@ from . import store
 from .projector import SupervisionProjector, notice_number
 from .rules import BAD_REVIEW, JOINT_TASK, PROMISED, Actor, as_case_kind, decide
 
-LEGAL_BASES = ("《中華人民共和國行政許可法》第三十二條", "《中華人民共和國行政許可法》第三十八條",
-               "《中華人民共和國稅收徵收管理法》第十五條")
+LEGAL_BASES = (
+    "《中華人民共和國行政許可法》第三十二條",
+    "《中華人民共和國行政許可法》第三十八條",
+    "《中華人民共和國稅收徵收管理法》第十五條",
+)
 STEP_HOUR = 6 * 3600  # steps at 10:00 with a 04:00 day boundary
 
 
@@ -55,21 +58,28 @@ class _Month:
             ev["linked_to"] = notice
             changed = True
         if ev["outcome"] == "supplement":
-            self.open_supplements.append((ev["day"], notice_number(ev["day"], (ev.get("ticket") or {}).get("label", ""))))
+            self.open_supplements.append(
+                (ev["day"], notice_number(ev["day"], (ev.get("ticket") or {}).get("label", "")))
+            )
         return changed
 
     def project(self) -> None:
         last = 0
         while True:
-            rows = self.conn.execute("SELECT seq, data FROM events WHERE seq > ? AND type IN ('service_finished', "
-                                     "'visit_rated') ORDER BY seq LIMIT 5000", (last,)).fetchall()
+            rows = self.conn.execute(
+                "SELECT seq, data FROM events WHERE seq > ? AND type IN ('service_finished', "
+                "'visit_rated') ORDER BY seq LIMIT 5000",
+                (last,),
+            ).fetchall()
             if not rows:
                 return
             for seq, data in rows:
                 ev = json.loads(data)
                 if ev["type"] == "service_finished" and self.enrich(ev):
-                    self.conn.execute("UPDATE events SET data = ? WHERE seq = ?",
-                                      (json.dumps(ev, ensure_ascii=False, separators=(",", ":")), seq))
+                    self.conn.execute(
+                        "UPDATE events SET data = ? WHERE seq = ?",
+                        (json.dumps(ev, ensure_ascii=False, separators=(",", ":")), seq),
+                    )
                     self.counts["enriched"] += 1
                 self.projector(self.conn, [ev])
             last = rows[-1][0]
@@ -102,8 +112,11 @@ class _Month:
         return True
 
     def _case(self, case_id: int):
-        row = self.conn.execute("SELECT c.id, c.kind, c.status, c.department, c.due_day, k.phone FROM sv_cases c "
-                                "LEFT JOIN sv_contacts k ON k.case_id = c.id WHERE c.id = ?", (case_id,)).fetchone()
+        row = self.conn.execute(
+            "SELECT c.id, c.kind, c.status, c.department, c.due_day, k.phone FROM sv_cases c "
+            "LEFT JOIN sv_contacts k ON k.case_id = c.id WHERE c.id = ?",
+            (case_id,),
+        ).fetchone()
         return as_case_kind(*row)
 
     def bad_review(self, case: dict) -> None:
@@ -114,19 +127,35 @@ class _Month:
             for sql, params in store.contact_statements(cid, phone, "demo", case["opened_at"] + 30):
                 self.conn.execute(sql, params)
         if rng.random() < 0.1:  # appealed, decided by a manager
-            if not self.step(cid, "appeal", {"reason": "評價器誤觸，錄像可證"}, actor, self.at_day(opened, 0)[0] + 1800):
+            if not self.step(
+                cid, "appeal", {"reason": "評價器誤觸，錄像可證"}, actor, self.at_day(opened, 0)[0] + 1800
+            ):
                 return
             struck = rng.random() < 0.5
-            if not self.step(cid, "strike" if struck else "uphold", {"reason": "複核錄像"}, self.manager(),
-                             self.at_day(opened, 1)[0]) or struck:
+            if (
+                not self.step(
+                    cid,
+                    "strike" if struck else "uphold",
+                    {"reason": "複核錄像"},
+                    self.manager(),
+                    self.at_day(opened, 1)[0],
+                )
+                or struck
+            ):
                 return
         else:
             if not self.step(cid, "verify", {}, actor, self.at_day(opened, 0)[0] + 3600):
                 return
         due = self.settings.supervision.bad_review_due_days
         answer_in = rng.choice(range(2, due + 1)) if rng.random() < 0.82 else due + rng.randint(1, 3)
-        steps = (("rectify", {"finding": rng.choice(("高峰時段窗口不足", "告知不夠清楚", "系統故障延誤"))}, max(1, answer_in - 1)),
-                 ("answer", {"rectification": "加強培訓，調整排班", "answer": "已致電說明並致歉"}, answer_in))
+        steps = (
+            (
+                "rectify",
+                {"finding": rng.choice(("高峰時段窗口不足", "告知不夠清楚", "系統故障延誤"))},
+                max(1, answer_in - 1),
+            ),
+            ("answer", {"rectification": "加強培訓，調整排班", "answer": "已致電說明並致歉"}, answer_in),
+        )
         for action, fields, days in steps:
             if not self.step(cid, action, fields, actor, self.at_day(opened, days)[0]):
                 return
@@ -139,18 +168,24 @@ class _Month:
         days = case["promised_days"] or 5
         roll = rng.random()
         if roll < 0.08 and case["kind"] == PROMISED:  # a joint task keeps the common due date
-            if not self.step(cid, "extend", {"days": 3, "reason": "需補充專家評審"}, actor,
-                             self.at_day(case["opened_day"], max(1, days - 1))[0]):
+            if not self.step(
+                cid,
+                "extend",
+                {"days": 3, "reason": "需補充專家評審"},
+                actor,
+                self.at_day(case["opened_day"], max(1, days - 1))[0],
+            ):
                 return
             days += 3
         done_in = rng.randint(1, days) if roll < 0.9 else days + rng.randint(1, 2)
         self.step(cid, "done", {}, actor, self.at_day(case["opened_day"], done_in)[0])
 
     def follow_up(self) -> None:
-        cases = self.conn.execute("SELECT id, kind, department, opened_day, opened_at, promised_days FROM sv_cases "
-                                  "ORDER BY id").fetchall()
+        cases = self.conn.execute(
+            "SELECT id, kind, department, opened_day, opened_at, promised_days FROM sv_cases ORDER BY id"
+        ).fetchall()
         for row in cases:
-            case = dict(zip(("id", "kind", "department", "opened_day", "opened_at", "promised_days"), row))
+            case = dict(zip(("id", "kind", "department", "opened_day", "opened_at", "promised_days"), row, strict=True))
             if case["kind"] == BAD_REVIEW:
                 self.bad_review(case)
             elif case["kind"] in (PROMISED, JOINT_TASK):
@@ -160,6 +195,7 @@ class _Month:
 def follow_up(db_path: str, settings, seed: int = 1) -> dict:
     """Open and follow up the month's supervision cases in a demo database (after `generate`)."""
     from ..store.connection import connect
+
     conn = connect(db_path, write=True)
     conn.row_factory = None
     try:

@@ -1,5 +1,6 @@
 """Supervision in Chromium: the rating pad's call-back consent at 800x480 (only after a bad level),
 the managers' supervision pages and a liaison's department view at 1440x900."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -7,7 +8,7 @@ import sqlite3
 import pytest
 from playwright.async_api import expect
 
-from tests.supervision.flows import act, cases, rate, serve, staff_session
+from tests.supervision.flows import cases, rate, serve, staff_session
 
 WAIT_MS = 8000
 
@@ -30,14 +31,20 @@ async def new_page(browser, hall, path: str, width: int, height: int):
 async def within_viewport(page, selector: str) -> bool:
     box = await page.locator(selector).bounding_box()
     size = page.viewport_size
-    return box is not None and box["x"] >= 0 and box["y"] >= 0 and \
-        box["x"] + box["width"] <= size["width"] and box["y"] + box["height"] <= size["height"]
+    return (
+        box is not None
+        and box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= size["width"]
+        and box["y"] + box["height"] <= size["height"]
+    )
 
 
 async def test_pad_offers_a_call_back_after_a_bad_rating_only(hall, browser, artifacts, db_path):
     clerk = await hall.sign_in(5)
-    pad = await new_page(browser, hall, f"/counter/pad.html?token={hall.device_token('rating-05')}&thanks_s=1",
-                         800, 480)
+    pad = await new_page(
+        browser, hall, f"/counter/pad.html?token={hall.device_token('rating-05')}&thanks_s=1", 800, 480
+    )
     await expect(pad.locator("#idle")).to_be_visible()
     # a good level: thanks at once, no number asked
     await serve(hall, 5, "invoice", clerk=clerk)
@@ -63,8 +70,9 @@ async def test_pad_offers_a_call_back_after_a_bad_rating_only(hall, browser, art
     await pad.click("#cb-send")
     await expect(pad.locator("#thanks")).to_contain_text("謝謝！我們會盡快回電。")
     with sqlite3.connect(db_path) as conn:
-        stored = conn.execute("SELECT c.ticket_id, k.phone FROM sv_contacts k JOIN sv_cases c ON c.id = k.case_id"
-                              ).fetchall()
+        stored = conn.execute(
+            "SELECT c.ticket_id, k.phone FROM sv_contacts k JOIN sv_cases c ON c.id = k.case_id"
+        ).fetchall()
     assert stored == [(ticket["id"], "13812345678")]
     manager = await staff_session(hall, "9001")
     assert [c["contact"] for c in await cases(hall, manager)] == ["138****5678"]
@@ -88,7 +96,7 @@ async def test_manager_follows_a_case_through_the_loop(hall, browser, artifacts)
     await expect(rows).to_have_count(2)
     await expect(page.locator("#cases")).to_contain_text("待核實")
     await expect(page.locator("#cases")).to_contain_text(ticket["label"])
-    await page.click(f"#cases tr[data-kind=bad_review] button.open")
+    await page.click("#cases tr[data-kind=bad_review] button.open")
     await expect(page.locator("#case h2")).to_contain_text(ticket["label"])
     await page.click("#act-verify")
     await expect(page.locator("#case .status")).to_have_text("核實中")
@@ -113,7 +121,9 @@ async def test_reports_page_and_liaison_view(hall, browser, artifacts):
     clerk = await hall.sign_in(5)
     t1 = await serve(hall, 5, "invoice", clerk=clerk)
     assert (await rate(hall, 5, t1, "dissatisfied"))[0] == 200
-    await serve(hall, 5, "invoice", clerk=clerk, outcome="reply", refusal="not_permitted", legal_basis="《稅收徵收管理法》")
+    await serve(
+        hall, 5, "invoice", clerk=clerk, outcome="reply", refusal="not_permitted", legal_basis="《稅收徵收管理法》"
+    )
     market_clerk = await hall.sign_in(3)
     t2 = await serve(hall, 3, "business_setup", clerk=market_clerk)
     assert (await rate(hall, 3, t2, "very_dissatisfied"))[0] == 200
@@ -174,7 +184,8 @@ async def test_counter_finish_records_a_refusal_and_a_return_visit(hall, browser
     manager = await staff_session(hall, "9001")
     status, body = await hall.get("/api/supervision/refusals?month=2026-11", manager)
     assert [(r["label"], r["kind"], r["legal_basis"]) for r in body["refusals"]] == [
-        (first["ticket"]["label"], "not_permitted", "《行政許可法》第三十八條")]
+        (first["ticket"]["label"], "not_permitted", "《行政許可法》第三十八條")
+    ]
     status, rates = await hall.get("/api/supervision/rates?month=2026-11", manager)
     assert rates["trips"]["two_or_more"] == 1
     assert page.script_errors == []
