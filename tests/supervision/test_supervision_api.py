@@ -186,8 +186,16 @@ async def test_wrong_roles_and_bad_input(hall):
         ("/api/supervision/cases/99999", "unknown_case"),
         ("/api/supervision/rates?month=2026-13", "invalid_argument"),
         ("/api/supervision/cases?kind=nope", "invalid_argument"),
+        ("/api/supervision/cases.csv?month=26-11", "invalid_argument"),
+        ("/api/supervision/refusals?month=2026-1", "invalid_argument"),
+        ("/api/supervision/appraisal?month=x", "invalid_argument"),
+        ("/api/supervision/appraisal.csv?month=2026-00", "invalid_argument"),
     ):
         assert (await hall.get(path, manager))[1]["error"]["code"] == code
+    for path in ("/api/supervision/board", "/api/supervision/rates", "/api/supervision/refusals",
+                 "/api/supervision/cases.csv", "/api/supervision/appraisal.csv"):
+        assert (await hall.get(path, guide))[0] == 403, path
+        assert (await hall.get(path, None))[0] == 401, path
     for body, code in (
         ({"action": "fly"}, "invalid_argument"),
         ({"action": "verify", "phone": "1"}, "invalid_argument"),
@@ -270,3 +278,17 @@ async def test_public_screens_never_get_a_refusal_or_a_link(hall):
     for field in ("refusal", "legal_basis", "linked_to", "materials", "case_number"):
         assert all(field not in ev for ev in finishes), field
     await display.close()
+
+
+async def test_a_call_back_number_never_reaches_the_logs(hall, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    ticket = await serve(hall, 5, "invoice")
+    assert (await rate(hall, 5, ticket, "dissatisfied"))[0] == 200
+    pad = pad_of(hall, 5)
+    for phone, consent in (("1380013", False), ("13800138000", True), ("13800138001", True)):
+        body = {"ticket_id": ticket["id"], "phone": phone, "consent": consent}
+        await hall.post("/api/supervision/callback", pad, body)
+    assert "/api/supervision/callback" in caplog.text  # the requests were logged...
+    assert "1380013" not in caplog.text  # ...without the number
