@@ -128,6 +128,8 @@ const T = {
   legal_basis: ["法律依據", "法律依据", "Legal basis"],
   need_legal_basis: ["否定報備須填寫法律依據。", "否定报备须填写法律依据。", "A refusal needs its legal basis."],
   notice_number: ["告知單號", "告知单号", "Notice no."],
+  joint_title: ["本窗口聯辦件進度", "本窗口联办件进度", "Joint cases of this window"],
+  joint_due: ["{day} 到期", "{day} 到期", "due {day}"],
 
   suspend_title: ["掛起 {label}", "挂起 {label}", "Suspend {label}"],
   suspend_reason: ["原因（選填，如：取材料）", "原因（选填，如：取材料）", "Reason (optional, e.g. fetching a document)"],

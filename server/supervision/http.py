@@ -17,6 +17,7 @@ from aiohttp import web
 from .. import appkeys as K
 from ..api.endpoints import Endpoint
 from ..api.fields import Field, parse_fields
+from ..api.router import IDS
 from ..actions.access import require
 from ..actions.body import json_response, read_body
 from ..auth import Principal
@@ -118,6 +119,16 @@ SUPERVISION_ENDPOINTS: tuple[Endpoint, ...] = (
             "consent": Field("boolean", True, "The citizen ticked the consent line (must be true)."),
         },
         errors=("callback_closed", "invalid_argument"),
+    ),
+    Endpoint(
+        "GET",
+        "/api/supervision/windows/{window}/joint",
+        "getWindowJointCases",
+        "The joint cases this window leads, with each department's task (open ones and those done today)",
+        ("clerk", "manager"),
+        special="sv_window_joint",
+        tag="supervision",
+        errors=("unknown_window", "wrong_window"),
     ),
     Endpoint(
         "GET",
@@ -316,6 +327,19 @@ async def sv_callback(request: web.Request) -> web.Response:
     return json_response({"case_id": case["id"], "contact": store.mask_phone(phone)})
 
 
+async def sv_window_joint(request: web.Request) -> web.Response:
+    """The lead window sees where its joint cases stand (聯辦: done when every department's task is)."""
+    p = require(request, ("clerk", "manager"))
+    window = request[IDS]["window"]
+    if request.app[K.SERVICE].hall.window(window) is None:
+        raise DomainError("unknown_window", f"there is no window {window}")
+    if p.role == "clerk" and p.window != window:
+        raise DomainError("wrong_window", f"you are signed in at window {p.window}")
+    today = _today(request)
+    cases = await _read(request, store.joint_cases_of_window, window, today)
+    return json_response({"window": window, "today": today, "cases": cases})
+
+
 async def sv_board(request: web.Request) -> web.Response:
     p = require(request, SUPERVISORS)
     today = _today(request)
@@ -423,6 +447,7 @@ SUPERVISION_HANDLERS = {
     "sv_act": sv_act,
     "sv_callback": sv_callback,
     "sv_board": sv_board,
+    "sv_window_joint": sv_window_joint,
     "sv_rates": sv_rates,
     "sv_refusals": sv_refusals,
     "sv_appraisal": sv_appraisal,

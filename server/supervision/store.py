@@ -118,6 +118,17 @@ def joint_tasks(conn: sqlite3.Connection, parent_id: int, today: str) -> list[di
     return [case_view(r, today) for r in rows]
 
 
+def joint_cases_of_window(conn: sqlite3.Connection, window: int, today: str) -> list[dict]:
+    """The joint cases a window leads that are open or were done today, each with its tasks."""
+    rows = _rows(
+        conn,
+        f"SELECT {', '.join(CASE_FIELDS)} FROM sv_cases WHERE kind = 'joint' AND window = ? "
+        "AND (finished_day IS NULL OR finished_day = ?) ORDER BY due_day, id LIMIT 50",
+        (window, today),
+    )
+    return [case_view(r, today) | {"tasks": joint_tasks(conn, r["id"], today)} for r in rows]
+
+
 def handler_of(conn: sqlite3.Connection, case_id: int) -> str | None:
     """Who handles the case: whoever took it for verification (the first `verify` step)."""
     row = conn.execute(

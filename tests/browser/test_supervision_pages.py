@@ -189,3 +189,25 @@ async def test_counter_finish_records_a_refusal_and_a_return_visit(hall, browser
     status, rates = await hall.get("/api/supervision/rates?month=2026-11", manager)
     assert rates["trips"]["two_or_more"] == 1
     assert page.script_errors == []
+
+
+async def test_lead_window_sees_its_joint_case(hall, browser):
+    status, issued = await hall.issue("invoice")
+    page = await new_page(browser, hall, f"/counter/counter.html?token={hall.device_token('counter-05')}", 1440, 900)
+    await page.fill("#staff", hall.clerk_for(5))
+    await page.fill("#pin", hall.creds["staff"][hall.clerk_for(5)])
+    await page.click("#signin-submit")
+    await page.click("#act-call_next")
+    await page.click("#act-finish")
+    await page.click("#finish-dialog [data-outcome=joint]")
+    await page.click("#finish-dialog button.go")
+    await expect(page.locator("#finish-dialog .error")).to_have_text("請選擇聯辦的部門。")
+    await page.check("#joint-departments [data-department=tax]")
+    await page.check("#joint-departments [data-department=housing]")
+    await page.click("#finish-dialog button.go")
+    item = page.locator("#joint-list li")
+    await expect(item).to_have_count(1)
+    await expect(item).to_contain_text(issued["ticket"]["label"])
+    await expect(item).to_contain_text("2026-12-02 到期")  # 5 working days after Wednesday 25 November
+    await expect(item.locator(".task")).to_have_count(2)
+    assert page.script_errors == []

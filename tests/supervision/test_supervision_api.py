@@ -292,3 +292,17 @@ async def test_a_call_back_number_never_reaches_the_logs(hall, caplog):
         await hall.post("/api/supervision/callback", pad, body)
     assert "/api/supervision/callback" in caplog.text  # the requests were logged...
     assert "1380013" not in caplog.text  # ...without the number
+
+
+async def test_the_lead_window_sees_its_joint_cases(hall):
+    clerk = await hall.sign_in(5)
+    ticket = await serve(hall, 5, "invoice", clerk=clerk, outcome="joint", promised_days=2,
+                         joint_departments=["tax", "housing"])
+    status, body = await hall.get("/api/supervision/windows/5/joint", clerk)
+    assert status == 200 and [c["label"] for c in body["cases"]] == [ticket["label"]]
+    assert sorted((t["department"], t["status"]) for t in body["cases"][0]["tasks"]) == [
+        ("housing", "open"), ("tax", "open")]
+    assert (await hall.get("/api/supervision/windows/6/joint", clerk))[1]["error"]["code"] == "wrong_window"
+    manager = await staff_session(hall, MANAGER)
+    assert (await hall.get("/api/supervision/windows/99/joint", manager))[1]["error"]["code"] == "unknown_window"
+    assert (await hall.get("/api/supervision/windows/5/joint", await staff_session(hall, LIAISON_TAX)))[0] == 403
