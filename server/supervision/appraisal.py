@@ -245,14 +245,15 @@ def appraise(
     expected = expected_seconds(month, settings, calendar)
     rows = {}
     for key, name in (("window", "windows"), ("staff", "staff")):
-        ids = sorted({s[key] for s in segments if s[key] is not None} | set(presence[name]), key=str)
+        by_segment, by_bad, by_promised = _by(segments, key), _by(bad_cases, key), _by(promised_cases, key)
+        ids = sorted({i for i in by_segment if i is not None} | set(presence[name]), key=str)
         rows[key] = [
             {
                 key: i,
                 **_figures(
-                    [s for s in segments if s[key] == i],
-                    [c for c in bad_cases if c[key] == i],
-                    [c for c in promised_cases if c[key] == i],
+                    by_segment.get(i, []),
+                    by_bad.get(i, []),
+                    by_promised.get(i, []),
                     presence[name].get(i, {}),
                     expected,
                     hall,
@@ -274,6 +275,14 @@ def appraise(
         "red_flag_windows": _best(rows["window"], "window", settings.red_flag_windows, settings.min_visits),
         "service_stars": _best(rows["staff"], "staff", settings.service_stars, settings.min_visits),
     }
+
+
+def _by(rows: list[dict], key: str) -> dict:
+    """Rows grouped by one column, in one pass (a month has thousands of visits)."""
+    groups: dict = defaultdict(list)
+    for row in rows:
+        groups[row[key]].append(row)
+    return groups
 
 
 def _best(rows: list[dict], key: str, n: int, min_visits: int) -> list:
