@@ -1,7 +1,7 @@
 // Supervision cases: bad reviews (核實 → 整改 → 反饋 → 回訪, 申訴 and 複核), promised and joint cases,
 // with their due dates and 電子監察 lights. A manager sees every department; a liaison only theirs
 // (the server decides). Every step is sent to the server, which checks it and records who and when.
-import { el } from "./common.js";
+import { el, name } from "./common.js";
 import { api, downloadCsv, st, supervisionHeader, whoSignedIn } from "./supervision-common.js";
 
 const FIELDS = {
@@ -46,6 +46,7 @@ class CasesPage {
   async load() {
     const data = await api("GET", `/api/supervision/cases?${this.query()}`);
     this.today = data.today;
+    this.department = data.department; // a liaison's department view
     this.renderList(data.cases);
     document.body.dataset.loaded = String(data.cases.length);
   }
@@ -61,7 +62,8 @@ class CasesPage {
       el("td", {}, c.level ? `${st("levels")[c.level] || c.level}${c.reason ? `：${c.reason}` : ""}` : (c.case_number || "")),
       el("td", {}, c.contact || ""),
       el("td", {}, el("button", { type: "button", class: "open", onclick: () => this.openCase(c.id) }, st("open")))));
-    this.list.replaceChildren(el("h1", {}, `${st("cases")} · ${this.today}`),
+    const scope = this.department ? ` · ${name(this.department.name)}` : "";
+    this.list.replaceChildren(el("h1", { id: "cases-title" }, `${st("cases")}${scope} · ${this.today}`),
       cases.length ? el("table", { id: "cases" }, head, el("tbody", {}, rows)) : el("p", { class: "muted", id: "cases" }, st("noCases")));
   }
 

@@ -256,8 +256,16 @@ def _list(conn, today: str, q: dict, department: str | None) -> list[dict]:
 
 
 async def sv_cases(request: web.Request) -> web.Response:
-    _, cases = await _cases(request)
-    return json_response({"today": _today(request), "cases": cases})
+    p, cases = await _cases(request)
+    scope = _department_scope(request, p)  # a liaison's department view; None: every department
+    department = request.app[K.SERVICE].hall.department(scope) if scope else None
+    return json_response(
+        {
+            "today": _today(request),
+            "cases": cases,
+            "department": {"code": department.code, "name": department.name.to_dict()} if department else None,
+        }
+    )
 
 
 async def sv_cases_csv(request: web.Request) -> web.Response:

@@ -143,6 +143,7 @@ async def test_reports_page_and_liaison_view(hall, browser, artifacts):
     await expect(liaison.locator("#cases tbody tr")).to_have_count(1)
     await expect(liaison.locator("#cases")).to_contain_text(t2["label"])
     await expect(liaison.locator("#who")).to_contain_text("吴磊")
+    await expect(liaison.locator("#cases-title")).to_contain_text("市場監督管理局")
     await liaison.screenshot(path=str(artifacts / "supervision-liaison-1440x900.png"), full_page=True)
     assert liaison.script_errors == []
 
