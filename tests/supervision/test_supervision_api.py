@@ -4,6 +4,8 @@ bad input or a wrong role changes nothing."""
 
 from __future__ import annotations
 
+import csv
+import io
 import sqlite3
 
 from tests.supervision.flows import act, cases, pad_of, rate, serve, staff_session
@@ -306,3 +308,16 @@ async def test_the_lead_window_sees_its_joint_cases(hall):
     manager = await staff_session(hall, MANAGER)
     assert (await hall.get("/api/supervision/windows/99/joint", manager))[1]["error"]["code"] == "unknown_window"
     assert (await hall.get("/api/supervision/windows/5/joint", await staff_session(hall, LIAISON_TAX)))[0] == 403
+
+
+async def test_csv_cells_that_look_like_formulas_are_written_as_text(hall):
+    ticket = await serve(hall, 5, "invoice")
+    assert (await rate(hall, 5, ticket, "dissatisfied", '=HYPERLINK("http://x","點我")'))[0] == 200
+    manager = await staff_session(hall, MANAGER)
+    async with hall.session.get(hall.url("/api/supervision/cases.csv"),
+                                headers={"Authorization": f"Bearer {manager}"}) as resp:
+        assert resp.headers["Content-Type"].startswith("text/csv")
+        rows = list(csv.reader(io.StringIO((await resp.text()).lstrip("\ufeff"))))
+    reason = rows[0].index("reason")
+    assert rows[1][reason] == '\'=HYPERLINK("http://x","點我")'
+    assert rows[1][rows[0].index("window")] == "5"  # numbers stay numbers
