@@ -264,6 +264,8 @@ SERVER = _keys(
     estimate_recent=Key("integer", 20, "Recent handling times per service that feed the wait estimate.", POSITIVE),
     estimate_min_samples=Key("integer", 3, "Below this many recent handling times, the estimate uses typical_handling_min.", POSITIVE),
     reprint_window_min=Key("integer", 10, "Minutes after issue during which the issuing kiosk may reprint a ticket.", POSITIVE),
+    # --- the store ---
+    db_busy_timeout_s=Key("number", 10, "Seconds a write waits for another program's lock on the database before it is refused as `unavailable`.", _at_least(0.05)),
 )
 
 DEPARTMENTS = _keys(
