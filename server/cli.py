@@ -102,8 +102,13 @@ def serve_main(argv: list[str]) -> int:
     settings = load_settings(args)
     logging.basicConfig(level=settings.server.log_level.upper(), force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from server.store.faults import REASONS, StorageFault
     try:
         asyncio.run(_serve(settings, demo_printers=not args.no_demo_printers))
+    except StorageFault as fault:
+        print(f"hallq: cannot start: the database {settings.server.db_path} cannot be written: "
+              f"{REASONS.get(fault.reason, fault.reason)} ({fault.detail})", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"hallq: cannot start: {exc}", file=sys.stderr)
         return 1

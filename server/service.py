@@ -239,6 +239,8 @@ class HallService:
         except StorageFault as fault:
             if epoch is not None:
                 self._storage_failed(fault, epoch)
+                async with self._recovering:  # the refused client hears of it once memory matches the disk
+                    await self._reload_if_needed()
             raise self._unavailable(fault) from fault
 
     def _storage_failed(self, fault: StorageFault, epoch: int) -> None:
@@ -270,12 +272,21 @@ class HallService:
         if self.fault is not None:
             raise self._unavailable(self.fault)
 
+    async def _reload_if_needed(self) -> None:
+        if self._reloaded:
+            return
+        try:
+            await self.load()
+        except Exception as exc:  # noqa: BLE001 - the file may be gone for readers too; retried on recovery
+            log.warning("reloading the state after a storage fault failed: %s", exc)
+
     async def _recover(self) -> None:
         if self.fault is None:
             return
         try:
+            await self._reload_if_needed()
             if not self._reloaded:
-                await self.load()
+                return
             await self.writer.probe(self.epoch)
         except StorageFault as fault:
             self.fault = fault
