@@ -30,6 +30,7 @@ SUBCOMMANDS = {
     "kiosk-agent": _delegate("kiosk.agent"),
     "demo-data": _delegate("server.stats.demo_data"),
     "report": _delegate("server.stats.report"),
+    "doctor": _delegate("server.doctor"),
 }
 
 USAGE = """usage: hallq COMMAND [options]
@@ -44,6 +45,7 @@ commands:
   kiosk-agent    print a kiosk's tickets on its ESC/POS printer
   demo-data      fill a database with synthetic history
   report         print the statistics report for a date range
+  doctor         check a database: integrity, event chain, state rebuild
 
 `hallq COMMAND --help` describes each one."""
 

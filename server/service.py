@@ -300,7 +300,8 @@ class HallService:
     async def health(self) -> dict | None:
         """None when writes work; else the reason, in plain words (after one recovery attempt)."""
         if self.attention is not None:
-            return {"reason": "needs_attention", "message": REASONS["needs_attention"], **self.attention}
+            return {"reason": "needs_attention", "message": REASONS["needs_attention"], "seq": self.attention["seq"],
+                    "type": self.attention["type"], "detail": self.attention["reason"]}
         if self.fault is not None:
             async with self._recovering:
                 await self._recover()
@@ -375,18 +376,32 @@ def _done_key(stored: str) -> str:
 
 
 def _rebuild_state(conn, hall: HallConfig, today: str) -> Replayed:
-    """Replay the last business day's events (and bookings made earlier for it) into a fresh state.
-    Total: an event that cannot be applied stops the replay there and is reported, never raised."""
+    """Replay the last business day's events (and bookings made earlier for it) into a fresh state."""
     last = queries.last_event(conn)
     if last is None:
         return Replayed(engine.new_state(hall, today))
-    day = last["day"]
+    replayed = replay_day(conn, hall, last["day"])
+    if replayed.problem is None:
+        replayed.state.last_seq = last["seq"]
+    return replayed
+
+
+def replay_day(conn, hall: HallConfig, day: str) -> Replayed:
+    """One business day's state from its events. Total: an event that cannot be applied stops the
+    replay there and is reported with its seq and reason, never raised (start-up must not crash-loop)."""
     state = engine.new_state(hall, day, next_ticket_id=queries.max_ticket_id(conn) + 1)
     for data in queries.bookings_for(conn, day, day) + queries.events_of_day(conn, day):
         try:
             engine.apply(state, hall, e.Event.from_dict(data))
         except Exception as exc:  # noqa: BLE001 - reported with its seq; the server starts read-only
-            return Replayed(state, {"seq": data.get("seq"), "type": data.get("type"),
-                                    "reason": f"{type(exc).__name__}: {exc}"})
-    state.last_seq = last["seq"]
+            return Replayed(state, {"seq": data.get("seq"), "type": data.get("type"), "reason": _plain(exc)})
     return Replayed(state)
+
+
+def _plain(exc: Exception) -> str:
+    """Why an event could not be applied, in words an operator can act on."""
+    if isinstance(exc, KeyError):
+        return f"it refers to {exc.args[0]!r}, which no earlier event created (an event before it is missing)"
+    if isinstance(exc, DomainError):
+        return f"the rules refuse it: {exc.message}"
+    return f"{type(exc).__name__}: {exc}"

@@ -42,6 +42,7 @@ ALLOWED: dict[str, set[str]] = {
     "server.stats": BASE | {"server.actions", "server.appkeys", "server.store", "server.config"},
     # the composition roots wire everything
     "server.app": {"*"}, "server.cli": {"*"},
+    "server.doctor": BASE | {"server.service", "server.store", "server.config"},
 }
 ALLOWED_MODULES: dict[tuple[str, str], str] = {
     ("server.hub", "server.api.endpoints"): "the endpoint table is the one source of command names and roles",
