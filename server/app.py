@@ -25,6 +25,7 @@ from .store.queries import live_sessions
 from .store.reader import Reader
 from .store.writer import Writer
 from .stats.http import STATS_HANDLERS, setup_stats
+from .citylink.http import setup_citylink
 from .stats.projection import StatsProjector
 from .hub.endpoint import ws_handler
 from .hub.hub import Hub
@@ -65,6 +66,7 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     path = Path(db_path or server.db_path)
     _build_core(app, path, voice)
     setup_stats(app, path)  # manager statistics: their own reader thread
+    setup_citylink(app, path)  # the optional link to the city's PostgreSQL (docs/city.md)
     app.cleanup_ctx.append(_storage(voice, sounds))
     app.cleanup_ctx.append(_ticker)
     app.on_shutdown.append(_close_sockets)

@@ -146,10 +146,10 @@ class HallService:
                       writes: tuple[Write, ...] = ()) -> dict:
         """Run one command; return its answer once it is durable. Raises DomainError."""
         await self.ensure_writable()
+        self._turn_day_if_due()  # first: a request id of yesterday is not today's retry
         key = f"{request.actor}|{request.request_id}" if request else None
         if key and key in self.done:
             return await self._replay(self.done[key], request)
-        self._turn_day_if_due()
         batch, body = self._decide(cmd, answer, writes)
         if key:
             self._remember(batch, key, request.fingerprint(), body)

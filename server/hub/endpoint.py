@@ -6,15 +6,18 @@ import json
 import logging
 
 from aiohttp import WSMsgType, web
+from yarl import URL
 
 from .. import appkeys as K
 from ..actions import runner
 from ..actions.access import clerk_still_signed_in, principal_for_token
 from ..actions.body import load_json
 from ..api.endpoints import COMMAND_ROWS
+from ..audience import hall_for
 from ..api.fields import parse_fields
 from ..domain.calendar import iso_local
 from ..domain.errors import DomainError
+from ..ratelimit import MessageRate
 from ..views import hall_view
 from .connection import Connection, encode
 from .hub import audience_of, event_frame
@@ -23,17 +26,30 @@ from .scope import Scope, relevant
 log = logging.getLogger("hallq.hub")
 
 CLOSE_UNAUTHORIZED = 4001
+CLOSE_TOO_MANY_MESSAGES = 4029
 PRINTER_STATES = ("ready", "paper_low", "paper_out", "offline", "error")
+
+
+def allowed_origins(app: web.Application) -> set[str]:
+    """Browser origins a socket may come from: public_url's and server.allowed_origins. Never the
+    request's own Host header (a DNS-rebinding page would send one that matches)."""
+    configured = (app[K.SETTINGS].public_url, *app[K.CONFIG].server.allowed_origins)
+    return {origin_of(url) for url in configured}
+
+
+def origin_of(url: str) -> str:
+    parsed = URL(url.strip())
+    default = {"http": 80, "https": 443}.get(parsed.scheme)
+    port = "" if parsed.port in (None, default) else f":{parsed.port}"
+    return f"{parsed.scheme}://{(parsed.host or '').lower()}{port}"
 
 
 def check_origin(request: web.Request) -> None:
     origin = request.headers.get("Origin")
     if origin is None:
         return  # not a browser (agents, tests)
-    own = f"{request.scheme}://{request.host}"
-    allowed = {own, request.app[K.SETTINGS].public_url, *request.app[K.CONFIG].server.allowed_origins}
-    if origin.rstrip("/") not in {a.rstrip("/") for a in allowed}:
-        raise DomainError("forbidden_origin", f"origin {origin} is not allowed")
+    if origin_of(origin) not in allowed_origins(request.app):
+        raise DomainError("forbidden_origin", f"origin {origin[:100]} is not allowed")
 
 
 async def ws_handler(request: web.Request) -> web.WebSocketResponse:
@@ -105,9 +121,17 @@ async def _authenticate(app: web.Application, conn: Connection, timeout: float) 
 
 
 async def _serve(app: web.Application, conn: Connection) -> None:
+    server = app[K.CONFIG].server
+    rate = MessageRate(server.ws_max_messages, server.ws_rate_window_s)
+    loop = asyncio.get_running_loop()
     while not conn.dropped:
         data, error = await _receive(conn.ws)
         if data is None:
+            return
+        if not rate.allow(loop.time()):  # wall time: a flood is a flood whatever the hall clock says
+            log.warning("closing %s (%s): more than %d messages in %g s", conn.remote, conn.principal.id,
+                        server.ws_max_messages, server.ws_rate_window_s)
+            await conn.ws.close(code=CLOSE_TOO_MANY_MESSAGES, message=b"too many messages")
             return
         if isinstance(error, DomainError):
             conn.send({"id": None, "type": "result", "success": False, "error": error.to_dict()})
@@ -192,7 +216,8 @@ def _snapshot(app, conn: Connection, scope: Scope) -> dict:
     service = app[K.SERVICE]
     conn.scope, conn.buffer = scope, None
     conn.min_seq = service.state.last_seq
-    snapshot = hall_view(service.state, service.hall, app[K.CLOCK].now(), zone=scope.zone, window=scope.window)
+    snapshot = hall_for(hall_view(service.state, service.hall, app[K.CLOCK].now(), zone=scope.zone,
+                                  window=scope.window), audience_of(conn))
     if conn.principal.role in ("manager", "guide"):
         snapshot["devices"] = app[K.HUB].device_list()
     return {"mode": "snapshot", "snapshot": snapshot, "seq": conn.min_seq}

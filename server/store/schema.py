@@ -79,6 +79,22 @@ def migrations() -> Migrations:
             """
         )
 
+    # --- audit record (privacy and access) ---
+    @steps(name="0040_audit")
+    def audit(db: Database) -> None:
+        # who did what, from which device, with the state before and after (JSON); frozen SQL
+        db.executescript(
+            """
+            CREATE TABLE audit (
+                id INTEGER PRIMARY KEY, at REAL NOT NULL, actor TEXT NOT NULL, device TEXT,
+                action TEXT NOT NULL, target TEXT, before TEXT, after TEXT
+            );
+            CREATE INDEX audit_at ON audit(at);
+            CREATE INDEX audit_action ON audit(action, at);
+            CREATE INDEX audit_actor ON audit(actor, at);
+            """
+        )
+
     return steps
 
 
