@@ -58,6 +58,3 @@ class Authenticator:
             return None
         return Principal(role=session.role, id=session.staff, window=session.window, staff=session.staff,
                          session_hash=digest)
-
-    def sessions_of(self, staff: str) -> list[Session]:
-        return [s for s in self.sessions.values() if s.staff == staff]

@@ -14,8 +14,8 @@ class _Service:
     def __init__(self, writer: Writer):
         self.writer = writer
 
-    async def write_only(self, statements):
-        await self.writer.submit(WriteBatch(statements=statements))
+    async def write_only(self, writes):
+        await self.writer.submit(WriteBatch(writes=list(writes)))
 
 
 async def test_audit_rows_round_trip(tmp_path):
@@ -27,7 +27,7 @@ async def test_audit_rows_round_trip(tmp_path):
         await append_audit(service, AuditEntry(at=100.0, actor="1001", action="sign_in_failed", device="counter-3"))
         cancel = AuditEntry(at=200.0, actor="1001", action="cancel", device="counter-3", target="ticket:7",
                             before={"status": "waiting"}, after={"status": "cancelled", "reason": "走錯"})
-        await writer.submit(WriteBatch(statements=[audit_statement(cancel)]))
+        await writer.submit(WriteBatch(writes=[audit_statement(cancel)]))
     finally:
         await writer.stop()
     reader = Reader(path)
@@ -42,14 +42,20 @@ async def test_audit_rows_round_trip(tmp_path):
         reader.close()
 
 
+class _Failing:
+    """A write that fails inside the batch's transaction."""
+
+    def run(self, conn):
+        conn.execute("INSERT INTO no_such_table VALUES (1)")
+
+
 async def test_audit_row_fails_with_its_batch(tmp_path):
     """A batch whose other statement fails leaves no audit row behind (one transaction)."""
     path = tmp_path / "hallq.db"
     writer = Writer(path)
     writer.start()
     try:
-        bad = WriteBatch(statements=[audit_statement(AuditEntry(at=1.0, actor="x", action="cancel")),
-                                     ("INSERT INTO no_such_table VALUES (1)", ())])
+        bad = WriteBatch(writes=[audit_statement(AuditEntry(at=1.0, actor="x", action="cancel")), _Failing()])
         try:
             await writer.submit(bad)
         except Exception:  # noqa: BLE001 - the failure itself is what we wait for

@@ -1,7 +1,7 @@
 """The audit record: who did what, when, from which device, with the state before and after.
 
 An action that is written anyway appends its audit row as one more statement of the same batch
-(`audit_statement`), so the action and its record commit together or not at all. Actions that write
+(`audit_statement`: an AuditEntry is a writer Write), so the action and its record commit together or not at all. Actions that write
 nothing else (a failed sign-in) use `append_audit`. Rows are read with `audit_rows`."""
 from __future__ import annotations
 
@@ -25,15 +25,19 @@ class AuditEntry:
     before: dict | None = None
     after: dict | None = None
 
+    def run(self, conn: sqlite3.Connection) -> None:
+        """A writer Write (server/store/writer.py): one audit row, in the batch's transaction."""
+        conn.execute(INSERT, (self.at, self.actor, self.device, self.action, self.target,
+                              _json(self.before), _json(self.after)))
+
 
 def _json(value: dict | None) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def audit_statement(entry: AuditEntry) -> tuple[str, tuple]:
-    """The INSERT for one audit row, to add to the statements of the action's own batch."""
-    return INSERT, (entry.at, entry.actor, entry.device, entry.action, entry.target,
-                    _json(entry.before), _json(entry.after))
+def audit_statement(entry: AuditEntry) -> AuditEntry:
+    """The write that appends one audit row, to add to the writes of the action's own batch."""
+    return entry
 
 
 async def append_audit(service, entry: AuditEntry) -> None:
