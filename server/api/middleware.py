@@ -7,9 +7,8 @@ from aiohttp import ClientPayloadError, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from .. import appkeys as K
-
+from ..actions.body import json_response
 from ..domain.errors import ERROR_CODES, DomainError
-from .handlers import json_response
 
 log = logging.getLogger("hallq.api")
 
@@ -21,12 +20,18 @@ def error_body(code: str, message: str, details: dict | None = None) -> dict:
     return {"error": body}
 
 
+def retry_after(exc: DomainError) -> dict | None:
+    """Retry-After on every refusal that says when to try again (rate limits, storage faults)."""
+    seconds = exc.details.get("retry_after_s")
+    return {"Retry-After": str(int(seconds))} if seconds is not None else None
+
+
 @web.middleware
 async def errors(request: web.Request, handler):
     try:
         return await handler(request)
     except DomainError as exc:
-        return json_response({"error": exc.to_dict()}, status=exc.http_status)
+        return json_response({"error": exc.to_dict()}, status=exc.http_status, headers=retry_after(exc))
     except web.HTTPRequestEntityTooLarge:
         return json_response(error_body("payload_too_large", "the request body is too large"), status=413)
     except web.HTTPNotFound:

@@ -9,10 +9,12 @@ from aiohttp import WSMsgType, web
 from yarl import URL
 
 from .. import appkeys as K
-from ..api.endpoints import ENDPOINTS
+from ..actions import runner
+from ..actions.access import clerk_still_signed_in, principal_for_token
+from ..actions.body import load_json
+from ..api.endpoints import COMMAND_ROWS
 from ..audience import hall_for
 from ..api.fields import parse_fields
-from ..api.handlers import clerk_still_signed_in, run_command
 from ..domain.calendar import iso_local
 from ..domain.errors import DomainError
 from ..ratelimit import MessageRate
@@ -25,15 +27,6 @@ log = logging.getLogger("hallq.hub")
 
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_TOO_MANY_MESSAGES = 4029
-COMMANDS = {ep.command and ep.operation_id: ep for ep in ENDPOINTS}
-COMMAND_NAMES = {
-    "call_next": "callNext", "call_ticket": "callTicket", "recall_ticket": "recallTicket",
-    "start_service": "startService", "finish_service": "finishService", "mark_no_show": "markNoShow",
-    "suspend_ticket": "suspendTicket", "resume_ticket": "resumeTicket", "transfer_ticket": "transferTicket",
-    "cancel_ticket": "cancelTicket", "open_window": "openWindow", "pause_window": "pauseWindow",
-    "resume_window": "resumeWindow", "close_window": "closeWindow", "rate_visit": "rateVisit",
-    "issue_ticket": "issueTicket",
-}
 PRINTER_STATES = ("ready", "paper_low", "paper_out", "offline", "error")
 
 
@@ -95,9 +88,11 @@ async def _receive(ws: web.WebSocketResponse, timeout: float | None = None):
     if msg.type != WSMsgType.TEXT:
         return {}, "malformed_message"
     try:
-        data = json.loads(msg.data)
-    except ValueError:
-        return {}, "malformed_message"
+        data = load_json(msg.data)
+    except DomainError as exc:  # not JSON, too deep, or a bad number: an error frame, the connection stays
+        if exc.code == "malformed_request":
+            exc = DomainError("malformed_message", exc.message, **exc.details)
+        return {}, exc
     return (data, None) if isinstance(data, dict) and isinstance(data.get("type"), str) else ({}, "malformed_message")
 
 
@@ -111,9 +106,7 @@ async def _authenticate(app: web.Application, conn: Connection, timeout: float) 
         return False
     principal = None
     if error is None and data["type"] == "auth" and isinstance(data.get("token"), str):
-        principal = app[K.AUTH].principal(data["token"], app[K.CLOCK].now())
-        if principal is not None and principal.role == "clerk" and not clerk_still_signed_in(app, principal):
-            principal = None
+        principal = principal_for_token(app, data["token"])
     if principal is None:
         await conn.ws.send_str(json.dumps(failure(data.get("id"), "unauthorized", "send auth with a valid token first")))
         await conn.ws.close(code=CLOSE_UNAUTHORIZED, message=b"unauthorized")
@@ -140,15 +133,25 @@ async def _serve(app: web.Application, conn: Connection) -> None:
                         server.ws_max_messages, server.ws_rate_window_s)
             await conn.ws.close(code=CLOSE_TOO_MANY_MESSAGES, message=b"too many messages")
             return
+        if isinstance(error, DomainError):
+            conn.send({"id": None, "type": "result", "success": False, "error": error.to_dict()})
+            continue
         if error is not None:
-            conn.send(failure(data.get("id"), error, "each frame must be a JSON object with a type"))
+            conn.send(failure(_frame_id(data), error, "each frame must be a JSON object with a type"))
             continue
         await _dispatch(app, conn, data)
 
 
+def _frame_id(data: dict):
+    """The frame's id, echoed in its result only if it is a plain string or integer."""
+    msg_id = data.get("id")
+    ok = isinstance(msg_id, str) and len(msg_id) <= 100 or isinstance(msg_id, int) and not isinstance(msg_id, bool)
+    return msg_id if ok else None
+
+
 async def _dispatch(app: web.Application, conn: Connection, data: dict) -> None:
     handler = HANDLERS.get(data["type"])
-    msg_id = data.get("id")
+    msg_id = _frame_id(data)
     if handler is None:
         conn.send(failure(msg_id, "malformed_message", f"unknown message type {data['type']!r}"))
         return
@@ -248,20 +251,20 @@ async def _replay(app, conn: Connection, scope: Scope, since: int):
 
 
 async def _command(app, conn: Connection, data: dict) -> dict:
+    """A queue action over the socket: the same endpoint row, roles, body and answer as over HTTP;
+    the row's path ids (ticket_id, window) travel in args."""
     name, args = data.get("name"), data.get("args", {})
-    endpoint = next((ep for ep in ENDPOINTS if ep.operation_id == COMMAND_NAMES.get(name)), None)
-    if endpoint is None:
+    row = COMMAND_ROWS.get(name) if isinstance(name, str) else None
+    if row is None:
         raise DomainError("malformed_message", f"unknown command {name!r}")
     p = conn.principal
-    if p.role not in endpoint.roles:
+    if p.role not in row.roles:
         raise DomainError("forbidden", f"a {p.role} may not {name}")
     if p.role == "clerk" and not clerk_still_signed_in(app, p):
         raise DomainError("unauthorized", "your session has ended; sign in again")
-    body = parse_fields(endpoint.body or {}, args)
-    request_id = body.pop("request_id", None)
-    match = {k: str(body.pop(k)) for k in ("ticket_id",) if k in body and "{ticket_id}" in endpoint.path}
-    cmd = endpoint.command(p, body, match)
-    return await run_command(app, p, cmd, endpoint.answer, request_id, body | match)
+    body = parse_fields(row.socket_fields(), args)
+    ids = {k: body.pop(k) for k in row.path_params() if k in body}
+    return await runner.run_row(app, p, row, body, ids)
 
 
 async def _printer_status(app, conn: Connection, data: dict) -> dict:

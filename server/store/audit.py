@@ -1,8 +1,8 @@
 """The audit record: who did what, when, from which device, with the state before and after.
 
-An action that is written anyway appends its audit row as one more statement of the same batch
-(`audit_statement`), so the action and its record commit together or not at all. Actions that write
-nothing else (a failed sign-in) use `append_audit`. Rows are read with `audit_rows`."""
+An `AuditEntry` is a write (it has `run(conn)`): an action that writes anyway adds its entry to the
+writes of its own batch, so the action and its record commit together or not at all. Actions that
+write nothing else (a failed sign-in) write it alone with `append_audit`. Read with `audit_rows`."""
 from __future__ import annotations
 
 import json
@@ -10,9 +10,11 @@ import sqlite3
 from dataclasses import dataclass
 
 ACTIONS = ("sign_in", "sign_in_failed", "sign_out", "session_ended", "cancel", "reprint")
-INSERT = ("INSERT INTO audit (at, actor, device, action, target, before, after) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?)")
 COLUMNS = ("id", "at", "actor", "device", "action", "target", "before", "after")
+
+
+def _json(value: dict | None) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 @dataclass(frozen=True)
@@ -25,20 +27,15 @@ class AuditEntry:
     before: dict | None = None
     after: dict | None = None
 
-
-def _json(value: dict | None) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-
-
-def audit_statement(entry: AuditEntry) -> tuple[str, tuple]:
-    """The INSERT for one audit row, to add to the statements of the action's own batch."""
-    return INSERT, (entry.at, entry.actor, entry.device, entry.action, entry.target,
-                    _json(entry.before), _json(entry.after))
+    def run(self, conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO audit (at, actor, device, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (self.at, self.actor, self.device, self.action, self.target, _json(self.before),
+                      _json(self.after)))
 
 
 async def append_audit(service, entry: AuditEntry) -> None:
-    """Write one audit row on its own (for actions that change nothing else, e.g. a failed sign-in)."""
-    await service.write_only([audit_statement(entry)])
+    """Write one audit entry on its own (for actions that change nothing else, e.g. a failed sign-in)."""
+    await service.write_only([entry])
 
 
 def audit_rows(conn: sqlite3.Connection, since: float | None = None, until: float | None = None,
