@@ -18,6 +18,7 @@ from ..api.fields import parse_fields
 from ..domain.calendar import iso_local
 from ..domain.errors import DomainError
 from ..ratelimit import MessageRate
+from ..security import hash_token
 from ..views import hall_view
 from .connection import Connection, encode
 from .hub import audience_of, event_frame
@@ -112,6 +113,9 @@ async def _authenticate(app: web.Application, conn: Connection, timeout: float) 
         await conn.ws.close(code=CLOSE_UNAUTHORIZED, message=b"unauthorized")
         return False
     conn.principal = principal
+    conn.token_hash = hash_token(data["token"])
+    session = app[K.AUTH].sessions.get(conn.token_hash)
+    conn.expires_at = session.expires_at if session is not None else None
     service = app[K.SERVICE]
     conn.send(result(data.get("id"), principal.to_dict() | {
         "server_time": iso_local(app[K.CLOCK].now(), service.hall.center.timezone), "last_seq": service.state.last_seq}))

@@ -30,9 +30,13 @@ class Hub:
     # --- events ------------------------------------------------------------------------------
 
     def publish(self, events: list[dict]) -> None:
+        now = self.clock.now()
         for event in events:
             frames = _frames(event)
             for conn in list(self.connections):
+                if conn.expires_at is not None and conn.expires_at <= now:
+                    conn.end("session expired")  # never one more frame to a session that ended by time
+                    continue
                 if conn.scope is None or event["seq"] <= conn.min_seq:
                     continue
                 if not relevant(event, conn.scope):
@@ -42,6 +46,13 @@ class Hub:
                     continue
                 conn.offer(frames[audience_of(conn)])
                 self.frames_sent += 1
+
+    def end_connections(self, token_hashes, reason: str) -> int:
+        """Close (4003) every socket opened with one of these tokens; returns how many."""
+        ended = [c for c in list(self.connections) if c.token_hash is not None and c.token_hash in token_hashes]
+        for conn in ended:
+            conn.end(reason)
+        return len(ended)
 
     def send_to_device(self, device_id: str, message: dict) -> None:
         frame = encode(message)
