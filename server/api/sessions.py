@@ -10,6 +10,7 @@ from .. import appkeys as K
 from ..actions.access import caller
 from ..actions.answers import window_of
 from ..actions.body import json_response, read_body
+from ..audience import audience_of, window_for
 from ..actions.session_end import end_sessions, tokens_to_end
 from ..auth import Principal, Session
 from ..domain import commands as c
@@ -96,7 +97,7 @@ async def who_am_i(request: web.Request) -> web.Response:
     if p.staff:
         staff = service.hall.staff_member(p.staff)
         answer["staff_name"] = staff.name if staff else ""
-    answer["window_state"] = window_of(service, p)
+    answer["window_state"] = window_for(window_of(service, p), audience_of(p.role))
     return json_response(answer)
 
 

@@ -125,10 +125,7 @@ def _call_ticket(state, hall, cmd: c.CallTicket, now):
     hands_free(state, cmd.window)
     ticket = find_ticket(state, cmd.ticket_id)
     next_status(ticket.status, "call")
-    window = hall.window(cmd.window)
-    if ticket.pinned_window not in (None, cmd.window) or (
-            ticket.pinned_window is None and ticket.queue_service not in window.services):
-        raise DomainError("not_at_this_window", f"window {cmd.window} does not serve {ticket.label}'s queue")
+    _check_served_here(hall, ticket, cmd.window)
     callback = ticket.status is Status.NO_SHOW
     if callback and now > (ticket.return_until or 0):
         raise DomainError("return_window_expired", f"{ticket.label} missed its number too long ago")
@@ -204,10 +201,23 @@ def _transfer(state, hall, cmd: c.TransferTicket, now):
                                 note=cmd.note.strip())]
 
 
+def _check_served_here(hall, ticket: Ticket, window_number: int) -> None:
+    """A window acts only on tickets of the queues it serves (or pinned to it)."""
+    window = hall.window(window_number)
+    if ticket.pinned_window not in (None, window_number) or (
+            ticket.pinned_window is None and ticket.queue_service not in window.services):
+        raise DomainError("not_at_this_window", f"window {window_number} does not serve {ticket.label}'s queue")
+
+
 def _cancel(state, hall, cmd: c.CancelTicket, now):
+    """A clerk (cmd.window set) cancels only a ticket held at that window, or one waiting in a queue
+    the window serves; the guide desk and managers (no window) any ticket."""
     ticket = find_ticket(state, cmd.ticket_id)
-    if cmd.window is not None and ticket.window not in (None, cmd.window) and ticket.status not in FINAL:
-        raise DomainError("not_at_this_window", f"{ticket.label} is held by window {ticket.window}")
+    if cmd.window is not None and ticket.status not in FINAL:
+        if ticket.window not in (None, cmd.window):
+            raise DomainError("not_at_this_window", f"{ticket.label} is held by window {ticket.window}")
+        if ticket.window is None:
+            _check_served_here(hall, ticket, cmd.window)
     next_status(ticket.status, "cancel")
     return [e.TicketCancelled(at=now, ticket_id=ticket.id, window=cmd.window, staff=cmd.staff,
                               reason=cmd.reason.strip())]

@@ -54,3 +54,18 @@ def audit_rows(conn: sqlite3.Connection, since: float | None = None, until: floa
 
 def _load(text: str | None):
     return None if text is None else json.loads(text)
+
+
+@dataclass(frozen=True)
+class AuditReprint:
+    """The audit entry of a reprint, written in the reprint's transaction only if its print job was
+    stored (a refused reprint, still pending or over the limit, leaves no entry)."""
+
+    entry: AuditEntry
+    job_id: str
+
+    def run(self, conn: sqlite3.Connection) -> None:
+        e = self.entry
+        conn.execute("INSERT INTO audit (at, actor, device, action, target, before, after) "
+                     "SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM print_jobs WHERE job_id = ?)",
+                     (e.at, e.actor, e.device, e.action, e.target, _json(e.before), _json(e.after), self.job_id))
