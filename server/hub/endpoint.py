@@ -10,9 +10,9 @@ from yarl import URL
 
 from .. import appkeys as K
 from ..actions import runner
-from ..actions.access import clerk_still_signed_in, principal_for_token
+from ..actions.access import authorize, clerk_still_signed_in, principal_for_token
 from ..actions.body import load_json
-from ..api.endpoints import COMMAND_ROWS
+from ..api.endpoints import ANY_ROLE, COMMAND_ROWS
 from ..audience import hall_for
 from ..api.fields import parse_fields
 from ..domain.calendar import iso_local
@@ -160,6 +160,7 @@ async def _dispatch(app: web.Application, conn: Connection, data: dict) -> None:
         conn.send(failure(msg_id, "malformed_message", f"unknown message type {data['type']!r}"))
         return
     try:
+        authorize(conn.principal, MESSAGE_ROLES.get(data["type"], ("nobody",)))
         answer = await handler(app, conn, data)
         # the result goes out before the frames that follow it (a replay, pending print jobs)
         answer, follow = answer if isinstance(answer, tuple) else (answer, [])
@@ -298,6 +299,13 @@ async def _print_ack(app, conn: Connection, data: dict) -> dict:
         raise DomainError("not_found", f"no print job {job_id} for this kiosk")
     return {"job_id": job_id, "status": status}
 
+
+# Who may send each message type once authenticated: the WebSocket's part of the access table
+# (a command is checked again against its own endpoint row's roles; docs/api.md, "Access").
+MESSAGE_ROLES: dict[str, tuple[str, ...]] = {
+    "auth": ANY_ROLE, "ping": ANY_ROLE, "subscribe": ANY_ROLE, "command": ANY_ROLE,
+    "printer_status": ("kiosk",), "print_ack": ("kiosk",),
+}
 
 HANDLERS = {"auth": _auth_again, "ping": _ping, "subscribe": _subscribe, "command": _command,
             "printer_status": _printer_status, "print_ack": _print_ack}
