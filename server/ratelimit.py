@@ -1,6 +1,7 @@
 """A sliding-window limit per key: at most `limit` hits within `window_s` seconds."""
 from __future__ import annotations
 
+import math
 from collections import deque
 
 
@@ -55,7 +56,7 @@ class GrowingDelay:
         """Whole seconds until `key` may try again, or None if it may try now."""
         failures, last = self._failures.get(key, (0, 0.0))
         wait = last + self.delay_after(failures) - now
-        return int(wait) + 1 if wait > 0 else None
+        return math.ceil(wait) if wait > 0 else None
 
     def failed(self, key: str, now: float) -> None:
         failures, _ = self._failures.get(key, (0, 0.0))
