@@ -65,6 +65,11 @@ class Authenticator:
     def sessions_of(self, staff: str) -> list[Session]:
         return [s for s in self.sessions.values() if s.staff == staff]
 
+    def revoke_device(self, device_id: str) -> None:
+        """A device's token stops working (a stolen kiosk PC; the token is rotated in the configuration).
+        Call actions.session_end.end_lapsed afterwards to close its open sockets."""
+        self._devices = {h: d for h, d in self._devices.items() if d.id != device_id}
+
     def forget(self, token_hashes) -> None:
         """Sessions that ended (signed out, expired): their tokens stop working at once."""
         for digest in token_hashes:
