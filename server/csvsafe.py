@@ -7,7 +7,8 @@ readers of the CSV can strip. Numbers are left alone (a negative number is not t
 from __future__ import annotations
 
 import csv
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

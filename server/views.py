@@ -4,14 +4,14 @@ from __future__ import annotations
 from .domain.calendar import iso_local, minute_of_day
 from .domain.hall import HallConfig, Service, Window
 from .domain.lifecycle import Status
-from .domain.model import HallState, Ticket, WindowState
+from .domain.model import HallState, WindowState
 from .estimate import hall_estimates
 from .records import ticket_view
 
 
 def queue_figures(state: HallState, service: Service, now: float) -> dict:
     waiting = [t for t in state.waiting() if t.queue_service == service.code]
-    longest = max((now - t.queue_entered_at for t in waiting), default=0.0)
+    longest = max(0.0, max((now - t.queue_entered_at for t in waiting), default=0.0))  # slots ahead: 0
     return {"waiting": len(waiting), "longest_wait_s": round(longest, 1),
             "priority_waiting": sum(1 for t in waiting if t.is_priority)}
 

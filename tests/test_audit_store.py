@@ -2,6 +2,8 @@
 commit with it, and read back newest first with before/after decoded."""
 from __future__ import annotations
 
+import pytest
+
 from server.store.audit import AuditEntry, append_audit, audit_rows
 from server.store.connection import connect, open_database
 from server.store.reader import Reader
@@ -54,10 +56,8 @@ async def test_audit_row_fails_with_its_batch(tmp_path):
     writer.start()
     try:
         bad = WriteBatch(writes=[AuditEntry(at=1.0, actor="x", action="cancel"), _Broken()])
-        try:
+        with pytest.raises(Exception):  # noqa: B017 - whatever the writer raises, the batch failed
             await writer.submit(bad)
-        except Exception:  # noqa: BLE001 - the failure itself is what we wait for
-            pass
     finally:
         await writer.stop()
     conn = connect(path)

@@ -3,6 +3,7 @@ never delays anyone else; a client that falls too far behind is dropped and resy
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 
@@ -78,10 +79,8 @@ class Connection:
         asyncio.create_task(self._close_now(reason))
 
     async def _close_now(self, reason: str) -> None:
-        try:
+        with contextlib.suppress(Exception):  # best effort: the peer may be gone already
             await asyncio.wait_for(self.ws.close(code=CLOSE_SESSION_ENDED, message=reason.encode()), 1.0)
-        except Exception:  # noqa: BLE001 - best effort: the peer may be gone already
-            pass
 
     async def _close_slow(self, reason: str) -> None:
         self._writer.cancel()

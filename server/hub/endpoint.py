@@ -13,8 +13,8 @@ from ..actions import runner
 from ..actions.access import authorize, clerk_still_signed_in, principal_for_token
 from ..actions.body import load_json
 from ..api.endpoints import ANY_ROLE, COMMAND_ROWS
-from ..audience import hall_for
 from ..api.fields import parse_fields
+from ..audience import hall_for
 from ..domain.calendar import iso_local
 from ..domain.errors import DomainError
 from ..ratelimit import MessageRate

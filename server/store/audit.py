@@ -28,9 +28,9 @@ class AuditEntry:
     after: dict | None = None
 
     def run(self, conn: sqlite3.Connection) -> None:
-        conn.execute("INSERT INTO audit (at, actor, device, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     (self.at, self.actor, self.device, self.action, self.target, _json(self.before),
-                      _json(self.after)))
+        conn.execute("INSERT INTO audit (at, actor, device, action, target, before, after) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)", (self.at, self.actor, self.device, self.action, self.target,
+                                                      _json(self.before), _json(self.after)))
 
 
 async def append_audit(service, entry: AuditEntry) -> None:
@@ -49,7 +49,7 @@ def audit_rows(conn: sqlite3.Connection, since: float | None = None, until: floa
     sql = (f"SELECT {', '.join(COLUMNS)} FROM audit" + (" WHERE " + " AND ".join(where) if where else "")
            + " ORDER BY at DESC, id DESC LIMIT ?")
     rows = conn.execute(sql, (*params, limit)).fetchall()
-    return [dict(zip(COLUMNS, r)) | {"before": _load(r[6]), "after": _load(r[7])} for r in rows]
+    return [dict(zip(COLUMNS, r, strict=True)) | {"before": _load(r[6]), "after": _load(r[7])} for r in rows]
 
 
 def _load(text: str | None):

@@ -124,7 +124,8 @@ def http_call(ep: Endpoint, targets: dict) -> tuple[str, dict | None]:
 
 
 def refused(status: int, body) -> bool:
-    code = body.get("error", {}).get("code") if isinstance(body, dict) else None
+    error = body.get("error") if isinstance(body, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
     return status in (401, 403) or code in REFUSALS
 
 

@@ -22,7 +22,8 @@ async def test_a_clerk_cannot_cancel_another_departments_ticket(hall):
         assert status == 409 and body["error"]["code"] == "not_at_this_window", body
     assert table_dump(db, *TABLES) == before
     socket = await WsClient.open(hall, clerk3)
-    reply = await socket.request({"type": "command", "name": "cancel_ticket", "args": {"ticket_id": tax["ticket"]["id"]}})
+    args = {"ticket_id": tax["ticket"]["id"]}
+    reply = await socket.request({"type": "command", "name": "cancel_ticket", "args": args})
     assert reply["error"]["code"] == "not_at_this_window"
     await socket.close()
     assert table_dump(db, *TABLES) == before

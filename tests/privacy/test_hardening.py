@@ -154,7 +154,7 @@ async def test_access_log_and_error_lines_never_show_a_token(hall, settings, clo
                     await resp.read()
         logging.getLogger("hallq.test").warning("a message naming /t/%s and Bearer %s", tracking, "abc-secret")
     finally:
-        for lg, level in zip(loggers, old):
+        for lg, level in zip(loggers, old, strict=True):
             lg.removeHandler(collect)
             lg.setLevel(level)
     text = "\n".join(collect.lines)

@@ -63,15 +63,16 @@ async def a_day_of_typing(hall) -> dict:
     await ok(hall, "POST", f"/api/tickets/{a}/transfer", clerk, {"to_window": 4, "note": hostile("transfer")})
     await ok(hall, "POST", "/api/windows/3/call", clerk, {"ticket_id": b})
     await ok(hall, "POST", f"/api/tickets/{b}/start", clerk)
-    await ok(hall, "POST", f"/api/tickets/{b}/finish", clerk, {"outcome": "supplement", "materials": [hostile("materials")],
-                                                              "case_number": hostile("case")[:60]})
+    await ok(hall, "POST", f"/api/tickets/{b}/finish", clerk,
+             {"outcome": "supplement", "materials": [hostile("materials")], "case_number": hostile("case")[:60]})
     await ok(hall, "POST", f"/api/tickets/{b}/rating", pad, {"level": "very_dissatisfied", "reason": hostile("rating")})
     await ok(hall, "POST", f"/api/tickets/{c}/cancel", clerk, {"reason": hostile("cancel_clerk")})
     await ok(hall, "POST", f"/api/tickets/{d}/cancel", manager, {"reason": hostile("cancel_manager")})
     await ok(hall, "POST", "/api/windows/3/pause", clerk, {"reason": PAUSE})
     await ok(hall, "POST", "/api/windows/3/resume", clerk)
     tokens = [t["tracking_url"].rsplit("/", 1)[1] for t in tickets + [checked_in]]
-    return {"ticket_ids": [a, b, c, d, checked_in["ticket"]["id"]], "tokens": tokens, "manager": manager, "clerk": clerk}
+    ids = [a, b, c, d, checked_in["ticket"]["id"]]
+    return {"ticket_ids": ids, "tokens": tokens, "manager": manager, "clerk": clerk}
 
 
 def public_reads() -> list:
@@ -89,8 +90,8 @@ async def read_everything(hall, made: dict) -> list[str]:
         for token in tokens:
             for ticket_id in ids:
                 for track in tracks:
-                    path = re.sub(r"\{(\w+)\}", lambda m: str({"ticket_id": ticket_id, "token": track, "window": 3}
-                                                              .get(m.group(1), 1)), ep.path)
+                    values = {"ticket_id": ticket_id, "token": track, "window": 3}
+                    path = re.sub(r"\{(\w+)\}", lambda m, v=values: str(v.get(m.group(1), 1)), ep.path)
                     headers = {"Authorization": f"Bearer {token}"} if token else {}
                     async with hall.session.get(hall.url(path), headers=headers) as resp:
                         texts.append(f"{ep.operation_id} {resp.status} " + await resp.text())

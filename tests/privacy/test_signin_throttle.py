@@ -25,7 +25,7 @@ async def attempt(hall, staff: str, pin: str, device: str | None = None, forward
 def test_growing_delay_is_bounded_and_forgets_on_success():
     limiter = GrowingDelay(free=3, max_delay_s=60)
     assert [limiter.delay_after(n) for n in range(0, 11)] == [0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]
-    for n in range(12):
+    for _ in range(12):
         limiter.failed("k", 100.0)
     assert limiter.retry_after("k", 100.0) == 60 and limiter.retry_after("k", 160.0) is None
     limiter.succeeded("k")
@@ -76,8 +76,9 @@ async def test_known_and_unknown_staff_numbers_take_the_same_time(hall):
     known = [s.number for s in hall.settings.hall.staff][:12]
     unknown = [f"77{i:02d}" for i in range(12)]
     times: dict[str, list[float]] = {"known": [], "unknown": []}
-    for k, u in zip(known, unknown):
-        for label, number in (("known", k), ("unknown", u)) if len(times["known"]) % 2 else (("unknown", u), ("known", k)):
+    for k, u in zip(known, unknown, strict=True):
+        pair = (("known", k), ("unknown", u))
+        for label, number in pair if len(times["known"]) % 2 else pair[::-1]:
             start = time.perf_counter()
             status, body = await attempt(hall, number, "000000")
             times[label].append(time.perf_counter() - start)
