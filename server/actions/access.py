@@ -37,6 +37,13 @@ def clerk_still_signed_in(app: web.Application, p: Principal) -> bool:
     return app[K.SERVICE].state.window(p.window).staff == p.staff
 
 
+def own_window_only(row) -> bool:
+    """A clerk may use this endpoint row for its own window only: a path naming a window, or an
+    action on a ticket (the ticket must be held at the clerk's window or wait in a queue it
+    serves). Enforced by the command builders (wrong_window) and the rules (not_at_this_window)."""
+    return "clerk" in row.roles and ("{window}" in row.path or row.method != "GET" and "{ticket_id}" in row.path)
+
+
 def authorize(p: Principal | None, roles: tuple[str, ...]) -> Principal | None:
     """The caller if its role may use an endpoint whose roles are `roles` (() = public)."""
     if not roles:
