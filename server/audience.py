@@ -62,6 +62,8 @@ def ticket_for(view: dict | None, audience: str) -> dict | None:
     """A ticket view with only the fields this audience may receive."""
     if view is None:
         return None
+    if all(_allowed(TICKET_FIELDS, k, audience) for k in view):
+        return view  # nothing to cut: the same object (the hub then encodes it once for several audiences)
     return {k: v for k, v in view.items() if _allowed(TICKET_FIELDS, k, audience)}
 
 
@@ -78,12 +80,16 @@ def hall_for(view: dict, audience: str) -> dict:
 
 def event_for(event: dict, audience: str) -> dict:
     """One event as this audience may receive it. A hidden rating level is replaced by `rated`."""
-    rules = EVENT_FIELDS.get(event.get("type"), {})
+    rules = EVENT_FIELDS.get(str(event.get("type")), {})
+    ticket = event.get("ticket")
+    ticket_cut = ticket_for(ticket, audience) if isinstance(ticket, dict) else ticket
+    if ticket_cut is ticket and all(_allowed(rules, k, audience) for k in event):
+        return event  # nothing to cut
     cut = {k: v for k, v in event.items() if _allowed(rules, k, audience)}
     if "level" in event and "level" not in cut:
         cut["rated"] = True
-    if isinstance(cut.get("ticket"), dict):
-        cut["ticket"] = ticket_for(cut["ticket"], audience)
+    if "ticket" in cut:
+        cut["ticket"] = ticket_cut
     return cut
 
 

@@ -92,8 +92,16 @@ def event_frame(event: dict, audience: str) -> str:
 def _frames(event: dict) -> dict[str, str]:
     """The event encoded once per audience, each with only what that audience may receive
     (server/audience.py)."""
-    return {audience: encode({"type": "event", "seq": event["seq"], "event": event_for(event, audience)})
-            for audience in AUDIENCES}
+    encoded: list[tuple[dict, str]] = []  # audiences whose cut is the same object share one encoding
+    frames = {}
+    for audience in AUDIENCES:
+        cut = event_for(event, audience)
+        frame = next((f for c, f in encoded if c is cut), None)
+        if frame is None:
+            frame = encode({"type": "event", "seq": event["seq"], "event": cut})
+            encoded.append((cut, frame))
+        frames[audience] = frame
+    return frames
 
 
 def audience_of(conn: Connection) -> str:
