@@ -14,6 +14,8 @@ to the check-in that uses them, never in a broadcast, to nobody).
 """
 from __future__ import annotations
 
+from typing import Any
+
 PUBLIC, STAFF, MANAGER = "public", "staff", "manager"
 AUDIENCES = (PUBLIC, STAFF, MANAGER)
 STAFF_UP = (STAFF, MANAGER)
@@ -58,7 +60,7 @@ def _allowed(rules: dict[str, tuple[str, ...]], name: str, audience: str) -> boo
     return name not in rules or audience in rules[name]
 
 
-def ticket_for(view: dict | None, audience: str) -> dict | None:
+def ticket_for(view: dict[str, Any] | None, audience: str) -> dict[str, Any] | None:
     """A ticket view with only the fields this audience may receive."""
     if view is None:
         return None
@@ -67,18 +69,18 @@ def ticket_for(view: dict | None, audience: str) -> dict | None:
     return {k: v for k, v in view.items() if _allowed(TICKET_FIELDS, k, audience)}
 
 
-def window_for(view: dict | None, audience: str) -> dict | None:
+def window_for(view: dict[str, Any] | None, audience: str) -> dict[str, Any] | None:
     if view is None or not view.get("ticket"):
         return view
     return {**view, "ticket": ticket_for(view["ticket"], audience)}
 
 
-def hall_for(view: dict, audience: str) -> dict:
+def hall_for(view: dict[str, Any], audience: str) -> dict[str, Any]:
     """The hall snapshot (GET /api/hall, the WebSocket subscribe answer) for one audience."""
     return {**view, "windows": [window_for(w, audience) for w in view.get("windows", [])]}
 
 
-def event_for(event: dict, audience: str) -> dict:
+def event_for(event: dict[str, Any], audience: str) -> dict[str, Any]:
     """One event as this audience may receive it. A hidden rating level is replaced by `rated`."""
     rules = EVENT_FIELDS.get(str(event.get("type")), {})
     ticket = event.get("ticket")
@@ -93,5 +95,5 @@ def event_for(event: dict, audience: str) -> dict:
     return cut
 
 
-def events_for(events: list[dict], audience: str) -> list[dict]:
+def events_for(events: list[dict[str, Any]], audience: str) -> list[dict[str, Any]]:
     return [event_for(ev, audience) for ev in events]

@@ -26,7 +26,7 @@ def safe_row(row: Iterable[Any]) -> list[Any]:
 class SafeWriter:
     """csv.writer with every cell neutralised; same writerow/writerows."""
 
-    def __init__(self, out, **kwargs):
+    def __init__(self, out: Any, **kwargs: Any) -> None:
         self._writer = csv.writer(out, **kwargs)
 
     def writerow(self, row: Iterable[Any]) -> None:

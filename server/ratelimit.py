@@ -9,7 +9,7 @@ class SlidingLimiter:
     def __init__(self, limit: int, window_s: float):
         self.limit = limit
         self.window_s = window_s
-        self._hits: dict[str, deque] = {}
+        self._hits: dict[str, deque[float]] = {}
 
     def retry_after(self, key: str, now: float) -> int | None:
         """Seconds until `key` may act again, or None if it may act now."""
@@ -24,7 +24,7 @@ class SlidingLimiter:
     def clear(self, key: str) -> None:
         self._hits.pop(key, None)
 
-    def _recent(self, key: str, now: float) -> deque:
+    def _recent(self, key: str, now: float) -> deque[float]:
         recent = self._hits.setdefault(key, deque())
         while recent and recent[0] <= now - self.window_s:
             recent.popleft()
@@ -50,7 +50,7 @@ class GrowingDelay:
     def delay_after(self, failures: int) -> float:
         if failures < self.free:
             return 0.0
-        return min(self.max_delay_s, self.base_s * 2 ** (failures - self.free))
+        return float(min(self.max_delay_s, self.base_s * 2.0 ** (failures - self.free)))
 
     def retry_after(self, key: str, now: float) -> int | None:
         """Whole seconds until `key` may try again, or None if it may try now."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ..auth import Principal
 from ..domain.errors import DomainError
+from ..domain.hall import Staff
 from ..ratelimit import GrowingDelay
 from ..security import hash_pin, new_token
 
@@ -31,8 +32,8 @@ class SignInGuard:
             self._dummy_hash = hash_pin(new_token())
         return self._dummy_hash
 
-    def keys(self, number: str, staff, device: Principal | None, remote: str) -> list[str]:
-        if own_counter(staff, device):
+    def keys(self, number: str, staff: Staff | None, device: Principal | None, remote: str) -> list[str]:
+        if device is not None and own_counter(staff, device):
             return [f"staff:{number}@{device.id}"]
         source = f"device:{device.id}" if device is not None else f"address:{remote}"
         return [f"staff:{number}", f"from:{source}"]
@@ -52,7 +53,7 @@ class SignInGuard:
             self.limiter.succeeded(key)
 
 
-def own_counter(staff, device: Principal | None) -> bool:
+def own_counter(staff: Staff | None, device: Principal | None) -> bool:
     """The counter terminal of one of this clerk's windows."""
     return (staff is not None and staff.role == "clerk" and device is not None and device.role == "counter"
             and device.window in staff.windows)

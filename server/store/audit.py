@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 ACTIONS = ("sign_in", "sign_in_failed", "sign_out", "session_ended", "cancel", "reprint")
 COLUMNS = ("id", "at", "actor", "device", "action", "target", "before", "after")
 
 
-def _json(value: dict | None) -> str | None:
+def _json(value: dict[str, Any] | None) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
@@ -24,8 +25,8 @@ class AuditEntry:
     action: str
     device: str | None = None  # the device the action came from (a counter, a kiosk)
     target: str | None = None  # what it acted on: "ticket:12", "staff:1001", "device:kiosk-1"
-    before: dict | None = None
-    after: dict | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
 
     def run(self, conn: sqlite3.Connection) -> None:
         conn.execute("INSERT INTO audit (at, actor, device, action, target, before, after) "
@@ -33,15 +34,16 @@ class AuditEntry:
                                                       _json(self.before), _json(self.after)))
 
 
-async def append_audit(service, entry: AuditEntry) -> None:
+async def append_audit(service: Any, entry: AuditEntry) -> None:
     """Write one audit entry on its own (for actions that change nothing else, e.g. a failed sign-in)."""
     await service.write_only([entry])
 
 
 def audit_rows(conn: sqlite3.Connection, since: float | None = None, until: float | None = None,
-               action: str | None = None, actor: str | None = None, limit: int = 1000) -> list[dict]:
+               action: str | None = None, actor: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
     """Audit rows, newest first, optionally filtered; before/after decoded from JSON."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     for clause, value in (("at >= ?", since), ("at < ?", until), ("action = ?", action), ("actor = ?", actor)):
         if value is not None:
             where.append(clause)
@@ -52,7 +54,7 @@ def audit_rows(conn: sqlite3.Connection, since: float | None = None, until: floa
     return [dict(zip(COLUMNS, r, strict=True)) | {"before": _load(r[6]), "after": _load(r[7])} for r in rows]
 
 
-def _load(text: str | None):
+def _load(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
