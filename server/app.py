@@ -93,7 +93,8 @@ def _sounds_dir(voice: VoiceSettings) -> Path:
 def _build_core(app: web.Application, path: Path, voice: VoiceSettings) -> None:
     """Everything long-lived is built here (no I/O) and started by the cleanup context."""
     announce = (lambda label, window, recall: announcement_for(label, window, recall, voice))
-    writer = Writer(path, projectors=(StatsProjector(),))  # statistics rows in the same transaction
+    writer = Writer(path, projectors=(StatsProjector(),),  # statistics rows in the same transaction
+                    busy_timeout_s=app[K.CONFIG].server.db_busy_timeout_s)
     service = HallService(app[K.CONFIG].hall, app[K.CLOCK], writer, Reader(path), announce=announce)
     hub = Hub(service.hall, app[K.CLOCK])
     service.publisher = hub

@@ -265,6 +265,8 @@ SERVER = _keys(
     estimate_recent=Key("integer", 20, "Recent handling times per service that feed the wait estimate.", POSITIVE),
     estimate_min_samples=Key("integer", 3, "Below this many recent handling times, the estimate uses typical_handling_min.", POSITIVE),
     reprint_window_min=Key("integer", 10, "Minutes after issue during which the issuing kiosk may reprint a ticket.", POSITIVE),
+    # --- the store ---
+    db_busy_timeout_s=Key("number", 10, "Seconds a write waits for another program's lock on the database before it is refused as `unavailable`.", _at_least(0.05)),
     # --- privacy and access ---
     ws_max_messages=Key("integer", 100, "Messages one WebSocket may send within ws_rate_window_s; more: closed with 4029.", POSITIVE),
     ws_rate_window_s=Key("number", 10, "The window, in seconds, of the WebSocket message rate limit.", _at_least(1)),

@@ -83,7 +83,8 @@ def _issue(p: Principal, body: dict, match: dict) -> c.Command:
     if channel == "green" and not (p.green_channel or p.role in STAFF_DESK):
         raise DomainError("forbidden", "green-channel tickets are issued at the guide desk, not at this kiosk")
     return c.IssueTicket(service=body["service"], channel=channel, green_category=body.get("green_category"),
-                         kiosk=p.id if p.role == "kiosk" else None, lang=body.get("lang", "zh-Hant"))
+                         kiosk=p.id if p.role == "kiosk" else None, lang=body.get("lang", "zh-Hant"),
+                         issued_by=p.staff if p.role in STAFF_DESK else None)
 
 
 def _check_in(p: Principal, body: dict, match: dict) -> c.Command:
@@ -104,7 +105,8 @@ def _rate(p: Principal, body: dict, match: dict) -> c.Command:
 
 def _book(p: Principal, body: dict, match: dict) -> c.Command:
     return c.BookAppointment(code=body["code"].strip().upper(), service=body["service"],
-                             slot_start=float(body["slot_start"]), slot_end=float(body["slot_end"]))
+                             slot_start=float(body["slot_start"]), slot_end=float(body["slot_end"]),
+                             booked_by=p.staff)
 
 
 EPOCH_MAX = 4_102_444_800  # 2100-01-01: no booking is further away

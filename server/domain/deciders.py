@@ -23,7 +23,8 @@ def _issue(state, hall, cmd: c.IssueTicket, now):
     check_issuing(state, hall, cmd.service, now)
     return [new_ticket_event(state, hall, cmd.service, now, channel=cmd.channel,
                               green_category=cmd.green_category if cmd.channel == "green" else None,
-                              kiosk=cmd.kiosk, lang=cmd.lang, tracking_hash=cmd.tracking_hash)]
+                              kiosk=cmd.kiosk, lang=cmd.lang, tracking_hash=cmd.tracking_hash,
+                              issued_by=cmd.issued_by)]
 
 
 def _book(state, hall, cmd: c.BookAppointment, now):
@@ -37,7 +38,7 @@ def _book(state, hall, cmd: c.BookAppointment, now):
     if slot_day < state.day:
         raise DomainError("invalid_argument", "the slot is in the past")
     return [e.AppointmentBooked(at=now, code=cmd.code, service=cmd.service, slot_day=slot_day,
-                                slot_start=cmd.slot_start, slot_end=cmd.slot_end)]
+                                slot_start=cmd.slot_start, slot_end=cmd.slot_end, booked_by=cmd.booked_by)]
 
 
 def _check_in(state, hall, cmd: c.CheckInAppointment, now):
@@ -230,6 +231,8 @@ def _rate(state, hall, cmd: c.RateVisit, now):
     find_ticket(state, cmd.ticket_id)
     if pending is None or pending.window != cmd.window:
         ticket = state.tickets.get(cmd.ticket_id)
+        if ticket is not None and (ticket.id, ticket.segment) in state.rating_expired:
+            raise DomainError("rating_closed", "the time to rate this visit has passed")
         if ticket is not None and (ticket.id, ticket.segment) in state.rated:
             raise DomainError("already_rated", "this visit was rated already")
         raise DomainError("rating_closed", "there is no visit to rate for this ticket at this window")

@@ -42,6 +42,7 @@ class TicketIssued(Event):
     kiosk: str | None = None
     lang: str = "zh-Hant"
     tracking_hash: str = ""
+    issued_by: str | None = None
     queue_entered_at: float = 0.0
     ahead: int = 0
 
@@ -56,6 +57,7 @@ class AppointmentBooked(Event):
     slot_day: str
     slot_start: float
     slot_end: float
+    booked_by: str | None = None
 
 
 @dataclass(kw_only=True)

@@ -15,7 +15,6 @@ class Hub:
         self.clock = clock
         self.connections: set[Connection] = set()
         self.devices: dict[str, dict] = {}  # device id -> {online, printer, detail, at}
-        self.frames_sent = 0
 
     def add(self, conn: Connection) -> None:
         self.connections.add(conn)
@@ -45,7 +44,6 @@ class Hub:
                     conn.buffer.append(event)
                     continue
                 conn.offer(frames[audience_of(conn)])
-                self.frames_sent += 1
 
     def end_connections(self, token_hashes, reason: str) -> int:
         """Close (4003) every socket opened with one of these tokens; returns how many."""
@@ -66,10 +64,6 @@ class Hub:
         for conn in list(self.connections):
             if conn.scope is not None:
                 conn.offer(frame)
-
-    def resync_all(self, reason: str) -> None:
-        for conn in list(self.connections):
-            conn.drop(reason)
 
     # --- devices -------------------------------------------------------------------------------
 
