@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
+from server import appkeys as K
 from server.audience import PUBLIC_TEXT
+from server.stats.export import TABLES as EXPORT_TABLES
 from tests.privacy.kit import MANAGER, ok, staff_token
 from tests.privacy.test_authorization import ROUTED
 from tests.wsclient import WsClient
@@ -145,3 +147,19 @@ async def test_staff_and_managers_still_get_what_is_theirs(hall):
     clerk_frames = repr(await drain(clerk_socket, "window_resumed"))
     await clerk_socket.close()
     assert hostile("suspend") in clerk_frames and hostile("rating") not in clerk_frames  # levels: managers only
+
+
+async def test_manager_exports_and_reports_carry_no_appointment_code(hall):
+    made = await a_day_of_typing(hall)
+    day = hall.app[K.SERVICE].state.day
+    paths = [f"/api/export/{t}.csv?from={day}&to={day}" for t in EXPORT_TABLES]
+    paths += [f"/api/reports/daily?day={day}", f"/api/ratings/bad?from={day}&to={day}", "/api/stats/live",
+              f"/api/stats?from={day}&to={day}&group_by=service"]
+    texts = []
+    for path in paths:
+        async with hall.session.get(hall.url(path), headers={"Authorization": f"Bearer {made['manager']}"}) as resp:
+            assert resp.status == 200, path
+            texts.append(await resp.text())
+    assert any(hostile("rating").lstrip("=") in t for t in texts)  # the reason is there, as text
+    for text in texts:
+        assert UNUSED_CODE not in text and USED_CODE not in text
