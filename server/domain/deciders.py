@@ -9,6 +9,7 @@ from .calendar import business_day
 from .checks import (check_issuing, clerk_window, hands_free, held_here, new_ticket_event, open_window,
                      find_ticket, window_config)
 from .errors import DomainError
+from .hall import HallConfig
 from .lifecycle import FINAL, Status, next_status
 from .model import PendingRating, Ticket
 from .routing import choose_next
@@ -126,7 +127,10 @@ def _call_ticket(state, hall, cmd: c.CallTicket, now):
     hands_free(state, cmd.window)
     ticket = find_ticket(state, cmd.ticket_id)
     next_status(ticket.status, "call")
-    _check_served_here(hall, ticket, cmd.window)
+    window = hall.window(cmd.window)
+    if ticket.pinned_window not in (None, cmd.window) or (
+            ticket.pinned_window is None and ticket.queue_service not in window.services):
+        raise DomainError("not_at_this_window", f"window {cmd.window} does not serve {ticket.label}'s queue")
     callback = ticket.status is Status.NO_SHOW
     if callback and now > (ticket.return_until or 0):
         raise DomainError("return_window_expired", f"{ticket.label} missed its number too long ago")
@@ -202,23 +206,10 @@ def _transfer(state, hall, cmd: c.TransferTicket, now):
                                 note=cmd.note.strip())]
 
 
-def _check_served_here(hall, ticket: Ticket, window_number: int) -> None:
-    """A window acts only on tickets of the queues it serves (or pinned to it)."""
-    window = hall.window(window_number)
-    if ticket.pinned_window not in (None, window_number) or (
-            ticket.pinned_window is None and ticket.queue_service not in window.services):
-        raise DomainError("not_at_this_window", f"window {window_number} does not serve {ticket.label}'s queue")
-
-
 def _cancel(state, hall, cmd: c.CancelTicket, now):
-    """A clerk (cmd.window set) cancels only a ticket held at that window, or one waiting in a queue
-    the window serves; the guide desk and managers (no window) any ticket."""
     ticket = find_ticket(state, cmd.ticket_id)
     if cmd.window is not None and ticket.status not in FINAL:
-        if ticket.window not in (None, cmd.window):
-            raise DomainError("not_at_this_window", f"{ticket.label} is held by window {ticket.window}")
-        if ticket.window is None:
-            _check_served_here(hall, ticket, cmd.window)
+        _check_clerk_may_cancel(hall, ticket, cmd.window)
     next_status(ticket.status, "cancel")
     return [e.TicketCancelled(at=now, ticket_id=ticket.id, window=cmd.window, staff=cmd.staff,
                               reason=cmd.reason.strip())]
@@ -290,3 +281,15 @@ DECIDERS: dict[type, Callable] = {
     c.ResumeTicket: _resume_ticket, c.TransferTicket: _transfer, c.CancelTicket: _cancel,
     c.RateVisit: _rate, c.Tick: _tick, c.CloseDay: _close_day,
 }
+
+
+def _check_clerk_may_cancel(hall: HallConfig, ticket: Ticket, window_number: int) -> None:
+    """A clerk (the command names a window) cancels only a ticket held at that window, or one
+    waiting in a queue the window serves (or pinned to it); the guide desk and managers (no window)
+    may cancel any ticket."""
+    if ticket.window not in (None, window_number):
+        raise DomainError("not_at_this_window", f"{ticket.label} is held by window {ticket.window}")
+    window = hall.window(window_number)
+    if ticket.window is None and window is not None and (ticket.pinned_window not in (None, window_number) or (
+            ticket.pinned_window is None and ticket.queue_service not in window.services)):
+        raise DomainError("not_at_this_window", f"window {window_number} does not serve {ticket.label}'s queue")
