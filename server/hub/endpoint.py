@@ -35,14 +35,29 @@ def allowed_origins(app: web.Application) -> set[str]:
     """Browser origins a socket may come from: public_url's and server.allowed_origins. Never the
     request's own Host header (a DNS-rebinding page would send one that matches)."""
     configured = (app[K.SETTINGS].public_url, *app[K.CONFIG].server.allowed_origins)
-    return {origin_of(url) for url in configured}
+    origins = {origin_of(url) for url in configured}
+    return origins | {alias for o in origins for alias in loopback_aliases(o)}
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+def loopback_aliases(origin: str) -> list[str]:
+    """A loopback origin's other names (a demo at http://127.0.0.1:8080 opened as localhost:8080).
+    Only names of this machine: a rebinding page's origin is its own domain, never one of these."""
+    parsed = URL(origin)
+    if parsed.host not in ("127.0.0.1", "localhost", "::1"):
+        return []
+    port = f":{parsed.port}" if parsed.port and not parsed.is_default_port() else ""
+    return [f"{parsed.scheme}://{host}{port}" for host in LOOPBACK]
 
 
 def origin_of(url: str) -> str:
     parsed = URL(url.strip())
     default = {"http": 80, "https": 443}.get(parsed.scheme)
     port = "" if parsed.port in (None, default) else f":{parsed.port}"
-    return f"{parsed.scheme}://{(parsed.host or '').lower()}{port}"
+    host = (parsed.host or "").lower()
+    return f"{parsed.scheme}://{'[' + host + ']' if ':' in host else host}{port}"
 
 
 def check_origin(request: web.Request) -> None:

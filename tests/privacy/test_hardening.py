@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
+from yarl import URL
 
 from server import appkeys as K
 from server.app import PAGES, create_app
@@ -94,6 +95,18 @@ async def test_websocket_origin_comes_from_the_configuration_not_the_host_header
         await ws.send_json({"id": 1, "type": "auth", "token": hall.device_token("display-hall")})
         assert (await ws.receive_json(timeout=5))["success"] is True
     assert table_dump(hall.app[K.SERVICE].writer.path, *TABLES) == before
+
+
+async def test_a_loopback_public_url_also_accepts_its_other_loopback_names(hall):
+    port = URL(hall.app[K.SETTINGS].public_url).port
+    assert hall.app[K.SETTINGS].public_url.startswith("http://127.0.0.1:")
+    for origin, accepted in ((f"http://localhost:{port}", True), (f"http://[::1]:{port}", True),
+                             (f"http://localhost:{port + 1}", False), (f"https://localhost:{port}", False),
+                             (f"http://localhost.evil.example:{port}", False)):
+        headers = {"Origin": origin, "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                   "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+        async with hall.session.get(hall.url("/api/ws"), headers=headers) as resp:
+            assert (resp.status == 101) == accepted, (origin, resp.status)
 
 
 async def test_a_websocket_flood_is_closed_4029_and_others_are_served(hall):
