@@ -210,8 +210,8 @@ def _transfer(state: HallState, hall: HallConfig, cmd: c.TransferTicket, now: fl
 
 def _cancel(state: HallState, hall: HallConfig, cmd: c.CancelTicket, now: float) -> list[e.Event]:
     ticket = find_ticket(state, cmd.ticket_id)
-    if cmd.window is not None and ticket.window not in (None, cmd.window) and ticket.status not in FINAL:
-        raise DomainError("not_at_this_window", f"{ticket.label} is held by window {ticket.window}")
+    if cmd.window is not None and ticket.status not in FINAL:
+        _check_clerk_may_cancel(hall, ticket, cmd.window)
     next_status(ticket.status, "cancel")
     return [e.TicketCancelled(at=now, ticket_id=ticket.id, window=cmd.window, staff=cmd.staff,
                               reason=cmd.reason.strip())]
@@ -291,3 +291,15 @@ DECIDERS: dict[type[c.Command], Decider] = {
     c.ResumeTicket: _resume_ticket, c.TransferTicket: _transfer, c.CancelTicket: _cancel,
     c.RateVisit: _rate, c.Tick: _tick, c.CloseDay: _close_day,
 }
+
+
+def _check_clerk_may_cancel(hall: HallConfig, ticket: Ticket, window_number: int) -> None:
+    """A clerk (the command names a window) cancels only a ticket held at that window, or one
+    waiting in a queue the window serves (or pinned to it); the guide desk and managers (no window)
+    may cancel any ticket."""
+    if ticket.window not in (None, window_number):
+        raise DomainError("not_at_this_window", f"{ticket.label} is held by window {ticket.window}")
+    window = hall.window(window_number)
+    if ticket.window is None and window is not None and (ticket.pinned_window not in (None, window_number) or (
+            ticket.pinned_window is None and ticket.queue_service not in window.services)):
+        raise DomainError("not_at_this_window", f"window {window_number} does not serve {ticket.label}'s queue")
