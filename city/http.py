@@ -181,7 +181,7 @@ async def _report(request: web.Request, day_from: str, day_to: str, kind: str) -
     csv_wanted, now = _wants_csv(request), request.app[K.CLOCK].now()
     mirrors = sorted(request.app[K.CITY].mirrors.values(), key=lambda m: m.hall_id)
     parts = await asyncio.gather(*(m.run(hall_part, m, day_from, day_to, kind, now) for m in mirrors))
-    report = city_report(list(parts), day_from, day_to, kind, request.app[K.NAME])
+    report = city_report(list(parts), day_from, day_to, kind, request.app[K.NAME], len(request.app[K.CITY].halls))
     if csv_wanted:
         return _csv(report_csv(report), f"hallq-city-{kind}-{day_from}-{day_to}.csv")
     return json_response(report)

@@ -28,7 +28,9 @@ def _pct(fig: dict | None) -> float | None:
     return None if not fig or fig["value"] is None else round(fig["value"] * 100, 1)
 
 
-def city_report(parts: list[dict], day_from: str, day_to: str, kind: str, city_name: dict) -> dict:
+def city_report(parts: list[dict], day_from: str, day_to: str, kind: str, city_name: dict,
+                registered: int | None = None) -> dict:
+    """`registered`: halls the city knows (some may not have sent anything yet)."""
     all_days = [g for p in parts for g in p["days"]]
     total = merge(all_days) if all_days else None
     working_days = len({g["key"] for g in all_days if g["counts"]["served"] > 0})
@@ -38,7 +40,7 @@ def city_report(parts: list[dict], day_from: str, day_to: str, kind: str, city_n
         for d in p["report"]["departments"]:
             departments[d["code"]] = departments.get(d["code"], 0) + d["accepted"]
     figures = {
-        "kind": kind, "from": day_from, "to": day_to, "halls": len(parts),
+        "kind": kind, "from": day_from, "to": day_to, "halls": max(registered or 0, len(parts)),
         "halls_open": sum(1 for p in parts if p["report"]["working_days"] > 0),
         "working_days": working_days, "accepted": served, "issued": total["counts"]["issued"] if total else 0,
         "outcomes": {o: total["outcomes"][o]["numerator"] if total else 0 for o in OUTCOMES},

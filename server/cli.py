@@ -30,6 +30,7 @@ SUBCOMMANDS = {
     "kiosk-agent": _delegate("kiosk.agent"),
     "demo-data": _delegate("server.stats.demo_data"),
     "report": _delegate("server.stats.report"),
+    "city": _delegate("city.cli"),  # branch centers: the city database and dashboard (docs/city.md)
 }
 
 USAGE = """usage: hallq COMMAND [options]
@@ -44,6 +45,7 @@ commands:
   kiosk-agent    print a kiosk's tickets on its ESC/POS printer
   demo-data      fill a database with synthetic history
   report         print the statistics report for a date range
+  city           the city: init, add-hall, add-manager, serve, demo (docs/city.md)
 
 `hallq COMMAND --help` describes each one."""
 
