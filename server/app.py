@@ -10,10 +10,12 @@ from aiohttp import web
 
 from . import appkeys as K
 from .api.endpoints import ENDPOINTS, OTHER_ENDPOINTS
-from .api.handlers import SPECIAL_HANDLERS, command_handler
 from .api.kiosk_handlers import KIOSK_HANDLERS
 from .api.middleware import errors, security_headers
 from .api.openapi import build_spec
+from .api.reads import READ_HANDLERS
+from .api.router import add_endpoints
+from .api.sessions import SESSION_HANDLERS
 from .auth import Authenticator, Session
 from .clock import SystemClock
 from .config import Settings
@@ -131,9 +133,7 @@ async def _ticker(app: web.Application):
 
 
 def _add_routes(app: web.Application, endpoints, sounds: ClipLibrary) -> None:
-    for ep in endpoints:
-        handler = (SPECIAL_HANDLERS | STATS_HANDLERS | KIOSK_HANDLERS)[ep.special] if ep.special else command_handler(ep)
-        app.router.add_route(ep.method, ep.path, handler, name=ep.operation_id)
+    add_endpoints(app, endpoints, SESSION_HANDLERS | READ_HANDLERS | KIOSK_HANDLERS | STATS_HANDLERS)
     app.router.add_get("/api/ws", ws_handler, name="websocket")
     app.router.add_get("/sounds/{clip:.+}.wav", _sound_handler(sounds))
     for name, folder in PAGES.items():

@@ -55,6 +55,10 @@ class ServerSettings:
     estimate_recent: int = 20
     estimate_min_samples: int = 3
     reprint_window_min: int = 10
+    # --- privacy and access ---
+    ws_max_messages: int = 100
+    ws_rate_window_s: float = 10.0
+    frame_ancestors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
