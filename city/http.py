@@ -6,11 +6,11 @@ import asyncio
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from server.api.handlers import json_response
+from server.actions.body import json_response
 from server.domain.errors import DomainError
 from server.security import hash_token, new_token, verify_pin
 from server.stats.figures import GROUPS
@@ -214,7 +214,8 @@ ROUTES = (
           "group_by: the hall's own GET /api/stats answer"),
     Route("GET", "/api/compare", "cityCompare", compare, "Halls side by side by department or service "
           "(by=, from=, to=, format=json|csv)"),
-    Route("GET", "/api/report/daily", "cityReportDaily", report_daily, "The city's daily report (day=, format=json|csv)"),
+    Route("GET", "/api/report/daily", "cityReportDaily", report_daily,
+          "The city's daily report (day=, format=json|csv)"),
     Route("GET", "/api/report/monthly", "cityReportMonthly", report_monthly,
           "The city's monthly report (month=YYYY-MM, format=json|csv)"),
     Route("GET", "/api/report", "cityReport", report_range, "The city's report for from..to (format=json|csv)"),

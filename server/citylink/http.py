@@ -8,8 +8,9 @@ from pathlib import Path
 from aiohttp import web
 
 from .. import appkeys as K
+from ..actions.body import json_response
 from ..api.endpoints import Endpoint
-from ..api.handlers import json_response, require
+from ..api.router import add_endpoints
 from .catalogue import catalogue_of
 from .link import CityLink, LinkState
 from .settings import CitySettings
@@ -24,7 +25,7 @@ CITYLINK_ENDPOINTS = [
 
 
 async def city_link(request: web.Request) -> web.Response:
-    require(request, ("manager",))
+    # roles are checked by the router (add_endpoints), from the row above
     link = request.app.get(CITY_LINK)
     state = link.state if link is not None else LinkState(status="off")
     return json_response(state.to_dict(request.app[K.CLOCK].now()))
@@ -35,8 +36,7 @@ CITYLINK_HANDLERS = {"city_link": city_link}
 
 def setup_citylink(app: web.Application, db_path: Path) -> None:
     """Routes always (the board shows "off" without a [city] table); the link only when configured."""
-    for ep in CITYLINK_ENDPOINTS:
-        app.router.add_route(ep.method, ep.path, CITYLINK_HANDLERS[ep.special], name=ep.operation_id)
+    add_endpoints(app, CITYLINK_ENDPOINTS, CITYLINK_HANDLERS)
     settings = CitySettings.from_table(app[K.CONFIG].city)
     if not settings.enabled:
         return
