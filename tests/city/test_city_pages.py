@@ -46,3 +46,20 @@ async def test_city_dashboard_in_the_browser(hall, city, page, artifacts, db_pat
     await page.click("button[data-tab=halls]")
     await page.wait_for_selector("text=各中心实时", timeout=10_000)
     assert page.script_errors == []
+
+
+async def test_the_halls_board_shows_the_city_link(hall, page, artifacts, city_db, db_path):
+    from tests.browser.test_manager_pages import sign_in
+    await some_actions(hall, 1)
+    await sign_in(page, hall, "/manager/board.html")
+    await page.wait_for_selector("#city-link[data-status=up_to_date]", timeout=15_000)
+    assert "已同步" in await page.locator("#city-link").inner_text()
+    await page.screenshot(path=str(artifacts / "manager-board-city-link.png"), full_page=True)
+    city_db.pg.stop()
+    await some_actions(hall, 1)  # events the city cannot take now
+    await page.wait_for_selector("#city-link[data-status=unreachable]", timeout=15_000)
+    text = await page.locator("#city-link").inner_text()
+    assert "無法連線" in text and "落後" in text
+    city_db.pg.start()
+    await page.wait_for_selector("#city-link[data-status=up_to_date]", timeout=20_000)
+    assert page.script_errors == []
