@@ -104,6 +104,7 @@ class CityLink:
     # --- control, from any thread ------------------------------------------------------------------
 
     def start(self) -> None:
+        log.info("city link for hall %s to %s", self.settings.hall_id, self.settings.safe_dsn())
         self._thread = threading.Thread(target=self._thread_main, name="hallq-citylink", daemon=True)
         self._thread.start()
         self._ready.wait(timeout=10)
