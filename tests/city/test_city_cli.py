@@ -75,7 +75,8 @@ def _hall_with(city: str):
 
 
 def test_city_settings_are_validated():
-    good = _hall_with('dsn = "postgresql://hallq_hall_east@db.example/hallq"\nhall_id = "east"\nsslmode = "verify-full"\n')
+    good = _hall_with('dsn = "postgresql://hallq_hall_east@db.example/hallq"\nhall_id = "east"\n'
+                      'sslmode = "verify-full"\n')
     assert good.city["hall_id"] == "east" and good.city["batch_size"] == 500 and good.city["sslmode"] == "verify-full"
     assert parse_config(tomllib.loads(DEMO_HALL_PATH.read_text(encoding="utf-8"))).city["dsn"] == ""
     cases = {

@@ -48,7 +48,7 @@ async def test_city_dashboard_in_the_browser(hall, city, page, artifacts, db_pat
     assert page.script_errors == []
 
 
-async def test_the_halls_board_shows_the_city_link(hall, page, artifacts, city_db, db_path):
+async def test_the_halls_board_shows_the_city_link(hall, page, artifacts, city_db, db_path):  # noqa: F811
     from tests.browser.test_manager_pages import sign_in
     await some_actions(hall, 1)
     await sign_in(page, hall, "/manager/board.html")
