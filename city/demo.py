@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import random
+import shutil
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -129,6 +131,7 @@ async def _clerk(http, window: int, token: str, rng: random.Random, stop: asynci
 async def run_demo(dsn: str | None, port: int, history_days: int) -> int:
     from server.app import create_app
     from server.cli import _wait_for_signal
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # the simulated floor is busy
     folder = Path(tempfile.mkdtemp(prefix="hallq-city-demo-"))
     pg = None if dsn else TempPostgres().init().start()
     admin_dsn = dsn or pg.dsn()
@@ -160,4 +163,5 @@ async def run_demo(dsn: str | None, port: int, history_days: int) -> int:
             await runner.cleanup()
         if pg is not None:
             pg.remove()
+        shutil.rmtree(folder, ignore_errors=True)
     return 0
