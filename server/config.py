@@ -18,6 +18,8 @@ from .config_schema import (ARRAY_TABLES, FORBIDDEN, KINDS, REQUIRED, SCHEMA, TO
 from .domain.hall import (Center, Department, Device, EstimateRules, HallConfig, Names, RoutingPolicy, Rules,
                           Service, Staff, Window)
 from .security import hash_token, verify_pin
+from .domain.workdays import WorkCalendar
+from .supervision.settings import SupervisionSettings
 
 DEMO_HALL_PATH = Path(__file__).with_name("demo_hall.toml")
 DEMO_CREDENTIALS_PATH = Path(__file__).with_name("demo_credentials.toml")
@@ -35,30 +37,33 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class ServerSettings:
-    host: str = "127.0.0.1"
-    port: int = 8080
-    db_path: str = "var/hallq.db"
-    public_url: str = "http://127.0.0.1:8080"  # never empty once loaded: derived from host and port
-    allowed_origins: tuple[str, ...] = ()
-    log_level: str = "info"
-    ws_auth_timeout_s: float = 5.0
-    ws_heartbeat_s: float = 20.0
-    ws_send_queue: int = 1000
-    ws_max_frame_bytes: int = 65536
-    ws_replay_limit: int = 5000
-    max_body_bytes: int = 65536
-    signin_max_failures: int = 5
-    signin_lockout_s: int = 300
-    kiosk_rate_per_min: int = 30
-    session_ttl_h: float = 14.0
-    tracking_ttl: str = "business_day"
-    estimate_recent: int = 20
-    estimate_min_samples: int = 3
-    reprint_window_min: int = 10
+    """The [server] table. Defaults live in one place, server/config_schema.py (SERVER)."""
+
+    host: str
+    port: int
+    db_path: str
+    public_url: str
+    allowed_origins: tuple[str, ...]
+    log_level: str
+    ws_auth_timeout_s: float
+    ws_heartbeat_s: float
+    ws_send_queue: int
+    ws_max_frame_bytes: int
+    ws_replay_limit: int
+    max_body_bytes: int
+    signin_max_failures: int
+    signin_lockout_s: int
+    kiosk_rate_per_min: int
+    session_ttl_h: float
+    tracking_ttl: str
+    estimate_recent: int
+    estimate_min_samples: int
+    reprint_window_min: int
+    db_busy_timeout_s: float
     # --- privacy and access ---
-    ws_max_messages: int = 100
-    ws_rate_window_s: float = 10.0
-    frame_ancestors: tuple[str, ...] = ()
+    ws_max_messages: int
+    ws_rate_window_s: float
+    frame_ancestors: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,9 @@ class Settings:
     demo_credentials: Mapping[str, Mapping[str, str]] | None = None  # {"staff": {number: pin}, "devices": {id: token}}
     source: str = "<dict>"
     city: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # the [city] table (server/citylink); empty: no link
+    # supervision: the working calendar and the [supervision] table
+    calendar: WorkCalendar = WorkCalendar()
+    supervision: SupervisionSettings = SupervisionSettings()
 
 
 # --- reading one table --------------------------------------------------------------------------------
@@ -167,6 +175,14 @@ def _check_staff(t: dict[str, list[dict]]) -> None:
             _must_exist(number, numbers, f"staff[{i}].windows[{j}]", "window")
         if s["role"] == "clerk" and not s["windows"]:
             raise ConfigError(f"staff[{i}].windows", "a clerk needs at least one window to sign in at")
+        _check_liaison(i, s, t)
+
+
+def _check_liaison(i: int, s: dict, t: dict[str, list[dict]]) -> None:
+    if s["role"] == "liaison" and s["department"] is None:
+        raise ConfigError(f"staff[{i}].department", "a liaison needs the department whose cases they follow")
+    if s["department"] is not None:
+        _must_exist(s["department"], [d["code"] for d in t["departments"]], f"staff[{i}].department", "department")
 
 
 # Which optional keys each device kind needs (True), may have (None) or must not have (False).
@@ -250,6 +266,11 @@ def _server(raw: dict) -> ServerSettings:
     return ServerSettings(**values)
 
 
+def _calendar(raw: Any) -> WorkCalendar:
+    values = read_table(raw, "calendar", "calendar")
+    return WorkCalendar.of(values["weekend"], values["holidays"], values["workdays"])
+
+
 def _voice(raw: Any) -> dict:
     """The [voice] table, validated by the voice module (which owns its keys, see docs/voice.md)."""
     if not isinstance(raw, dict):
@@ -293,7 +314,9 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> Settings:
         hall = replace(_build_hall(center, rules, tables, policies),
                        estimate=EstimateRules(server.estimate_recent, server.estimate_min_samples))
         return Settings(hall=hall, server=server, voice=_voice(raw.get("voice", {})), source=source,
-                        city=_city(raw.get("city", {})))
+                        city=_city(raw.get("city", {})), calendar=_calendar(raw.get("calendar", {})),
+                        supervision=SupervisionSettings(**read_table(raw.get("supervision", {}), "supervision",
+                                                                     "supervision")))
     except ConfigError as exc:
         exc.source = source
         raise

@@ -189,6 +189,11 @@ def _on_rated(state: HallState, hall: HallConfig, ev: e.VisitRated | e.RatingExp
     state.rated.add((ev.ticket_id, ev.segment))
 
 
+def _on_rating_expired(state: HallState, hall: HallConfig, ev: e.RatingExpired) -> None:
+    state.pending_ratings.pop(ev.ticket_id, None)
+    state.rating_expired.add((ev.ticket_id, ev.segment))
+
+
 def _on_day_closed(state: HallState, hall: HallConfig, ev: e.DayClosed) -> None:
     fresh = new_state(hall, ev.new_day, state.last_seq, state.next_ticket_id)
     fresh.appointments = {k: a for k, a in state.appointments.items() if a.slot_day >= ev.new_day}
@@ -211,6 +216,6 @@ APPLIERS: dict[type[e.Event], Applier] = {
     e.TicketWalkedOut: _on_walked_out, e.WindowOpened: _on_window("open"),
     e.WindowPaused: _on_window("paused"), e.WindowResumed: _on_window("open"),
     e.WindowClosed: _on_window("closed"), e.ClerkSignedIn: _on_signed_in,
-    e.ClerkSignedOut: _on_signed_out, e.VisitRated: _on_rated, e.RatingExpired: _on_rated,
+    e.ClerkSignedOut: _on_signed_out, e.VisitRated: _on_rated, e.RatingExpired: _on_rating_expired,
     e.DayClosed: _on_day_closed,
 }

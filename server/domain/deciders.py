@@ -25,7 +25,8 @@ def _issue(state: HallState, hall: HallConfig, cmd: c.IssueTicket, now: float) -
     check_issuing(state, hall, cmd.service, now)
     return [new_ticket_event(state, hall, cmd.service, now, channel=cmd.channel,
                               green_category=cmd.green_category if cmd.channel == "green" else None,
-                              kiosk=cmd.kiosk, lang=cmd.lang, tracking_hash=cmd.tracking_hash)]
+                              kiosk=cmd.kiosk, lang=cmd.lang, tracking_hash=cmd.tracking_hash,
+                              issued_by=cmd.issued_by)]
 
 
 def _book(state: HallState, hall: HallConfig, cmd: c.BookAppointment, now: float) -> list[e.Event]:
@@ -39,7 +40,7 @@ def _book(state: HallState, hall: HallConfig, cmd: c.BookAppointment, now: float
     if slot_day < state.day:
         raise DomainError("invalid_argument", "the slot is in the past")
     return [e.AppointmentBooked(at=now, code=cmd.code, service=cmd.service, slot_day=slot_day,
-                                slot_start=cmd.slot_start, slot_end=cmd.slot_end)]
+                                slot_start=cmd.slot_start, slot_end=cmd.slot_end, booked_by=cmd.booked_by)]
 
 
 def _check_in(state: HallState, hall: HallConfig, cmd: c.CheckInAppointment, now: float) -> list[e.Event]:
@@ -161,7 +162,7 @@ def _finish(state: HallState, hall: HallConfig, cmd: c.FinishService, now: float
                               outcome=cmd.outcome, promised_days=cmd.promised_days,
                               materials=[m.strip() for m in cmd.materials if m.strip()],
                               case_number=cmd.case_number or None,
-                              no_start=ticket.status is Status.CALLED)]
+                              no_start=ticket.status is Status.CALLED, **_supervision_fields(hall, cmd))]
 
 
 def _check_outcome(cmd: c.FinishService) -> None:
@@ -171,6 +172,27 @@ def _check_outcome(cmd: c.FinishService) -> None:
         raise DomainError("invalid_argument", "a promised case needs promised_days (working days) > 0")
     if cmd.outcome == "supplement" and not any(m.strip() for m in cmd.materials):
         raise DomainError("invalid_argument", "a supplement case needs the list of missing materials")
+
+
+def _supervision_fields(hall: HallConfig, cmd: c.FinishService) -> dict[str, Any]:
+    """The finish's optional supervision fields, checked (docs/supervision.md)."""
+    departments = list(dict.fromkeys(d.strip() for d in cmd.joint_departments if d.strip()))
+    if departments and cmd.outcome != "joint":
+        raise DomainError("invalid_argument", "joint_departments go with the outcome joint")
+    unknown = [d for d in departments if hall.department(d) is None]
+    if unknown:
+        raise DomainError("invalid_argument", f"unknown department {unknown[0]!r} in joint_departments")
+    if departments and not (cmd.promised_days and cmd.promised_days > 0):
+        raise DomainError("invalid_argument", "a joint case needs promised_days (working days) > 0")
+    if cmd.refusal is not None and cmd.refusal not in c.REFUSALS:
+        raise DomainError("invalid_argument", "refusal must be one of " + ", ".join(c.REFUSALS))
+    if cmd.refusal is not None and not cmd.legal_basis.strip():
+        raise DomainError("invalid_argument", "a refusal needs its legal basis (legal_basis)")
+    if cmd.refusal is not None and cmd.outcome != "reply":
+        raise DomainError("invalid_argument", "a refusal is finished as the outcome reply")
+    return {"joint_departments": departments, "refusal": cmd.refusal,
+            "legal_basis": cmd.legal_basis.strip() if cmd.refusal else "",
+            "linked_to": (cmd.linked_to or "").strip().upper() or None}
 
 
 def _no_show(state: HallState, hall: HallConfig, cmd: c.MarkNoShow, now: float) -> list[e.Event]:
@@ -209,8 +231,8 @@ def _transfer(state: HallState, hall: HallConfig, cmd: c.TransferTicket, now: fl
 
 def _cancel(state: HallState, hall: HallConfig, cmd: c.CancelTicket, now: float) -> list[e.Event]:
     ticket = find_ticket(state, cmd.ticket_id)
-    if cmd.window is not None and ticket.window not in (None, cmd.window) and ticket.status not in FINAL:
-        raise DomainError("not_at_this_window", f"{ticket.label} is held by window {ticket.window}")
+    if cmd.window is not None and ticket.status not in FINAL:
+        _check_clerk_may_cancel(hall, ticket, cmd.window)
     next_status(ticket.status, "cancel")
     return [e.TicketCancelled(at=now, ticket_id=ticket.id, window=cmd.window, staff=cmd.staff,
                               reason=cmd.reason.strip())]
@@ -223,6 +245,8 @@ def _rate(state: HallState, hall: HallConfig, cmd: c.RateVisit, now: float) -> l
     find_ticket(state, cmd.ticket_id)
     if pending is None or pending.window != cmd.window:
         ticket = state.tickets.get(cmd.ticket_id)
+        if ticket is not None and (ticket.id, ticket.segment) in state.rating_expired:
+            raise DomainError("rating_closed", "the time to rate this visit has passed")
         if ticket is not None and (ticket.id, ticket.segment) in state.rated:
             raise DomainError("already_rated", "this visit was rated already")
         raise DomainError("rating_closed", "there is no visit to rate for this ticket at this window")
@@ -288,3 +312,15 @@ DECIDERS: dict[type[c.Command], Decider] = {
     c.ResumeTicket: _resume_ticket, c.TransferTicket: _transfer, c.CancelTicket: _cancel,
     c.RateVisit: _rate, c.Tick: _tick, c.CloseDay: _close_day,
 }
+
+
+def _check_clerk_may_cancel(hall: HallConfig, ticket: Ticket, window_number: int) -> None:
+    """A clerk (the command names a window) cancels only a ticket held at that window, or one
+    waiting in a queue the window serves (or pinned to it); the guide desk and managers (no window)
+    may cancel any ticket."""
+    if ticket.window not in (None, window_number):
+        raise DomainError("not_at_this_window", f"{ticket.label} is held by window {ticket.window}")
+    window = hall.window(window_number)
+    if ticket.window is None and window is not None and (ticket.pinned_window not in (None, window_number) or (
+            ticket.pinned_window is None and ticket.queue_service not in window.services)):
+        raise DomainError("not_at_this_window", f"window {window_number} does not serve {ticket.label}'s queue")

@@ -50,6 +50,7 @@ class TicketIssued(Event):
     kiosk: str | None = None
     lang: str = "zh-Hant"
     tracking_hash: str = ""
+    issued_by: str | None = None
     queue_entered_at: float = 0.0
     ahead: int = 0
 
@@ -64,6 +65,7 @@ class AppointmentBooked(Event):
     slot_day: str
     slot_start: float
     slot_end: float
+    booked_by: str | None = None
 
 
 @dataclass(kw_only=True)
@@ -122,6 +124,10 @@ class ServiceFinished(Event):
     materials: list[str] = field(default_factory=list)
     case_number: str | None = None
     no_start: bool = False
+    joint_departments: list[str] = field(default_factory=list)
+    refusal: str | None = None
+    legal_basis: str = ""
+    linked_to: str | None = None
 
 
 @dataclass(kw_only=True)

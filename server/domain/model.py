@@ -99,7 +99,8 @@ class HallState:
     issued: dict[str, int] = field(default_factory=dict)  # service -> tickets issued today
     appointments: dict[str, Appointment] = field(default_factory=dict)
     pending_ratings: dict[int, PendingRating] = field(default_factory=dict)  # by ticket id
-    rated: set[tuple[int, int]] = field(default_factory=set)  # (ticket id, segment) rated or expired
+    rated: set[tuple[int, int]] = field(default_factory=set)  # (ticket id, segment) rated
+    rating_expired: set[tuple[int, int]] = field(default_factory=set)  # (ticket id, segment) not rated in time
     # Derived, kept by engine.apply through `reindex` after every ticket event, so issuing and calling
     # cost the same at the day's 2,000th ticket as at its first (no scan of the whole day).
     waiting_tickets: dict[int, Ticket] = field(default_factory=dict, repr=False, compare=False)
