@@ -34,13 +34,14 @@ ALLOWED: dict[str, set[str]] = {
     "server.appkeys": {"server.auth", "server.clock", "server.ratelimit", "server.service"},
     # what the adapters share: callers, bodies, the command runner and its answers
     "server.actions": BASE | {"server.appkeys", "server.auth", "server.service", "server.records",
-                              "server.views", "server.estimate", "server.printjobs", "server.security"},
+                              "server.views", "server.estimate", "server.printjobs", "server.security",
+                              "server.ratelimit", "server.audience"},
     # the adapters: HTTP, WebSocket, statistics. Each depends on the shared parts, never on another
     "server.api": BASE | {"server.actions", "server.appkeys", "server.auth", "server.service", "server.store",
                           "server.records", "server.views", "server.estimate", "server.printjobs",
-                          "server.security", "server.qrsvg"},
+                          "server.security", "server.qrsvg", "server.audience"},
     "server.hub": BASE | {"server.actions", "server.appkeys", "server.auth", "server.views", "server.audience",
-                          "server.ratelimit"},
+                          "server.ratelimit", "server.security"},
     "server.stats": BASE | {"server.actions", "server.appkeys", "server.store", "server.config", "server.csvsafe"},
     "server.citylink": BASE | {"server.actions", "server.appkeys", "server.store"},
     # the composition roots wire everything
@@ -52,6 +53,7 @@ ALLOWED_MODULES: dict[tuple[str, str], str] = {
     ("server.hub", "server.api.fields"): "a command's body over the socket is checked by the table's fields",
     ("server.api", "server.stats.figures"): "the table documents the statistics' groupings (an enum)",
     ("server.citylink", "server.api.endpoints"): "its own endpoint table is made of the same Endpoint rows",
+    ("server.actions", "server.store.audit"): "a manual cancel's audit entry is a write of the cancel's own batch",
 }
 
 
