@@ -31,6 +31,7 @@ SUBCOMMANDS = {
     "demo-data": _delegate("server.stats.demo_data"),
     "report": _delegate("server.stats.report"),
     "doctor": _delegate("server.doctor"),
+    "city": _delegate("city.cli"),  # branch centers: the city database and dashboard (docs/city.md)
 }
 
 USAGE = """usage: hallq COMMAND [options]
@@ -46,6 +47,7 @@ commands:
   demo-data      fill a database with synthetic history
   report         print the statistics report for a date range
   doctor         check a database: integrity, event chain, state rebuild
+  city           the city: init, add-hall, add-manager, serve, demo (docs/city.md)
 
 `hallq COMMAND --help` describes each one."""
 

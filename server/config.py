@@ -9,14 +9,14 @@ import dataclasses
 import difflib
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable
 
 from .config_schema import (ARRAY_TABLES, FORBIDDEN, KINDS, REQUIRED, SCHEMA, TOP_LEVEL, BadValue, Key)
-from .domain.hall import (Center, Department, Device, HallConfig, Names, RoutingPolicy, Rules, Service,
-                          Staff, Window)
+from .domain.hall import (Center, Department, Device, EstimateRules, HallConfig, Names, RoutingPolicy, Rules,
+                          Service, Staff, Window)
 from .security import hash_token, verify_pin
 
 DEMO_HALL_PATH = Path(__file__).with_name("demo_hall.toml")
@@ -292,8 +292,11 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> Settings:
         _check_references(tables)
         for w in tables["windows"]:
             del w["policy"]
-        return Settings(hall=_build_hall(center, rules, tables, policies), server=_server(raw.get("server", {})),
-                        voice=_voice(raw.get("voice", {})), source=source, city=_city(raw.get("city", {})))
+        server = _server(raw.get("server", {}))
+        hall = replace(_build_hall(center, rules, tables, policies),
+                       estimate=EstimateRules(server.estimate_recent, server.estimate_min_samples))
+        return Settings(hall=hall, server=server, voice=_voice(raw.get("voice", {})), source=source,
+                        city=_city(raw.get("city", {})))
     except ConfigError as exc:
         exc.source = source
         raise
