@@ -87,3 +87,18 @@ async def test_known_and_unknown_staff_numbers_take_the_same_time(hall):
     ratio = statistics.median(times["known"]) / statistics.median(times["unknown"])
     print(f"sign-in with a wrong PIN, median known/unknown = {ratio:.2f}")
     assert 0.5 < ratio < 2.0, times  # a leak shows as ~40 (scrypt against no scrypt); noise stays near 1
+
+
+async def test_a_pc_away_from_the_counters_cannot_test_a_clerks_pin(hall):
+    """A clerk signs in only at a counter: from anywhere else the answer is the one an unknown
+    number or a wrong PIN gets, whatever the PIN, and it counts as a failure (throttled, audited)."""
+    clerk = hall.clerk_for(3)
+    answers = [await attempt(hall, clerk, pin, device=device)
+               for pin in (hall.creds["staff"][clerk], "999999") for device in (None, "kiosk-1")]
+    _, unknown = await attempt(hall, "no-such-staff", "123456")
+    assert {(status, body["error"]["code"], body["error"]["message"]) for status, body in answers} == {
+        (401, "unauthorized", unknown["error"]["message"])}
+    rows = await hall.app[K.SERVICE].reader.run(audit_rows, None, None, "sign_in_failed")
+    assert len(rows) == 5
+    status, _ = await attempt(hall, clerk, hall.creds["staff"][clerk], device=hall.counter_for(3))
+    assert status == 200  # and the clerk's own counter is not delayed by them
