@@ -10,7 +10,7 @@ from yarl import URL
 
 from .. import appkeys as K
 from ..actions import runner
-from ..actions.access import authorize, clerk_still_signed_in, principal_for_token
+from ..actions.access import authorize, clerk_still_signed_in, principal_for_hash, principal_for_token
 from ..actions.body import load_json
 from ..api.endpoints import COMMAND_ROWS
 from ..api.fields import parse_fields
@@ -146,6 +146,9 @@ async def _serve(app: web.Application, conn: Connection) -> None:
     while not conn.dropped:
         data, error = await _receive(conn.ws)
         if data is None:
+            return
+        if conn.token_hash is not None and principal_for_hash(app, conn.token_hash) is None:
+            conn.end("session ended")  # signed out, expired or revoked since the last frame: 4003
             return
         if not rate.allow(loop.time()):  # wall time: a flood is a flood whatever the hall clock says
             log.warning("closing %s (%s): more than %d messages in %g s", conn.remote, conn.principal.id,
