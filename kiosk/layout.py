@@ -202,3 +202,24 @@ def _choice(payload: Mapping[str, Any], key: str, allowed: tuple[str, ...], defa
     if value not in allowed:
         raise LayoutError(f"{key} must be one of {', '.join(allowed)}")
     return value
+
+
+# Chinese line-breaking rules (禁则): no line starts with closing punctuation, none ends with
+# opening punctuation. Breaking moves the character before the break down with it instead.
+NO_LINE_START = frozenset("、，。．・：；？！）」』】〕〉》〗〙”’％‰…—～ー,.:;?!)]}%")
+NO_LINE_END = frozenset("（「『【〔〈《〖〘“‘([{")
+
+
+def line_break(line: str, next_ch: str) -> tuple[str, str]:
+    """Where a full line breaks when `next_ch` does not fit: (this line, carried to the next).
+
+    Latin text breaks at its last space; Chinese text right before `next_ch`, moved back while
+    the next line would start with closing punctuation or this one end with opening punctuation.
+    """
+    head, space, tail = line.rpartition(" ")
+    if space and head and tail.isascii():
+        return head, tail
+    cut = len(line)
+    while cut > 1 and (line[cut - 1] in NO_LINE_END or (line[cut:] + next_ch)[0] in NO_LINE_START):
+        cut -= 1
+    return line[:cut], line[cut:]

@@ -143,7 +143,7 @@ def _demo_printer_agents(settings) -> list[asyncio.Task]:
     ws_url = settings.server.public_url.replace("http", "ws", 1) + "/api/ws"
     tasks = []
     for device in settings.hall.devices:
-        token = settings.demo_credentials["devices"].get(device.id)
+        token = settings.demo_credentials.get("agents", {}).get(device.id)
         if device.kind != "kiosk" or not token:
             continue
         agent = KioskAgent(AgentSettings(

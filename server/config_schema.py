@@ -264,6 +264,9 @@ SERVER = _keys(
     estimate_recent=Key("integer", 20, "Recent handling times per service that feed the wait estimate.", POSITIVE),
     estimate_min_samples=Key("integer", 3, "Below this many recent handling times, the estimate uses typical_handling_min.", POSITIVE),
     reprint_window_min=Key("integer", 10, "Minutes after issue during which the issuing kiosk may reprint a ticket.", POSITIVE),
+    # device agents (docs/printing.md)
+    print_job_max_age_s=Key("integer", 300, "A ticket that could not print (printer fault, agent away) is printed when the printer is back only if issued less than this many seconds ago; older ones wait for a reprint.", POSITIVE),
+    agent_timeout_s=Key("number", 10, "Seconds of silence after which a print agent or speaker agent counts as gone (agents send a heartbeat every few seconds).", _at_least(1)),
 )
 
 DEPARTMENTS = _keys(
@@ -316,6 +319,8 @@ DEVICES = _keys(
     zone=Key("string", None, "Zone of a zone display; a display with neither zone nor window covers the whole hall.", _nonempty),
     green_channel=Key("boolean", False, "Kiosks only: may issue green-channel tickets itself."),
     printer=Key("table", None, "Kiosks only: the `[devices.printer]` table, keys in docs/printing.md."),
+    # device agents (docs/printing.md, docs/voice.md)
+    agent_token_hash=Key("string", None, "Kiosks and displays: sha256 hash of the token of the device's agent (`hallq kiosk-agent` for a kiosk, `hallq speaker` for a display), made with `hallq new-token`; accepted for that agent only, never for the page.", _token_hash),
 )
 
 SCHEMA: MappingProxyType = MappingProxyType({
