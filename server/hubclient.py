@@ -106,11 +106,13 @@ class HubClient:
     def __init__(self, url: str, token: str, scope: dict | None = None, *, subscribe: bool = True,
                  backoff_start_s: float = BACKOFF_START_S, backoff_max_s: float = BACKOFF_MAX_S,
                  reply_timeout_s: float = REPLY_TIMEOUT_S, sleep: Sleep = asyncio.sleep,
-                 rng: Callable[[], float] = random.random, clock: Callable[[], float] | None = None) -> None:
+                 rng: Callable[[], float] = random.random, clock: Callable[[], float] | None = None,
+                 heartbeat_s: float | None = None) -> None:
         self.url, self.token, self.scope, self.subscribe = url, token, scope or {}, subscribe
         self.backoff_start_s, self.backoff_max_s = backoff_start_s, backoff_max_s
         self.reply_timeout_s, self.sleep, self.rng = reply_timeout_s, sleep, rng
         self.clock = clock
+        self.heartbeat_s = heartbeat_s  # a ping this often tells the server the agent is alive
         self.last_seq: int | None = None
         self.sessions = 0  # authenticated connections so far
         self.attempts = 0  # connections tried (for logs and tests)
@@ -147,7 +149,8 @@ class HubClient:
             reader = asyncio.create_task(self._read(conn))
             try:
                 subscribed = await self._start(conn)
-                await _until_first(serve(conn, subscribed), reader, stop.wait())
+                extra = [self._heartbeat(conn)] if self.heartbeat_s else []
+                await _until_first(serve(conn, subscribed), reader, stop.wait(), *extra)
             finally:
                 reader.cancel()
                 await asyncio.gather(reader, return_exceptions=True)  # its error was seen or is moot
@@ -174,8 +177,14 @@ class HubClient:
         except RequestRefused as exc:
             raise ConnectionError(f"subscribe refused: {exc}") from None
         if subscribed.get("mode") == "snapshot":
-            self.last_seq = int(subscribed.get("seq", 0))
+            # max: the reader may already have taken events that follow the snapshot (seq only grows)
+            self.last_seq = max(self.last_seq or 0, int(subscribed.get("seq", 0)))
         return subscribed
+
+    async def _heartbeat(self, conn: HubConnection) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            await conn.send({"type": "ping"})
 
     def _offset(self, server_time) -> float:
         if self.clock is None or not isinstance(server_time, str):
