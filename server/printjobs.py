@@ -1,12 +1,14 @@
 """Print jobs for kiosk printers: the ticket layout in the ticket's language (docs/protocol.md §5)."""
 from __future__ import annotations
 
-import json
 import secrets
 
 from .domain.calendar import local_time
 from .domain.hall import HallConfig, Names
 from .domain.model import Ticket
+from .store.writes import PRINTER_FAULTS, PrintJob, ResendPrintJobs
+
+__all__ = ["PRINTER_FAULTS", "jobs_to_resend", "new_job", "ticket_layout"]
 
 HINT = Names("请留意屏幕显示和语音叫号", "請留意螢幕顯示及語音叫號", "Please watch the screens and listen for your number")
 GREEN = Names("绿色通道", "綠色通道", "Green channel")
@@ -27,14 +29,9 @@ def ticket_layout(hall: HallConfig, ticket: Ticket, ahead: int, estimate: dict, 
     }
 
 
-def new_job(device: str, ticket_id: int, payload: dict, now: float, reprint: bool = False) -> tuple[dict, tuple]:
-    """The job message and the statement that stores it."""
-    job_id = "pj-" + secrets.token_hex(8)
-    message = {"type": "print_job", "job_id": job_id, "ticket_id": ticket_id, "reprint": reprint, "payload": payload}
-    statement = ("INSERT INTO print_jobs (job_id, device, ticket_id, payload, status, error, reprint, created_at) "
-                 "VALUES (?, ?, ?, ?, 'pending', NULL, ?, ?)",
-                 (job_id, device, ticket_id, json.dumps(payload, ensure_ascii=False), int(reprint), now))
-    return message, statement
+def new_job(device: str, ticket_id: int, payload: dict, now: float, reprint: bool = False) -> PrintJob:
+    """A print job with a fresh id (the writer stores it; the hub sends its message once stored)."""
+    return PrintJob("pj-" + secrets.token_hex(8), device, ticket_id, payload, now, reprint)
 
 
 # --- the life of a job (docs/printing.md "Jobs that could not print") ------------------------------
@@ -43,36 +40,8 @@ def new_job(device: str, ticket_id: int, payload: dict, now: float, reprint: boo
 # while younger than `print_job_max_age_s`: older ones become `expired` and wait for a reprint at
 # the guide desk or the kiosk (the citizen has the on-screen ticket and may be long gone).
 
-PRINTER_FAULTS = ("paper_out", "cover_open", "offline", "error")
-_WAITING = ("(status = 'pending' OR (status = 'failed' AND error IN ("
-            + ", ".join(f"'{fault}'" for fault in PRINTER_FAULTS) + ")))")
-
-
-def jobs_waiting(conn, device: str, since: float) -> list:
-    """Jobs of `device` created at or after `since` that still wait for the printer, oldest first."""
-    return conn.execute(
-        "SELECT job_id, ticket_id, payload, reprint FROM print_jobs "
-        f"WHERE device = ? AND created_at >= ? AND {_WAITING} ORDER BY created_at", (device, since)).fetchall()
-
-
-def requeue_statements(device: str, since: float, now: float, job_ids: list[str]) -> list[tuple]:
-    """Expire the waiting jobs older than `since`; put the younger ones back to `pending`."""
-    statements = [(f"UPDATE print_jobs SET status = 'expired', acked_at = ? WHERE device = ? AND created_at < ? "
-                   f"AND {_WAITING}", (now, device, since))]
-    statements += [("UPDATE print_jobs SET status = 'pending', error = NULL WHERE job_id = ? AND device = ?",
-                    (job_id, device)) for job_id in job_ids]
-    return statements
-
-
-def job_message(row) -> dict:
-    return {"type": "print_job", "job_id": row["job_id"], "ticket_id": row["ticket_id"],
-            "reprint": bool(row["reprint"]), "payload": json.loads(row["payload"])}
-
-
 async def jobs_to_resend(service, device: str, max_age_s: float) -> list[dict]:
     """The print jobs to send now that `device`'s printer can print, after the age rule is applied."""
     now = service.clock.now()
-    since = now - max_age_s
-    rows = await service.reader.run(jobs_waiting, device, since)
-    await service.write_only(requeue_statements(device, since, now, [r["job_id"] for r in rows]))
-    return [job_message(row) for row in rows]
+    [messages] = await service.write_only([ResendPrintJobs(device, now - max_age_s, now)])
+    return messages

@@ -459,7 +459,7 @@ class CounterDesk {
   waitedText(t) {
     const end = Date.parse(t.called_at || "") || this.serverNow();
     const start = Date.parse(t.queue_entered_at || t.issued_at || "");
-    return Number.isFinite(start) ? duration((end - start) / 1000) : "–";
+    return Number.isFinite(start) ? duration(Math.max(0, end - start) / 1000) : "–";  // called in an appointment's early window: 0
   }
 
   tickClock() {
