@@ -31,7 +31,8 @@ import wave
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Awaitable, Callable, Protocol
+from typing import Protocol
+from collections.abc import Awaitable, Callable
 
 from server.hubclient import HubClient, HubConnection, Refused
 from server.voice.assemble import ClipLibrary, is_safe_clip_id
@@ -88,7 +89,7 @@ class AplaySink:
             *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
         try:
             _, stderr = await asyncio.wait_for(process.communicate(), timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             process.kill()
             await process.wait()
             return self._report(f"aplay did not finish within {timeout_s:.0f} s (killed)")

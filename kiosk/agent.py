@@ -12,6 +12,7 @@ SIGTERM stops the agent anyway (the journal then says the job was interrupted, n
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -20,7 +21,7 @@ import sys
 import threading
 import tomllib
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from websockets.exceptions import InvalidURI
 
@@ -78,10 +79,8 @@ async def in_daemon_thread(function, *args, **kwargs):
             result, error = function(*args, **kwargs), None
         except BaseException as exc:  # noqa: BLE001  (handed to the awaiting task)
             result, error = None, exc
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: the agent stopped meanwhile
             loop.call_soon_threadsafe(settle, result, error)
-        except RuntimeError:
-            pass  # the loop is gone: the agent stopped meanwhile
 
     threading.Thread(target=run, name="printer-io", daemon=True).start()
     return await future

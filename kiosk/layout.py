@@ -6,7 +6,8 @@ Pure: no I/O, no clock. Built from the `<ticket layout>` payload of a `print_job
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
 CHANNELS = ("normal", "green", "appointment")

@@ -11,13 +11,15 @@ Every call here blocks (sockets, device files, USB, serial): the agent runs them
 thread, one at a time. A failed `send` raises PrinterError whose `status` says why.
 """
 
+import contextlib
 import os
 import select
 import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Protocol
+from collections.abc import Callable, Mapping
 
 from kiosk.escpos_render import CUTS, ENCODINGS, MODES, PAPER_PX
 
@@ -136,7 +138,7 @@ class SocketTransport:
         self.sock.settimeout(timeout_s)
         try:
             data = self.sock.recv(1)
-        except socket.timeout:
+        except TimeoutError:
             return None
         if not data:
             raise ConnectionError("the printer closed the connection")
@@ -304,10 +306,8 @@ def _read_matching(transport: Transport, wanted: Callable[[int], bool], timeout_
 
 
 def _close(transport: Transport) -> None:
-    try:
+    with contextlib.suppress(Exception):  # closing a vanished device may fail any way
         transport.close()
-    except Exception:  # noqa: BLE001  (closing a vanished device may fail any way)
-        pass
 
 
 def _why(exc: BaseException) -> str:

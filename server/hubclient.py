@@ -16,7 +16,7 @@ import json
 import logging
 import random
 from datetime import datetime
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake

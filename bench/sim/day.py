@@ -165,7 +165,8 @@ async def simulate(opts: Options, progress=print) -> tuple[Run, list]:
         stop_agents = asyncio.Event()
         for k in kiosks:
             printer = run.printers[k] = SimPrinter()
-            agent = KioskAgent(AgentSettings(server=ws_url, token=creds["agents"][k], printer=PrinterConfig(type="dummy"),
+            agent = KioskAgent(AgentSettings(server=ws_url, token=creds["agents"][k],
+                                             printer=PrinterConfig(type="dummy"),
                                              journal_path=str(workdir / f"{k}.journal"), status_interval_s=0.2,
                                              backoff_initial_s=0.1, backoff_max_s=1.0, reply_timeout_s=5.0),
                                printer=printer)

@@ -133,7 +133,7 @@ async def _serve(app: web.Application, conn: Connection) -> None:
     while not conn.dropped:
         try:
             data, error = await _receive(conn.ws, silence)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("agent %s silent for %s s: closing its connection", conn.principal.id, silence)
             await conn.ws.close(code=CLOSE_AGENT_SILENT, message=b"agent silent")
             return

@@ -142,7 +142,7 @@ class TcpFront:
         self.connections = 0
         self._writers: set[asyncio.StreamWriter] = set()
 
-    async def start(self) -> "TcpFront":
+    async def start(self) -> TcpFront:
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
         self.port = self.server.sockets[0].getsockname()[1]
         return self
@@ -193,7 +193,7 @@ class PtyFront:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pty-printer", daemon=True)
 
-    def start(self) -> "PtyFront":
+    def start(self) -> PtyFront:
         self._thread.start()
         return self
 

@@ -42,7 +42,8 @@ class Bench:
         self.labels: dict[int, str] = {}
 
     async def open_board(self) -> None:
-        status, body = await self.hall.post("/api/sessions", None, {"staff": "9001", "pin": self.hall.creds["staff"]["9001"]})
+        pin = self.hall.creds["staff"]["9001"]
+        status, body = await self.hall.post("/api/sessions", None, {"staff": "9001", "pin": pin})
         assert status == 200, body
         self.board = await WsClient.open(self.hall, body["token"])
         assert (await self.board.request({"type": "subscribe", "scope": {}}))["success"]
@@ -73,7 +74,7 @@ class Bench:
             assert left > 0, f"the board did not show {printer} within {BOARD_S} s"
             try:
                 message = await self.board.recv(timeout=left)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             if (message.get("type") == "device_status" and message.get("device") == "kiosk-1"
                     and message.get("printer") == printer and all(message.get(k) == v for k, v in fields.items())):
@@ -83,7 +84,8 @@ class Bench:
         """ticket id -> (status, error) as the server's database holds them."""
         with sqlite3.connect(self.tmp_path / "hallq.db") as db:  # the hall fixture's database file
             return {row[0]: (row[1], row[2]) for row in
-                    db.execute("SELECT ticket_id, status, error FROM print_jobs WHERE device = 'kiosk-1' AND reprint = 0")}
+                    db.execute("SELECT ticket_id, status, error FROM print_jobs "
+                               "WHERE device = 'kiosk-1' AND reprint = 0")}
 
     async def job_becomes(self, ticket_id: int, status: str, timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
@@ -126,7 +128,8 @@ async def test_every_fault_reaches_the_board_within_3_s(bench):
     await bench.start_agent()
     await bench.board_shows("ready", agent=True)
     faults = [({"paper": "near_end"}, "paper_low"), ({"paper": "end"}, "paper_out"),
-              ({"paper": "ok", "cover_open": True}, "cover_open"), ({"cover_open": False, "cutter_error": True}, "error"),
+              ({"paper": "ok", "cover_open": True}, "cover_open"),
+              ({"cover_open": False, "cutter_error": True}, "error"),
               ({"cutter_error": False, "stalled": True}, "offline")]
     seen = {}
     for change, word in faults:
@@ -236,18 +239,17 @@ async def test_a_silent_agent_is_dropped_after_agent_timeout_s(settings, clock, 
     await server.start_server()
     try:
         url = str(server.make_url("/api/ws")).replace("http://", "ws://")
-        async with aiohttp.ClientSession() as session:
-            async with session.ws_connect(url) as hung:
-                await hung.send_json({"id": 1, "type": "auth", "token": settings.demo_credentials["agents"]["kiosk-1"]})
-                await hung.receive_json(timeout=5)
-                await hung.send_json({"id": 2, "type": "printer_status", "status": "ready"})
-                await hung.receive_json(timeout=5)
-                assert app[K.HUB].devices["kiosk-1"]["printer"] == "ready"
-                started = time.monotonic()
-                closing = await hung.receive(timeout=5)  # then the agent hangs: it sends nothing more
-                assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
-                assert hung.close_code == 4002 or closing.data == 4002
-                assert time.monotonic() - started < 3
+        async with aiohttp.ClientSession() as session, session.ws_connect(url) as hung:
+            await hung.send_json({"id": 1, "type": "auth", "token": settings.demo_credentials["agents"]["kiosk-1"]})
+            await hung.receive_json(timeout=5)
+            await hung.send_json({"id": 2, "type": "printer_status", "status": "ready"})
+            await hung.receive_json(timeout=5)
+            assert app[K.HUB].devices["kiosk-1"]["printer"] == "ready"
+            started = time.monotonic()
+            closing = await hung.receive(timeout=5)  # then the agent hangs: it sends nothing more
+            assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+            assert hung.close_code == 4002 or closing.data == 4002
+            assert time.monotonic() - started < 3
     finally:
         await server.close()
 
@@ -262,7 +264,8 @@ async def test_sigterm_stops_an_agent_blocked_on_a_stalled_printer(hall, tmp_pat
     token = tmp_path / "token"
     token.write_text(hall.creds["agents"]["kiosk-1"])
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    agent = subprocess.Popen([sys.executable, "-m", "kiosk.agent", "--server", hall.url("/api/ws").replace("http", "ws", 1),
+    ws_url = hall.url("/api/ws").replace("http", "ws", 1)
+    agent = subprocess.Popen([sys.executable, "-m", "kiosk.agent", "--server", ws_url,
                               "--token-file", str(token), "--printer-config", str(config),
                               "--journal", str(tmp_path / "journal.log")],
                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -95,7 +95,7 @@ async def run_agent(hub: FakeHub, sink: RecordingSink, delays: list, until, on_s
 
 def assert_no_overlap(sink: RecordingSink):
     assert sink.overlaps == 0
-    for before, after in zip(sink.played, sink.played[1:]):
+    for before, after in zip(sink.played, sink.played[1:], strict=False):
         assert before.end <= after.start
     assert all(p.end - p.start == pytest.approx(p.duration_s) for p in sink.played)
 
@@ -130,8 +130,8 @@ async def test_20_calls_in_2_s_speak_only_fresh_calls_latest_per_window_shortene
     sink = RecordingSink(clock=ManualClock(T0 + 2))
     agent = await run_agent(hub, sink, [], lambda agent: until_seq(agent, 20))
     at = {e["seq"]: e["event"]["at"] for e in burst}
-    spoken = [(p.start - T0, seq) for p, seq in zip(sink.played, agent.played_seqs)]
-    assert all(p.start - at[seq] <= 30 for p, seq in zip(sink.played, agent.played_seqs)), spoken
+    spoken = [(p.start - T0, seq) for p, seq in zip(sink.played, agent.played_seqs, strict=False)]
+    assert all(p.start - at[seq] <= 30 for p, seq in zip(sink.played, agent.played_seqs, strict=False)), spoken
     assert agent.played_seqs == sorted(agent.played_seqs) and agent.played_seqs[0] == 5
     assert sorted(agent.played_seqs + [seq for seq, _ in agent.skipped]) == list(range(1, 21))
     assert [seq for seq, why in agent.skipped if why == "superseded"] == [1, 2, 3, 4]
@@ -161,7 +161,7 @@ async def test_after_a_60_s_disconnect_only_fresh_calls_are_spoken():
     assert [s.get("since") for s in hub.subscribes] == [None, 2]
     assert agent.played_seqs == [1, 2, 5, 7]
     assert sorted(agent.skipped) == [(3, "stale"), (4, "stale")]
-    assert all(p.start - e <= 30 for p, e in zip(sink.played[2:], (T0 + 45, T0 + 58)))
+    assert all(p.start - e <= 30 for p, e in zip(sink.played[2:], (T0 + 45, T0 + 58), strict=False))
     assert_no_overlap(sink)
 
 
