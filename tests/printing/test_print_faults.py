@@ -157,6 +157,9 @@ async def test_no_job_is_printed_while_a_fault_stands_and_it_prints_when_the_fau
     printed = await asyncio.to_thread(bench.printer.wait_printed, 1, 5)
     assert len(printed) == 1 and bench.printer.unknown == 0
     assert_clean_ticket(printed[0], bench.labels[ticket])
+    lines = text_lines(tokenize(printed[0], "gb18030"))  # no window is open yet: the paper says so
+    assert "暫無窗口辦理" in lines and any(line.endswith("號窗口附近等候") for line in lines), lines
+    assert not any("分鐘" in line for line in lines)
 
 
 @pytest.mark.parametrize(("fault", "word"), [({"cover_open": True}, "cover_open"), ({"cutter_error": True}, "error")])
