@@ -16,10 +16,6 @@ import {
 } from "./screen.js";
 
 const FLASH_MS = 8000;
-// A call older than this (by the server's clock) is shown but not announced: after a reconnect the
-// replay brings the calls missed while offline, and reading out a number called minutes ago
-// would send citizens to windows that have moved on. Live calls are always fresh.
-const ANNOUNCE_MAX_AGE_S = 60;
 const RECENT_SHOWN = 4;
 const QUEUES_SHOWN = 12; // two columns of six: a big hall shows its longest queues
 const RECOUNT_DELAY_MS = 500;
@@ -37,9 +33,15 @@ class HallDisplay {
     this.tiles = new Map();
     this.flashing = null;
     this.recountTimer = null;
-    this.announcer = new Announcer({ voice: options.voice, sound: options.sound, onState: (s) => this.renderSound(s) });
-    this.record = { played: this.announcer.played, skipped: [], unknown: [], status: "connecting", seq: null,
-      attempts: 0 };
+    // a call older than maxAgeS (server clock) is shown but not announced: after a reconnect the
+    // replay brings the calls missed while offline, and reading out a number called minutes ago
+    // would send citizens to windows that have moved on (docs/voice.md "Stale calls and backlogs")
+    this.announcer = new Announcer({
+      voice: options.voice, sound: options.sound, onState: (s) => this.renderSound(s),
+      nowS: () => this.clock.nowMs() / 1000, maxAgeS: options.maxAgeS ?? undefined,
+    });
+    this.record = { played: this.announcer.played, skipped: this.announcer.skipped, unknown: [], status: "connecting",
+      seq: null, attempts: 0 };
     Object.defineProperty(this.record, "queueLength", { get: () => this.announcer.queue.length });
     window.__hallq = this.record;
     this.client = new HubClient({
@@ -133,9 +135,7 @@ class HallDisplay {
 
   newCall(call) {
     this.flash(call);
-    const ageS = this.clock.nowMs() / 1000 - call.epoch;
-    if (ageS <= ANNOUNCE_MAX_AGE_S) this.announcer.enqueue(call.seq, call.announcement);
-    else this.record.skipped.push({ seq: call.seq, label: call.label, age_s: Math.round(ageS) });
+    this.announcer.enqueue(call.seq, call.announcement, { window: call.window, epoch: call.epoch, label: call.label });
   }
 
   flash(call) {

@@ -48,6 +48,7 @@ export function pageOptions() {
     zone: params.get("zone"), window: number("window"), langs: fixed || (rotation.length ? rotation : ["zh-Hant"]),
     rotateMs: (number("rotate_s") || 10) * 1000, voice: params.get("voice") || "on", sound: params.get("sound") || "on",
     backoffStartMs: number("backoff_ms"), backoffMaxMs: number("backoff_max_ms"),
+    maxAgeS: number("max_age_s"), // announcements: calls older than this are not spoken (default 30)
   };
 }
 

@@ -218,3 +218,34 @@ async def test_labels_rotate_between_languages(hall, page):
     await expect(page.locator('#tiles .tile[data-window="3"] .tile-foot')).to_have_text("Closed")
     await expect(page.locator("#hero-title")).to_have_text("正在呼叫", timeout=WAIT_MS)
     await no_script_trouble(page)
+
+
+ANNOUNCER_BURST = """async () => {
+  // The page's own announcer module, with the server clock and the sound played injected:
+  // "playing" an announcement moves the clock on by its length (short 6.4 s, full 10.8 s).
+  const { Announcer } = await import("/display/announcer.js");
+  let now = 1000;
+  const starts = [];
+  const a = new Announcer({ voice: "on", sound: "off", nowS: () => now, onState: () => {} });
+  a.sound = async (item) => { starts.push([item.seq, now]); now += item.short ? 6.4 : 10.8; return "played"; };
+  const clips = ["chime", "cmn/qing", "cmn/digit_1", "en/number_bd82cf16", "en/digit_1"];
+  const windows = [...Array(16).keys()].map((i) => i + 1).concat([1, 2, 3, 4]);  // 20 calls in 2 s
+  windows.forEach((w, i) => a.enqueue(i + 1, { clips, text: {} }, { window: w, epoch: 998 + 0.1 * i, label: `A${i + 1}` }));
+  while (a.busy) await new Promise((resolve) => setTimeout(resolve, 5));
+  return { played: a.played.map((p) => ({ seq: p.seq, short: p.short, clips: p.clips })), skipped: a.skipped, starts };
+}"""
+
+
+async def test_the_page_announcer_speaks_only_fresh_calls_latest_per_window_short_in_a_backlog(hall, page):
+    await open_hall(page, hall, sound="off")
+    result = await page.evaluate(ANNOUNCER_BURST)
+    played = [p["seq"] for p in result["played"]]
+    epoch = {seq: 998 + 0.1 * (seq - 1) for seq in range(1, 21)}
+    assert played == sorted(played) and played[0] == 1  # the first call plays at once
+    assert all(start - epoch[seq] <= 30 for seq, start in result["starts"]), result["starts"]
+    superseded = [s["seq"] for s in result["skipped"] if s["why"] == "superseded"]
+    stale = [s["seq"] for s in result["skipped"] if s["why"] == "stale"]
+    assert set(superseded) <= {2, 3, 4} and stale and not set(played) & set(superseded + stale)
+    assert sorted(played + superseded + stale) == list(range(1, 21))
+    assert all(p["short"] and not any(c.startswith("en/") for c in p["clips"]) for p in result["played"][1:])
+    await no_script_trouble(page)
