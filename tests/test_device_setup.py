@@ -1,4 +1,5 @@
-"""The server warns at start when printed links would point at an address phones cannot reach."""
+"""Setting devices up: the server warns at start when printed links would point at an address phones
+cannot reach; `hallq new-token --agent` makes an agent token."""
 import logging
 
 import pytest
@@ -38,3 +39,14 @@ async def test_the_warning_is_logged_at_start(caplog, tmp_path, monkeypatch):
     with caplog.at_level(logging.WARNING, logger="hallq"):
         await cli._serve(settings, demo_printers=False)
     assert any("phones cannot reach" in r.getMessage() for r in caplog.records)
+
+
+def test_new_token_makes_an_agent_token_line():
+    import io
+
+    from server.config_cli import new_token_main
+
+    out = io.StringIO()
+    assert new_token_main(["--device", "kiosk-3", "--agent"], out=out) == 0
+    lines = out.getvalue().splitlines()
+    assert "agent of kiosk-3" in lines[0] and lines[-1].startswith('agent_token_hash = "sha256$')
