@@ -242,7 +242,8 @@ ANNOUNCER_BURST = """async () => {
   a.sound = async (item) => { starts.push([item.seq, now]); now += item.short ? 6.4 : 10.8; return "played"; };
   const clips = ["chime", "cmn/qing", "cmn/digit_1", "en/number_bd82cf16", "en/digit_1"];
   const windows = [...Array(16).keys()].map((i) => i + 1).concat([1, 2, 3, 4]);  // 20 calls in 2 s
-  windows.forEach((w, i) => a.enqueue(i + 1, { clips, text: {} }, { window: w, epoch: 998 + 0.1 * i, label: `A${i + 1}` }));
+  windows.forEach((w, i) => a.enqueue(i + 1, { clips, text: {} },
+                                      { window: w, epoch: 998 + 0.1 * i, label: `A${i + 1}` }));
   while (a.busy) await new Promise((resolve) => setTimeout(resolve, 5));
   return { played: a.played.map((p) => ({ seq: p.seq, short: p.short, clips: p.clips })), skipped: a.skipped, starts };
 }"""
@@ -281,7 +282,8 @@ MEASURE = """() => {
     tileCount: document.querySelectorAll("#tiles .tile").length,
     recent: [...document.querySelectorAll("#recent li")].map((li) => box(li).height),
     missed: [...document.querySelectorAll("#missed .missed-label")].map((n) => n.textContent),
-    serviceNames: [...document.querySelectorAll("#queues .service-name")].map((n) => ({ text: n.textContent, cut: cut(n) })),
+    serviceNames: [...document.querySelectorAll("#queues .service-name")]
+      .map((n) => ({ text: n.textContent, cut: cut(n) })),
     tileNamesCut: tiles.map((t) => t.querySelector(".tile-name")).filter(cut).length,
     pageNo: document.querySelector("#page-no").hidden ? null : document.querySelector("#page-no").textContent,
   };

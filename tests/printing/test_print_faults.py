@@ -1,6 +1,7 @@
-"""The print agent, the real server and an emulated network printer, together: faults reach the
-board within 3 s, no job is recorded printed while a fault stands, jobs that could not print come
-out when the fault clears only while young enough, a dead agent is seen, one agent per printer."""
+"""The print agent, the real server and an emulated printer (network, and serial on a pty pair),
+together: faults reach the board within 3 s, no job is recorded printed while a fault stands,
+jobs that could not print come out when the fault clears only while young enough, a dead agent
+is seen, one agent per printer."""
 
 import asyncio
 import dataclasses
@@ -16,10 +17,10 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from emulated_printer import EmulatedPrinter, TcpFront
+from emulated_printer import EmulatedPrinter, PtyFront, TcpFront
 from kiosk.agent import AgentSettings, KioskAgent, PrinterTaken
 from kiosk.escpos_tokens import commands, text_lines, tokenize
-from kiosk.printers import NetworkPrinter, PrinterConfig
+from kiosk.printers import NetworkPrinter, PrinterConfig, SerialPrinter
 from server import appkeys as K
 from server.app import create_app
 from wsclient import WsClient
@@ -291,3 +292,33 @@ async def test_sigterm_stops_an_agent_blocked_on_a_stalled_printer(hall, tmp_pat
             agent.kill()
             agent.wait()
         tcp.server.close()
+
+
+async def test_a_serial_printer_on_a_pty_pair_through_the_agent_and_the_server(hall, tmp_path):
+    emulated = EmulatedPrinter(encoding="gb18030")
+    emulated.fix(paper="end")
+    front = PtyFront(emulated).start()
+    bench = Bench(hall, tmp_path)
+    await bench.open_board()
+    settings = AgentSettings(
+        server=hall.url("/api/ws").replace("http://", "ws://"), token=hall.creds["agents"]["kiosk-1"],
+        printer=PrinterConfig(type="serial", serial_port=front.path, baudrate=115200, encoding="gb18030"),
+        journal_path=str(tmp_path / "journal.log"), status_interval_s=0.2, reply_timeout_s=5)
+    bench.agent = KioskAgent(settings, SerialPrinter(front.path, 115200, timeout_s=1.0, status_timeout_s=0.3,
+                                                     print_timeout_s=2.0))
+    bench.task = asyncio.create_task(bench.agent.run(bench.stop))
+    try:
+        await bench.board_shows("paper_out")
+        ticket = await bench.issue()
+        await bench.job_becomes(ticket, "failed")
+        assert emulated.printed == []
+        emulated.fix(paper="ok")
+        await bench.board_shows("ready")
+        await bench.job_becomes(ticket, "printed")
+        assert len(emulated.printed) == 1 and emulated.unknown == 0
+        assert_clean_ticket(emulated.printed[0], bench.labels[ticket])
+        emulated.stalled = True  # a serial printer that stops answering is offline, not ready
+        await bench.board_shows("offline")
+    finally:
+        await bench.close()
+        front.stop()
