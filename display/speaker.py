@@ -256,6 +256,9 @@ class SpeakerAgent:
             await asyncio.gather(player, return_exceptions=True)
 
     async def _serve(self, conn: HubConnection, subscribed: dict) -> None:
+        role = conn.auth.get("role")
+        if role != "speaker_agent":  # a page's token: the speaker must not pose as a screen
+            raise Refused(f"this is a {role}'s token, not a speaker agent's")
         self._offset_s = conn.clock_offset_s
         while True:
             self.handle(await conn.inbox.get())

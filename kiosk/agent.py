@@ -170,6 +170,8 @@ class KioskAgent:
         except RequestRefused as exc:
             if exc.code == "agent_already_connected":
                 raise PrinterTaken(exc.error.get("message", str(exc))) from None
+            if exc.code == "forbidden":  # a page's token: retrying will not make it an agent's
+                raise AuthRejected(f"not a print agent's token ({exc})") from None
             raise ConnectionError(f"printer_status refused: {exc}") from None
 
     async def _query_status(self) -> PrinterState:

@@ -118,8 +118,9 @@ async def _authenticate(app: web.Application, conn: Connection, timeout: float) 
     service = app[K.SERVICE]
     conn.send(result(data.get("id"), principal.to_dict() | {
         "server_time": iso_local(app[K.CLOCK].now(), service.hall.center.timezone), "last_seq": service.state.last_seq}))
-    if not principal.is_session and principal.role not in AGENT_ROLES:
-        app[K.HUB].device_changed(principal.id, online=True)
+    if not principal.is_session and principal.role != "print_agent":  # a print agent reports its printer
+        app[K.HUB].device_changed(principal.id, online=True,
+                                  **({"agent": True} if principal.role == "speaker_agent" else {}))
     return True
 
 

@@ -35,9 +35,15 @@ class Hub:
             return
         if conn.printer_agent:  # the kiosk page may still be there, but nothing will print
             self.device_changed(p.id, agent=False, printer="offline", detail=AGENT_GONE)
-        elif not any(c.principal and c.principal.id == p.id and c.principal.role == p.role
-                     for c in self.connections):
-            self.device_changed(p.id, online=False)
+            return
+        if p.role == "print_agent":
+            return  # refused before it served the printer: nothing changed
+        others = [c.principal.role for c in self.connections
+                  if c.principal and not c.principal.is_session and c.principal.id == p.id]
+        change = {"online": any(role != "print_agent" for role in others)}
+        if p.role == "speaker_agent":
+            change["agent"] = "speaker_agent" in others
+        self.device_changed(p.id, **change)
 
     def claim_printer(self, conn: Connection) -> None:
         """Make `conn` its kiosk's print agent, unless another live agent already is."""

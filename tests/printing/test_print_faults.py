@@ -18,7 +18,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from emulated_printer import EmulatedPrinter, PtyFront, TcpFront
-from kiosk.agent import AgentSettings, KioskAgent, PrinterTaken
+from kiosk.agent import AgentSettings, AuthRejected, KioskAgent, PrinterTaken
 from kiosk.escpos_tokens import commands, text_lines, tokenize
 from kiosk.printers import NetworkPrinter, PrinterConfig, SerialPrinter
 from server import appkeys as K
@@ -322,3 +322,10 @@ async def test_a_serial_printer_on_a_pty_pair_through_the_agent_and_the_server(h
     finally:
         await bench.close()
         front.stop()
+
+
+async def test_a_print_agent_started_with_the_page_token_stops_with_a_clear_error(bench):
+    settings = dataclasses.replace(bench.make_agent().settings, token=bench.hall.device_token("kiosk-1"))
+    agent = KioskAgent(settings, NetworkPrinter("127.0.0.1", bench.tcp.port, timeout=1.0, status_timeout=0.3))
+    with pytest.raises(AuthRejected, match="not a print agent's token"):
+        await asyncio.wait_for(agent.run(asyncio.Event()), 10)

@@ -48,7 +48,7 @@ class FakeHub:
                                       "error": {"code": "unauthorized", "message": "bad token"}}))
             return await ws.close(4001)
         await ws.send(json.dumps({"id": auth["id"], "type": "result", "success": True,
-                                  "result": {"role": "display", "last_seq": 0}}))
+                                  "result": {"role": "speaker_agent", "last_seq": 0}}))
         subscribe = json.loads(await ws.recv())
         self.subscribes.append(subscribe)
         result, events, stay = self.scripts.pop(0)(subscribe)
@@ -222,3 +222,39 @@ def test_short_form_keeps_the_chime_and_the_first_language():
     short = short_form(clips)
     assert short[0] == "chime" and all(c == "chime" or c.startswith("cmn/") for c in short)
     assert len(short) < len(clips)
+
+
+# --- against the real server ----------------------------------------------------------------------
+
+async def test_the_speaker_signs_in_as_its_display_s_agent_and_shows_on_the_board(hall):
+    from server import appkeys as K
+
+    url = hall.url("/api/ws").replace("http://", "ws://")
+    agent = SpeakerAgent(url, hall.creds["agents"]["speaker-hall"], ClipLibrary(SOUNDS), RecordingSink(),
+                         heartbeat_s=None)
+    task = asyncio.create_task(agent.run())
+    try:
+        async def connected():
+            while hall.app[K.HUB].devices.get("speaker-hall", {}).get("agent") is not True:
+                await asyncio.sleep(0.01)
+        await asyncio.wait_for(connected(), 10)
+        assert hall.app[K.HUB].devices["speaker-hall"]["online"] is True
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    async def gone():
+        while hall.app[K.HUB].devices["speaker-hall"]["agent"] is not False:
+            await asyncio.sleep(0.01)
+    await asyncio.wait_for(gone(), 10)
+
+
+async def test_a_page_token_stops_the_speaker_with_a_clear_message(hall, capsys):
+    url = hall.url("/api/ws").replace("http://", "ws://")
+    agent = SpeakerAgent(url, hall.device_token("speaker-hall"), ClipLibrary(SOUNDS), RecordingSink(),
+                         heartbeat_s=None)
+    with pytest.raises(Refused, match="display's token"):
+        await asyncio.wait_for(agent.run(), 10)
+    code = await asyncio.wait_for(asyncio.to_thread(main, ["--server", url, "--token", "not-a-token",
+                                                           "--sink", "null"]), 10)
+    assert code == 2 and "agent token" in capsys.readouterr().err
