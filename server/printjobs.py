@@ -10,7 +10,8 @@ from .store.writes import PRINTER_FAULTS, PrintJob, ResendPrintJobs
 
 __all__ = ["PRINTER_FAULTS", "jobs_to_resend", "new_job", "ticket_layout"]
 
-HINT = Names("请留意屏幕显示和语音叫号", "請留意螢幕顯示及語音叫號", "Please watch the screens and listen for your number")
+HINT = Names("请留意屏幕显示和语音叫号", "請留意螢幕顯示及語音叫號",
+             "Please watch the screens and listen for your number")
 GREEN = Names("绿色通道", "綠色通道", "Green channel")
 
 

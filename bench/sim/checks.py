@@ -110,7 +110,7 @@ def announcements(run, events: dict) -> Check:
     want = [s for s in sorted(run.displays[0].types) if run.displays[0].types[s] in CALLS] if run.displays else []
     bad = []
     skipped = 0
-    for agent, sink in zip(run.speakers, run.sinks):
+    for agent, sink in zip(run.speakers, run.sinks, strict=False):
         # every call reached the speaker: played once, in order, or left unspoken by the stale-call
         # and backlog policy (display/speaker.py), never lost and never played twice
         heard = agent.played_seqs + [seq for seq, _ in agent.skipped]
