@@ -370,3 +370,16 @@ async def test_the_portrait_variant_keeps_the_sizes(sized_hall, page, artifacts)
     assert min(sizes["recent"]) >= RECENT_MIN_PX and sizes["tileNamesCut"] == 0, sizes
     assert all(not n["cut"] for n in sizes["serviceNames"]), sizes
     await no_script_trouble(page)
+
+
+@pytest.mark.parametrize("sized_hall", [16], indirect=True)
+async def test_sizes_follow_the_screen_on_a_4k_panel(sized_hall, page):
+    hall = sized_hall
+    await page.set_viewport_size({"width": 3840, "height": 2160})
+    await eight_calls_and_a_missed_one(hall)
+    await open_hall(page, hall, sound="off")
+    await expect(page.locator("#recent li")).to_have_count(RECENT_ROWS, timeout=WAIT_MS)
+    sizes = await page.evaluate(MEASURE)
+    assert sizes["hero"] >= 2 * HERO_MIN_PX and min(sizes["tiles"]) >= 2 * TILE_MIN_PX, sizes
+    assert min(sizes["recent"]) >= 2 * RECENT_MIN_PX and len(sizes["tiles"]) == 16, sizes
+    await no_script_trouble(page)
