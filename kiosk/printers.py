@@ -225,7 +225,7 @@ class StreamPrinter:
     state is then "ready, unconfirmed" and a job counts as printed once its bytes are written.
     """
 
-    def __init__(self, opener: Callable[[], Transport], timeout_s: float = 5.0,
+    def __init__(self, opener: Callable[[float], Transport], timeout_s: float = 5.0,
                  status_timeout_s: float = 1.0, print_timeout_s: float = 20.0,
                  status_query: str = "dle_eot", write_rate_bps: float | None = None) -> None:
         self.opener = opener
@@ -235,7 +235,9 @@ class StreamPrinter:
 
     def status(self) -> PrinterState:
         try:
-            transport = self.opener()
+            # a status query connects within status_timeout_s: a printer switched off on the LAN
+            # (no answer at all) must reach the board as offline within seconds
+            transport = self.opener(self.status_timeout_s)
         except (OSError, ValueError) as exc:
             return PrinterState("offline", _why(exc))
         try:
@@ -247,7 +249,7 @@ class StreamPrinter:
 
     def send(self, data: bytes, *, job_id: str = "job", preview_png: bytes | None = None) -> PrinterState:
         try:
-            transport = self.opener()
+            transport = self.opener(self.timeout_s)
         except (OSError, ValueError) as exc:
             raise PrinterError("offline", _why(exc)) from exc
         try:
@@ -320,7 +322,7 @@ class NetworkPrinter(StreamPrinter):
     def __init__(self, host: str, port: int = 9100, timeout: float = 5.0, status_timeout: float = 1.0,
                  print_timeout: float = 20.0, status_query: str = "dle_eot") -> None:
         self.host, self.port = host, port
-        super().__init__(lambda: SocketTransport(host, port, timeout), timeout, status_timeout,
+        super().__init__(lambda connect_s: SocketTransport(host, port, connect_s), timeout, status_timeout,
                          print_timeout, status_query)
 
 
@@ -330,7 +332,7 @@ class SerialPrinter(StreamPrinter):
     def __init__(self, port: str, baudrate: int = 9600, timeout_s: float = 5.0, status_timeout_s: float = 1.0,
                  print_timeout_s: float = 20.0, status_query: str = "dle_eot") -> None:
         self.port, self.baudrate = port, baudrate
-        super().__init__(lambda: SerialTransport(port, baudrate, timeout_s), timeout_s, status_timeout_s,
+        super().__init__(lambda _connect_s: SerialTransport(port, baudrate, timeout_s), timeout_s, status_timeout_s,
                          print_timeout_s, status_query, write_rate_bps=baudrate / 10)
 
 
@@ -340,7 +342,8 @@ class UsbPrinter(StreamPrinter):
     def __init__(self, vendor_id: int, product_id: int, timeout_s: float = 5.0, status_timeout_s: float = 1.0,
                  print_timeout_s: float = 20.0, status_query: str = "dle_eot") -> None:
         self.vendor_id, self.product_id = vendor_id, product_id
-        super().__init__(lambda: UsbTransport(vendor_id, product_id, timeout_s), timeout_s, status_timeout_s,
+        super().__init__(lambda _connect_s: UsbTransport(vendor_id, product_id, timeout_s), timeout_s,
+                         status_timeout_s,
                          print_timeout_s, status_query)
 
 

@@ -143,3 +143,23 @@ def test_status_bytes_decode_as_the_reference_says():
     assert decode_status({1: 0x1A, 2: 0x52, 3: 0x1A, 4: 0x12}).status == "error"
     assert decode_status({1: 0x1A, 2: 0x12, 3: 0x12, 4: 0x12}).status == "offline"
     assert decode_status({1: 0x12, 2: 0x12, 3: 0x32, 4: 0x12}).detail.startswith("unrecoverable")
+
+
+async def test_a_printer_switched_off_on_the_lan_is_offline_within_the_status_timeout(monkeypatch):
+    """No RST, no answer (a switched-off printer behind a switch): connecting takes the status
+    timeout, not the print timeout, so the board hears `offline` within seconds."""
+    import kiosk.printers as printers
+
+    seen = []
+
+    def silent_connect(address, timeout):
+        seen.append(timeout)
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(printers.socket, "create_connection", silent_connect)
+    printer = NetworkPrinter("10.255.255.1", 9100, timeout=30, status_timeout=0.5)
+    state = await asyncio.to_thread(printer.status)
+    assert state.status == "offline" and seen == [0.5]
+    with pytest.raises(PrinterError):
+        await asyncio.to_thread(printer.send, b"\x1b@")
+    assert seen == [0.5, 30]
