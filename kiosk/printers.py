@@ -129,6 +129,9 @@ class SocketTransport:
 
     def __init__(self, host: str, port: int, connect_timeout_s: float) -> None:
         self.sock = socket.create_connection((host, port), timeout=connect_timeout_s)
+        # status queries are 3-byte writes that wait for an answer: without NODELAY, Nagle holds
+        # the one after a job until the job's bytes are acknowledged (a delayed ACK: ~40 ms)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def write(self, data: bytes, timeout_s: float) -> None:
         self.sock.settimeout(timeout_s)
