@@ -148,10 +148,15 @@ class KioskAgent:
         await conn.send(ack)
 
     async def _poll(self, conn: HubConnection) -> None:
-        """The printer's state every status_interval_s, sent every time: it is the heartbeat."""
+        """The printer's state every status_interval_s, sent every time: it is the heartbeat. While
+        a job is printing (a raster ticket on a slow line may take a minute) the printer is busy:
+        the last state goes out again, so the server never takes a printing agent for a dead one."""
         while True:
             await self.poll_sleep(self.settings.status_interval_s)
-            await self._report(conn, await self._query_status(), heartbeat=True)
+            if self._printer_lock.locked() and self._reported is not None:
+                await self._report(conn, PrinterState(*self._reported), heartbeat=True)
+            else:
+                await self._report(conn, await self._query_status(), heartbeat=True)
 
     async def _report(self, conn: HubConnection, state: PrinterState, first: bool = False,
                       heartbeat: bool = False) -> None:

@@ -284,3 +284,38 @@ async def test_stop_cuts_the_back_off_short(tmp_path):
 
     agent.client.sleep = long_sleep
     await asyncio.wait_for(agent.run(harness.stop), WAIT)
+
+
+class SlowPrinter(DummyPrinter):
+    """Prints until released: a raster ticket on a slow serial line."""
+
+    def __init__(self, out_dir) -> None:
+        super().__init__(out_dir)
+        import threading
+        self.release, self.printing = threading.Event(), threading.Event()
+        self.status_calls = 0
+
+    def status(self):
+        self.status_calls += 1
+        return super().status()
+
+    def send(self, data, *, job_id="job", preview_png=None):
+        self.printing.set()
+        assert self.release.wait(WAIT)
+        return super().send(data, job_id=job_id, preview_png=preview_png)
+
+
+async def test_the_heartbeat_goes_on_while_a_long_job_prints(tmp_path):
+    hall = FakeHall([[job("pj-1")]])
+    harness = Harness(tmp_path, hall)
+    harness.printer = SlowPrinter(tmp_path / "out")
+    async with harness as h:
+        await hall.expect("printer_status")  # the first report, then the job starts printing
+        assert await asyncio.to_thread(h.printer.printing.wait, WAIT)
+        calls = h.printer.status_calls
+        for _ in range(3):  # three heartbeats while the printer is busy, none waits for it
+            h.ticker.ticks.put_nowait(None)
+            assert (await hall.expect("printer_status"))["status"] == "ready"
+        assert h.printer.status_calls == calls  # the busy printer was not asked
+        h.printer.release.set()
+        assert (await hall.expect("print_ack", job_id="pj-1"))["status"] == "printed"
