@@ -102,7 +102,7 @@ def decode_status(answers: Mapping[int, int]) -> PrinterState:
         return PrinterState("error", "unrecoverable error: switch the printer off and on")
     if error & 0x40:
         return PrinterState("error", "print head too hot or voltage out of range: waiting to recover")
-    if error & 0x04 or offline & 0x40:
+    if offline & 0x40:  # (DLE EOT 3 bit 2 is left alone: undefined on many models)
         return PrinterState("error", "printer error: see the printer's error light")
     if printer & 0x08:
         return PrinterState("offline", "printer reports offline" +
