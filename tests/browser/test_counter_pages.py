@@ -63,7 +63,8 @@ async def issue(hall, service: str, n: int = 1, **extra) -> list[dict]:
 
 
 async def ticket(hall, ticket_id: int) -> dict:
-    status, body = await hall.get(f"/api/tickets/{ticket_id}", hall.device_token("display-hall"))
+    # read as a manager: staff see a ticket's notes, public screens never do (server/audience.py)
+    status, body = await hall.get(f"/api/tickets/{ticket_id}", await hall.manager_token())
     assert status == 200, body
     return body["ticket"]
 
