@@ -84,4 +84,8 @@ def hall_view(state: HallState, hall: HallConfig, now: float, zone: str | None =
                      for s in hall.services if s.code in served],
         "windows": [window_view(state, hall, w) for w in windows],
         "recent_calls": [c for c in recent_calls(state, hall) if c["window"] in {w.number for w in windows}],
+        # the hall displays' 過號 list: numbers called but missed, still allowed back (labels only)
+        "missed": [{"ticket_id": t["id"], "label": t["label"], "window": t.get("window"),
+                    "return_until": t.get("return_until")}
+                   for t in missed_tickets(state, hall, now) if t.get("queue_service") in served],
     }
