@@ -2,7 +2,7 @@
 // with If-None-Match every few seconds while visible; when the ticket is called: the window, a
 // beep and a vibration. No device token, nothing personal: the token in the path is the capability.
 import { el } from "/common/hub.js";
-import { LANGS } from "/kiosk/kiosk_text.js";
+import { LANGS } from "/common/lang.js";
 
 const LANG_SHORT = { "zh-Hans": "简", "zh-Hant": "繁", en: "EN" };
 
