@@ -83,7 +83,8 @@ export class DeskView {
   waited(t) {
     const end = Date.parse(t.called_at || "") || this.desk.serverNow();
     const start = Date.parse(t.queue_entered_at || t.issued_at || "");
-    return Number.isFinite(start) ? duration((end - start) / 1000) : "–";
+    // never negative: an appointment may be called in its early window, before it "entered" the queue
+    return Number.isFinite(start) ? duration(Math.max(0, end - start) / 1000) : "–";
   }
 
   /** Once a second: the running clocks (since call / service time, longest waits). */
