@@ -4,7 +4,10 @@ large-text mode (大字版) that idles back to standard, and a green-channel tic
 citizen to show an ID. Screenshots: artifacts/kiosk-<size>-*.png."""
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.async_api import expect
 
 from tests.browser.test_kiosk_pages import live_tickets
 
@@ -76,7 +79,7 @@ async def test_large_text_mode_and_idle_return(browser, hall, artifacts):
     assert large > normal * 1.2
     assert not await page.evaluate("document.scrollingElement.scrollWidth > innerWidth")
     await page.screenshot(path=str(artifacts / "kiosk-1080x1920-large.png"))
-    await page.wait_for_function("!document.body.classList.contains('large')", timeout=5000)  # idle: standard again
+    await expect(page.locator("body")).not_to_have_class(re.compile("large"), timeout=5000)  # idle: standard again
 
 
 async def test_green_channel_ticket_reminds_to_show_an_id(browser, hall, artifacts):

@@ -4,6 +4,7 @@ citizen picks how many ahead) and when called. Screenshots: artifacts/phone-*.pn
 from __future__ import annotations
 
 import pytest
+from playwright.async_api import expect
 
 # A browser that refuses sound until... never: resume() resolves but the context stays suspended.
 BLOCKED_AUDIO = """
@@ -79,7 +80,7 @@ async def test_one_tap_then_near_and_called_alerts(browser, hall, artifacts, lan
     assert await phone.evaluate("document.body.dataset.nearAlerted") is None  # 3 ahead: the citizen chose 2
     await call_next(hall, clerk)  # 2 ahead now
     await phone.wait_for_selector("[data-near='2']")
-    await phone.wait_for_function("document.body.dataset.nearAlerted === '1'")
+    await expect(phone.locator("body")).to_have_attribute("data-near-alerted", "1")
     assert await phone.evaluate("document.body.dataset.lastSound") == "true"
     await phone.screenshot(path=str(artifacts / f"phone-390-near-{lang}.png"))
     await call_next(hall, clerk)
@@ -89,7 +90,7 @@ async def test_one_tap_then_near_and_called_alerts(browser, hall, artifacts, lan
     status, body = await hall.post("/api/windows/5/call-next", clerk, {})
     assert body["ticket"]["label"] == tickets[-1]["ticket"]["label"]
     await phone.wait_for_selector("[data-called-window='5']")
-    await phone.wait_for_function("document.body.dataset.alerted === '1'")
+    await expect(phone.locator("body")).to_have_attribute("data-alerted", "1")
     vibrations = await phone.evaluate("window.__vibrations")
     assert vibrations[-1] == [400, 200, 400, 200, 400]
     await phone.screenshot(path=str(artifacts / f"phone-390-called-{lang}.png"))
