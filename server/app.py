@@ -11,6 +11,7 @@ from aiohttp import web
 from . import appkeys as K
 from .api.endpoints import ENDPOINTS, OTHER_ENDPOINTS
 from .api.center import CENTER_ENDPOINTS, CENTER_HANDLERS
+from .api.guide_desk import GUIDE_DESK_ENDPOINTS, GUIDE_DESK_HANDLERS
 from .api.kiosk_handlers import KIOSK_HANDLERS
 from .api.middleware import errors, security_headers
 from .api.openapi import build_spec
@@ -59,7 +60,7 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     app[K.AUTH] = Authenticator(config.hall)
     app[K.SIGNIN_LIMITER] = SlidingLimiter(server.signin_max_failures, server.signin_lockout_s)
     app[K.KIOSK_LIMITER] = SlidingLimiter(server.kiosk_rate_per_min, 60)
-    endpoints = ENDPOINTS + OTHER_ENDPOINTS + CENTER_ENDPOINTS
+    endpoints = ENDPOINTS + OTHER_ENDPOINTS + CENTER_ENDPOINTS + GUIDE_DESK_ENDPOINTS
     app[K.ENDPOINTS] = endpoints
     app[K.OPENAPI] = build_spec(endpoints)
     voice = VoiceSettings.from_dict(config.voice)
@@ -135,7 +136,7 @@ async def _ticker(app: web.Application):
 
 def _add_routes(app: web.Application, endpoints, sounds: ClipLibrary) -> None:
     add_endpoints(app, endpoints, SESSION_HANDLERS | READ_HANDLERS | KIOSK_HANDLERS | STATS_HANDLERS
-                  | CENTER_HANDLERS)
+                  | CENTER_HANDLERS | GUIDE_DESK_HANDLERS)
     app.router.add_get("/api/ws", ws_handler, name="websocket")
     app.router.add_get("/sounds/{clip:.+}.wav", _sound_handler(sounds))
     for name, folder in PAGES.items():

@@ -103,7 +103,8 @@ def center_view(hall: HallConfig) -> dict:
                    "opening_hours": [r.label() for r in center.opening_hours]},
         "departments": [{"code": d.code, "name": d.name.to_dict()} for d in hall.departments],
         "services": [{"code": s.code, "prefix": s.prefix, "name": s.name.to_dict(), "department": s.department,
-                      "guide": s.guide.to_dict()} for s in hall.services],
+                      "windows": [w.number for w in hall.windows_serving(s.code)], "guide": s.guide.to_dict()}
+                     for s in hall.services],
         "green_channel_categories": list(hall.rules.green_channel_categories),
         "no_show_return_min": hall.rules.no_show_return_min,
     }
