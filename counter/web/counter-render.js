@@ -159,14 +159,15 @@ export class DeskView {
       el("span", { class: "v", id: `${id}-not-rated` }, count(f.not_rated))];
     const today = this.desk.today || {};
     const note = this.desk.ratingNote;
-    box.replaceChildren(el("h2", {}, this.t.today),
+    // replaceChildren would print a null child as the text "null": every child here is a node
+    box.replaceChildren(...[el("h2", {}, this.t.today),
       el("div", { class: "figures" },
         el("span", {}), ...[this.t.served, this.t.avg_handling, this.t.no_shows, this.t.ratings, this.t.not_rated]
           .map((h) => el("span", { class: "h" }, h)),
         ...row(this.t.me, figures(today.staff_figures), "me"),
         ...row(this.t.this_window, figures(today.window_figures), "win")),
       note && note.label ? el("div", { class: note.arrived ? "rating-note arrived" : "rating-note", id: "rating-note" },
-        fill(note.arrived ? this.t.rating_arrived : this.t.rating_wait, { label: note.label })) : null);
+        fill(note.arrived ? this.t.rating_arrived : this.t.rating_wait, { label: note.label })) : null].filter(Boolean));
   }
 
   suspended() {

@@ -55,6 +55,7 @@ class GuideDesk {
     if (remember) localStorage.setItem(LANG_KEY, this.lang);
     applyLang(this.lang);
     document.getElementById("lang").value = this.lang;
+    document.getElementById("lang").setAttribute("aria-label", this.t.language);
     document.title = `${this.t.role_guide} · hallq`;
     this.render();
   }

@@ -230,6 +230,8 @@ const T = {
   time_limit: ["承諾時限：{n} 個工作日", "承诺时限：{n} 个工作日", "Promised time: {n} working days"],
   consult_phone: ["諮詢電話：{phone}", "咨询电话：{phone}", "Questions: call {phone}"],
 
+  language: ["語言", "语言", "Language"],
+
   // --- guide desk ---
   role_guide: ["導辦台", "导办台", "Guide desk"],
   guide_sign_in: ["導辦台登入", "导办台登录", "Guide desk sign-in"],

@@ -5,7 +5,7 @@
 // refreshes a one-second timer ages the clocks. Alarms can sound (a toggle, since browsers allow
 // sound only after a click).
 import { HubClient } from "/common/hub.js";
-import { api, duration, el, header, minutes, name, percent, signedIn, t, token } from "./common.js";
+import { api, duration, el, header, lang, minutes, name, percent, signedIn, t, token } from "./common.js";
 
 const REFRESH_DEBOUNCE_MS = 150;
 const KIND_ORDER = ["kiosk", "display", "counter", "rating_pad"];
@@ -139,7 +139,7 @@ class Board {
   windows(windows) {
     const rows = windows.map((w) => el("tr", { "data-window": w.number },
       el("td", {}, w.number), el("td", {}, el("span", { class: `badge ${w.status}` }, t(w.status)), " ", w.pause_reason || ""),
-      el("td", {}, w.staff ? w.staff.name : ""),
+      el("td", { translate: "no" }, w.staff ? w.staff.name : ""),
       el("td", { class: "ticket" }, w.ticket ? `${w.ticket.label} ${t("ticketStates")[w.ticket.status] || ""}` : ""),
       el("td", { class: "num" }, duration(this.aged(w.ticket ? w.ticket.since_s : w.status_for_s)))));
     const clerks = windows.filter((w) => w.staff);
@@ -147,7 +147,8 @@ class Board {
       el("table", { id: "windows" }, el("tr", {}, el("th", {}, t("window")), el("th", {}, t("status")),
         el("th", {}, t("clerk")), el("th", {}, t("ticket")), el("th", { class: "num" }, t("since"))), rows),
       el("p", { class: "muted", id: "clerks" }, `${t("clerks")} (${clerks.length})`,
-        clerks.length ? "：" : "", clerks.map((w) => `${w.staff.name} · ${w.number}`).join("、")));
+        clerks.length ? (lang() === "en" ? ": " : "：") : "",
+        el("span", { translate: "no" }, clerks.map((w) => `${w.staff.name} · ${w.number}`).join(lang() === "en" ? ", " : "、"))));
   }
 
   kindName(kind) {
@@ -175,10 +176,11 @@ class Board {
     groups.sort((a, b) => Number(b.faulty.length > 0) - Number(a.faulty.length > 0));
     const line = (g) => el("li", { "data-kind": g.kind, class: g.faulty.length ? "fault" : "" },
       el("b", {}, this.kindName(g.kind)), " ", el("span", { class: "muted" }, g.summary),
-      g.faulty.length ? el("ul", {}, g.faulty.map((d) => el("li", { "data-device": d.device, class: "bad" }, d.device, " · ",
+      g.faulty.length ? el("ul", {}, g.faulty.map((d) => el("li", { "data-device": d.device, class: "bad" },
+        el("span", { translate: "no" }, d.device), " · ",
         !d.online ? t("offline") : `${t("printer")} ${this.printerName(d.printer)}`))) : null,
       g.unseen.length ? el("details", { class: "unseen" }, el("summary", {}, t("unseen", g.unseen.length)),
-        g.unseen.map((d) => d.device).join(", ")) : null);
+        el("span", { translate: "no" }, g.unseen.map((d) => d.device).join(", "))) : null);
     return el("section", {}, el("h2", {}, t("devices")), el("ul", { class: "devices", id: "devices" }, groups.map(line)));
   }
 

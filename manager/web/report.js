@@ -104,7 +104,7 @@ class ReportPage {
 
   clerks(r) {
     return this.table("per-clerk", t("perClerk"), r.clerks,
-      [[t("clerk"), (c) => c.staff_name || t("none")], [t("staffNo"), (c) => c.clerk]]);
+      [[t("clerk"), (c) => el("span", { translate: "no" }, c.staff_name || t("none"))], [t("staffNo"), (c) => c.clerk]]);
   }
 
   signature() {

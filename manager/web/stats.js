@@ -141,7 +141,7 @@ class StatsPage {
       [t("satisfaction"), (g) => percent(g.satisfaction_rate)],
     ];
     return el("table", { id: "figures" }, el("tr", {}, cols.map(([h]) => el("th", {}, h))),
-      groups.map((g) => el("tr", {}, cols.map(([, f]) => el("td", {}, f(g) ?? "—")))));
+      groups.map((g) => el("tr", {}, cols.map(([, f], i) => el("td", { translate: i === 0 && this.group.value === "clerk" ? "no" : null }, f(g) ?? "—")))));
   }
 
   badList(all) {
@@ -149,7 +149,8 @@ class StatsPage {
     const ratings = all.slice(0, BAD_SHOWN);  // the full list: CSV bad_ratings
     return el("table", { id: "bad" }, el("tr", {}, [t("day"), t("ticket"), t("service"), t("window"), t("clerk"), t("level"), t("reason")].map((h) => el("th", {}, h))),
       ratings.map((r) => el("tr", {}, [r.day, r.label, this.serviceLabel(r.service, false), r.window, this.clerkName(r.staff),
-        t("levels")[r.rating] || "", translateReason(r.rating_reason || "")].map((v) => el("td", {}, v)))));
+        t("levels")[r.rating] || "", translateReason(r.rating_reason || "")].map((v, i) =>
+        el("td", { translate: i === 4 || i === 6 ? "no" : null }, v)))));
   }
 
   clerkName(number) {
