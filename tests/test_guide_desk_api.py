@@ -59,3 +59,28 @@ async def test_ticket_by_label_says_whether_a_missed_ticket_may_return(hall):
     for raw, code in (("Z999", "unknown_ticket"), ("A%2012", "invalid_argument"), ("12345", "invalid_argument")):
         status, body = await hall.get(f"/api/tickets/by-label/{raw}", token)
         assert body["error"]["code"] == code, (raw, body)
+
+
+async def test_print_a_desk_ticket_on_the_kiosk_beside_the_desk(hall):
+    from tests.test_kiosk_api import next_job, print_agent
+    token = await guide_session(hall)
+    agent = await print_agent(hall, "kiosk-1")
+    status, issued = await hall.post("/api/tickets", token, {"service": "id_card", "channel": "green",
+                                                             "green_category": "elderly", "lang": "zh-Hans"})
+    assert status == 200 and issued["print_job"] is None  # the desk has no printer of its own
+    ticket_id = issued["ticket"]["id"]
+    status, body = await hall.post(f"/api/tickets/{ticket_id}/print-at", token, {"device": "kiosk-1"})
+    assert status == 200, body
+    job = await next_job(agent)
+    assert job["job_id"] == body["print_job"] and job["payload"]["label"] == "G001"
+    assert job["payload"]["channel_label"] == "绿色通道"
+    status, body = await hall.post(f"/api/tickets/{ticket_id}/print-at", token, {"device": "kiosk-1"})
+    assert status == 409 and body["error"]["code"] == "print_pending"  # the first one has not printed yet
+    for device, code in (("display-hall", "invalid_argument"), ("nope", "invalid_argument")):
+        status, body = await hall.post(f"/api/tickets/{ticket_id}/print-at", token, {"device": device})
+        assert body["error"]["code"] == code
+    status, body = await hall.post("/api/tickets/999/print-at", token, {"device": "kiosk-1"})
+    assert body["error"]["code"] == "unknown_ticket"
+    status, body = await hall.post(f"/api/tickets/{ticket_id}/print-at", hall.device_token("kiosk-2"), {"device": "kiosk-1"})
+    assert status == 403
+    await agent.close()

@@ -175,7 +175,27 @@ class GuideDesk {
     return el("div", { class: "result", "data-ticket": ticket.id, "data-status": ticket.status },
       el("div", { class: "label" }, ticket.label),
       el("dl", { class: "facts" }, facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
-      notes.map((n) => el("p", { class: "note", "data-note": "return" }, n)), cancel);
+      notes.map((n) => el("p", { class: "note", "data-note": "return" }, n)),
+      el("div", { class: "row" }, this.printForm(ticket, answer.printers || [], box), cancel));
+  }
+
+  /** Print (again) on a kiosk's printer: the desk has none of its own. */
+  printForm(ticket, printers, box) {
+    if (!printers.length || !CANCELLABLE.includes(ticket.status)) return null;
+    const select = el("select", { id: "print-device", "aria-label": this.t.g_print_at },
+      printers.map((id) => el("option", { value: id, translate: "no" }, id)));
+    const form = el("form", { class: "row", id: "print-form" }, select,
+      el("button", { type: "submit", id: "print-ticket" }, this.t.g_print));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        const answer = await this.post(`/api/tickets/${ticket.id}/print-at`, { device: select.value });
+        box.append(el("div", { class: "result ok", "data-printed": answer.device }, fill(this.t.g_printed, { device: answer.device })));
+      } catch (err) {
+        box.append(el("div", { class: "result error" }, this.errorText(err)));
+      }
+    });
+    return form;
   }
 
   cancel(ticket, box) {
@@ -227,6 +247,8 @@ class GuideDesk {
         result.replaceChildren(el("div", { class: "result ok", "data-issued": answer.ticket.label },
           el("div", { class: "label" }, answer.ticket.label),
           el("p", {}, fill(this.t.g_issued, { label: answer.ticket.label }), " · ", fill(this.t.g_wait_near, { windows }))));
+        // the new ticket in the look-up panel, ready to print at a kiosk or to cancel
+        await this.lookup(answer.ticket.label, document.getElementById("lookup-result"));
       } catch (err) {
         result.replaceChildren(el("div", { class: "result error" }, this.errorText(err)));
       }

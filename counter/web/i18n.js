@@ -274,6 +274,9 @@ const T = {
   g_cancel_done: ["{label} 已取消", "{label} 已取消", "{label} cancelled"],
   g_cancel_confirm: ["確定取消 {label}？", "确定取消 {label}？", "Cancel {label}?"],
   g_none: ["—", "—", "—"],
+  g_print: ["打印號票", "打印号票", "Print the ticket"],
+  g_print_at: ["打印機", "打印机", "Printer"],
+  g_printed: ["已送到 {device} 打印", "已送到 {device} 打印", "Sent to {device} to print"],
 
   // --- rating pad ---
   pad_welcome: ["歡迎光臨", "欢迎光临", "Welcome"],

@@ -55,6 +55,11 @@ async def test_guide_desk_by_keyboard(hall, browser, artifacts):
     await page.click("#green-submit")
     await expect(page.locator("#green-result [data-issued]")).to_have_attribute("data-issued", "G001")
     await expect(page.locator("#green-result")).to_contain_text("出示证件")
+    # the desk has no printer: the new ticket prints on the kiosk beside it
+    await expect(page.locator("#lookup-result [data-status=waiting]")).to_be_visible()
+    await page.select_option("#print-device", "kiosk-1")
+    await page.click("#print-ticket")
+    await expect(page.locator("#lookup-result [data-printed=kiosk-1]")).to_be_visible()
 
     # appointment: pick a day and a slot, book; the slot's remaining count drops
     await page.select_option("#book-service", "business_setup")
