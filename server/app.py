@@ -152,8 +152,14 @@ def _add_routes(app: web.Application, sounds: ClipLibrary) -> None:
         if folder.is_dir():
             app.router.add_static(f"/{name}/", folder, follow_symlinks=False, name=f"pages-{name}")
     app.router.add_static("/common/", ROOT / "server" / "web", follow_symlinks=False, name="pages-common")
+    app.router.add_get("/favicon.ico", _favicon)  # pages link /common/favicon.svg; this answers browsers that ask anyway
     app.router.add_get("/t/{token}", _tracking_page)
     app.router.add_get("/", _index)
+
+
+async def _favicon(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(ROOT / "server" / "web" / "favicon.svg",
+                            headers={"Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400"})
 
 
 async def _close_sockets(app: web.Application) -> None:

@@ -97,3 +97,11 @@ async def test_staff_names_for_managers_only(hall):
     assert "pin_hash" not in str(staff)
     status, body = await hall.get("/api/staff", hall.device_token("kiosk-1"))
     assert status == 403
+
+
+async def test_favicon_is_served(hall):
+    async with hall.session.get(hall.url("/favicon.ico")) as resp:
+        assert resp.status == 200 and resp.headers["Content-Type"] == "image/svg+xml"
+        assert (await resp.text()).startswith("<svg")
+    async with hall.session.get(hall.url("/common/favicon.svg")) as resp:
+        assert resp.status == 200
