@@ -24,10 +24,13 @@ function niceMax(value) {
 }
 
 function axis(root, { left, top, width, height, max, format }) {
-  for (let i = 0; i <= 5; i += 1) {  // five steps: 1, 2, 2.5, 5 and 10 divide into round ticks
-    const y = top + height - (height * i) / 5;
+  // five steps (1, 2, 2.5, 5 and 10 divide into round ticks); a small whole maximum gets one step per
+  // unit, so a scale of 0-2 never reads "0, 0, 1, 1, 1, 2"
+  const steps = Number.isInteger(max) && max > 0 && max < 5 ? max : 5;
+  for (let i = 0; i <= steps; i += 1) {
+    const y = top + height - (height * i) / steps;
     root.append(svg("line", { x1: left, x2: left + width, y1: y, y2: y, stroke: "#d5dbe1" }));
-    root.append(svg("text", { x: left - 4, y: y + 4, "text-anchor": "end" }, format((max * i) / 5)));
+    root.append(svg("text", { x: left - 4, y: y + 4, "text-anchor": "end" }, format((max * i) / steps)));
   }
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.language_check import language_problems
 from tests.browser.test_guide_desk import type_sign_in
 
@@ -27,6 +28,8 @@ async def new_page(browser, size=(1440, 900)):
 
 async def check(page, lang: str, where: str):
     assert await page.get_attribute("html", "lang") == lang, where
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"lang-{where.replace(' ', '-')}-{lang}.png"))
     problems = await language_problems(page, lang)
     assert problems == [], f"{where}: {problems}"
 

@@ -70,6 +70,7 @@ async def test_stats_charts_text_and_axes(hall, browser, artifacts):
     smallest = await page.evaluate("""() => Math.min(...[...document.querySelectorAll('svg.chart text')]
         .filter((t) => t.textContent.trim()).map((t) => t.getBoundingClientRect().height))""")
     assert smallest >= 11.99, smallest  # 12 px (sub-pixel rounding)
+    assert not await page.evaluate("document.scrollingElement.scrollWidth > innerWidth")  # wide tables scroll inside
     text = await page.text_content("body")
     assert "张伟" in text  # clerk names, not numbers
     assert not RAW.search(text), RAW.search(text)
