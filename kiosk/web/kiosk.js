@@ -96,7 +96,8 @@ function services() {
 }
 
 function startScreen() {
-  const nodes = [el("h1", {}, state.screen.green ? t("green_pick_service") : t("welcome"))];
+  const title = el("h1", {}, state.screen.green ? t("green_pick_service") : t("welcome"));
+  const nodes = [state.screen.green ? title : el("div", { class: "title-row" }, title, largeToggle())];
   const oneLevel = services().length <= ONE_LEVEL_MAX;
   const tiles = oneLevel ? services().map(serviceTile) : departments().map(departmentTile);
   if (!state.screen.green) {
@@ -107,7 +108,6 @@ function startScreen() {
         el("div", { class: "name" }, t("green")), el("div", { class: "meta" }, t("green_hint"))));
     }
   }
-  if (!state.screen.green) nodes.push(largeToggle());
   nodes.push(el("div", { class: "grid" }, tiles));
   if (state.screen.green) nodes.push(backRow());
   else if (state.me && !state.me.green_channel) nodes.push(el("div", { class: "note", "data-note": "green" }, t("green_desk")));
@@ -115,10 +115,10 @@ function startScreen() {
 }
 
 function largeToggle() {
-  return el("div", { class: "toolbar" }, el("button", {
+  return el("button", {
     class: "btn", "data-action": "large", "aria-pressed": String(state.large),
     onclick: () => { state.large = !state.large; render(); armIdle(); },
-  }, state.large ? t("large_off") : t("large_on")));
+  }, state.large ? t("large_off") : t("large_on"));
 }
 
 function departments() {
