@@ -34,7 +34,8 @@ async def test_slots_count_bookings_and_refuse_bad_input(hall):
     assert body["slots"][1]["remaining"] == 2
     status, today = await hall.get("/api/appointments/slots?service=business_setup", token)
     assert today["day"] == "2026-11-25" and today["slots"][0]["past"]  # 09:00-09:30 started at 09:00
-    for query, code in (("service=nope", "unknown_service"), ("service=business_setup&day=26.11.2026", "invalid_argument"),
+    for query, code in (("service=nope", "unknown_service"),
+                        ("service=business_setup&day=26.11.2026", "invalid_argument"),
                         ("service=business_setup&day=2026-11-01", "invalid_argument")):
         status, body = await hall.get(f"/api/appointments/slots?{query}", token)
         assert status in (400, 404) and body["error"]["code"] == code, (query, body)
@@ -81,6 +82,7 @@ async def test_print_a_desk_ticket_on_the_kiosk_beside_the_desk(hall):
         assert body["error"]["code"] == code
     status, body = await hall.post("/api/tickets/999/print-at", token, {"device": "kiosk-1"})
     assert body["error"]["code"] == "unknown_ticket"
-    status, body = await hall.post(f"/api/tickets/{ticket_id}/print-at", hall.device_token("kiosk-2"), {"device": "kiosk-1"})
+    kiosk_2 = hall.device_token("kiosk-2")
+    status, body = await hall.post(f"/api/tickets/{ticket_id}/print-at", kiosk_2, {"device": "kiosk-1"})
     assert status == 403
     await agent.close()

@@ -65,7 +65,7 @@ class ServiceGuide:
     def is_empty(self) -> bool:
         return self == ServiceGuide()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {"materials": [m.to_dict() for m in self.materials], "steps": [s.to_dict() for s in self.steps],
                 "time_limit_days": self.time_limit_days,
                 "fees": self.fees.to_dict() if self.fees else None,

@@ -30,7 +30,7 @@ class Slot:
     def remaining(self) -> int:
         return max(0, self.capacity - self.booked)
 
-    def to_dict(self, now: float) -> dict:
+    def to_dict(self, now: float) -> dict[str, float | int | str | bool]:
         return {"start": self.start, "end": self.end, "label": self.label, "capacity": self.capacity,
                 "booked": self.booked, "remaining": self.remaining, "past": self.start <= now}
 

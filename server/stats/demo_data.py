@@ -379,7 +379,8 @@ def plans(end_day: str, days: int, visits: int, seed: int, tz: str, weekends: bo
     out = []
     for i, d in enumerate(chosen):
         factor = 1.15 if d.weekday() == 0 else 0.9 if d.weekday() == 4 else 1.0  # Mondays are busiest
-        out.append(Plan(d.isoformat(), i, max(1, int(visits * factor * rng.uniform(0.9, 1.1))), seed, tz, extra_windows))
+        volume = max(1, int(visits * factor * rng.uniform(0.9, 1.1)))
+        out.append(Plan(d.isoformat(), i, volume, seed, tz, extra_windows))
     return out
 
 

@@ -75,7 +75,8 @@ def _row(g: dict, group_by: str) -> dict:
     """One line of the per-window or per-clerk table: visits, outcomes, waits, handling, ratings."""
     return {group_by: g["key"], "accepted": g["counts"]["served"], "no_shows": g["counts"]["no_shows"],
             "outcomes": {o: g["outcomes"][o]["numerator"] for o in OUTCOMES},
-            "mean_wait_min": _minutes(g["wait_served"]["mean_s"]), "mean_handling_min": _minutes(g["handling"]["mean_s"]),
+            "mean_wait_min": _minutes(g["wait_served"]["mean_s"]),
+            "mean_handling_min": _minutes(g["handling"]["mean_s"]),
             "rated": g["counts"]["rated"], "ratings": dict(g["ratings"]),
             "satisfaction_pct": _pct(g["satisfaction_rate"]), "bad_rate_pct": _pct(g["bad_review_rate"])}
 
