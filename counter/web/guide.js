@@ -227,7 +227,7 @@ class GuideDesk {
     const services = el("select", { id: "green-service" }, this.services().map((s) =>
       el("option", { value: s.code }, `${s.prefix} · ${this.pick(s.name)}`)));
     const langs = el("select", { id: "green-lang" }, ["zh-Hans", "zh-Hant", "en"].map((lang) =>
-      el("option", { value: lang, selected: lang === (this.center ? this.center.center.default_lang : "zh-Hans") },
+      el("option", { value: lang, lang, selected: lang === (this.center ? this.center.center.default_lang : "zh-Hans") },
         { "zh-Hans": "简体中文", "zh-Hant": "繁體中文", en: "English" }[lang])));
     const radios = categories.map((cat, i) => el("label", {},
       el("input", { type: "radio", name: "green-category", value: cat, checked: i === 0 }), this.t[`green_${cat}`] || ""));
