@@ -22,7 +22,7 @@ export const TEXT = {
     ratingsBreakdown: "好差評", rated: "評價數", good: "好評", bad: "差評", badRate: "差評率",
     signature: "審核", preparedBy: "製表人", approvedBy: "負責人", date: "日期", untilDay: (d) => `統計至 ${d}`,
     visits: "辦件量", handlingMean: "平均辦理（分）", staffNo: "工號", none: "—",
-    board: "即時看板", stats: "統計分析", report: "報表", signIn: "登入", staff: "工號", pin: "密碼",
+    board: "即時看板", stats: "統計分析", report: "報表", supervision: "督辦", signIn: "登入", staff: "工號", pin: "密碼",
     signOut: "登出", waiting: "等候人數", longest: "最長等候", service: "事項", window: "窗口", status: "狀態",
     ticket: "號票", since: "持續", clerk: "工作人員", clerks: "在崗人員", devices: "設備", printer: "打印機",
     online: "在線", offline: "離線", today: "今日累計", issued: "取號", served: "已辦結", noShows: "過號",
@@ -51,7 +51,7 @@ export const TEXT = {
     ratingsBreakdown: "好差评", rated: "评价数", good: "好评", bad: "差评", badRate: "差评率",
     signature: "审核", preparedBy: "制表人", approvedBy: "负责人", date: "日期", untilDay: (d) => `统计至 ${d}`,
     visits: "办件量", handlingMean: "平均办理（分）", staffNo: "工号", none: "—",
-    board: "实时看板", stats: "统计分析", report: "报表", signIn: "登录", staff: "工号", pin: "密码",
+    board: "实时看板", stats: "统计分析", report: "报表", supervision: "督办", signIn: "登录", staff: "工号", pin: "密码",
     signOut: "退出", waiting: "等候人数", longest: "最长等候", service: "事项", window: "窗口", status: "状态",
     ticket: "号票", since: "持续", clerk: "工作人员", clerks: "在岗人员", devices: "设备", printer: "打印机",
     online: "在线", offline: "离线", today: "今日累计", issued: "取号", served: "已办结", noShows: "过号",
@@ -81,7 +81,7 @@ export const TEXT = {
     ratingsBreakdown: "Ratings", rated: "Rated", good: "Good", bad: "Bad", badRate: "Bad rate",
     signature: "Sign-off", preparedBy: "Prepared by", approvedBy: "Approved by", date: "Date", untilDay: (d) => `up to ${d}`,
     visits: "Visits", handlingMean: "Mean handling (min)", staffNo: "Staff no.", none: "—",
-    board: "Live board", stats: "Statistics", report: "Reports", signIn: "Sign in", staff: "Staff number",
+    board: "Live board", stats: "Statistics", report: "Reports", supervision: "Supervision", signIn: "Sign in", staff: "Staff number",
     pin: "PIN", signOut: "Sign out", waiting: "Waiting", longest: "Longest wait", service: "Service",
     window: "Window", status: "Status", ticket: "Ticket", since: "For", clerk: "Clerk", clerks: "Clerks on duty",
     devices: "Devices", printer: "Printer", online: "online", offline: "offline", today: "Today so far",
@@ -187,7 +187,9 @@ export async function signedIn(root) {
 }
 
 export function header(active) {
-  const links = [["board", "board.html"], ["stats", "stats.html"], ["report", "report.html"]].map(([key, href]) =>
+  const pages = [["board", "board.html"], ["stats", "stats.html"], ["report", "report.html"],
+    ["supervision", "supervision.html"]];
+  const links = pages.map(([key, href]) =>
     el("a", { href, class: key === active ? "active" : null }, t(key)));
   const select = el("select", { "aria-label": t("language"), id: "lang" },
     ...Object.keys(TEXT).map((code) => el("option", { value: code, selected: code === lang(), lang: code }, LANG_NAMES[code])));
