@@ -16,7 +16,8 @@ from . import store
 from .mirror import HallMirror
 
 log = logging.getLogger("hallq.city")
-SILENT_AFTER_S = 60.0  # a link that has not spoken for this long is shown as silent
+SILENT_AFTER_S = 60.0
+SUMMARY_MAX_AGE_S = 30.0  # a link that has not spoken for this long is shown as silent
 
 
 @dataclass
@@ -50,9 +51,18 @@ async def sync_once(pool: asyncpg.Pool, city: CityState, now: float) -> int:
             mirror = city.mirrors[info["hall_id"]] = HallMirror(city.folder, info["hall_id"], hall)
         else:
             mirror.hall = hall
-        folded += await _catch_up(pool, city, mirror, info["last_seq"])
-        await mirror.run(mirror.live_summary, now)
+        new = await _catch_up(pool, city, mirror, info["last_seq"])
+        if new or _stale(mirror.summary, mirror.today(now), now):
+            await mirror.run(mirror.live_summary, now)
+        await mirror.run(mirror.warm, now)
+        folded += new
     return folded
+
+
+def _stale(summary: dict | None, today: str, now: float) -> bool:
+    """Recompute a hall's summary on news, at the day's turn, and at least every SUMMARY_MAX_AGE_S
+    (the longest wait is aged at request time from the oldest queue entry)."""
+    return summary is None or summary["day"] != today or now - summary["at"] >= SUMMARY_MAX_AGE_S
 
 
 async def _catch_up(pool: asyncpg.Pool, city: CityState, mirror: HallMirror, head: int) -> int:
