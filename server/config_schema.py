@@ -354,7 +354,7 @@ SCHEMA: MappingProxyType = MappingProxyType({
 })
 
 ARRAY_TABLES = ("departments", "services", "windows", "staff", "devices")
-TOP_LEVEL = ("center", "rules", "server", "voice", *ARRAY_TABLES)
+TOP_LEVEL: tuple[str, ...] = ("center", "rules", "server", "voice", *ARRAY_TABLES)
 TOP_LEVEL += ("city",)
 
 # Keys refused with a pointer to the right tool, so a plaintext secret never sits in the file.
