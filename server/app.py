@@ -11,6 +11,7 @@ from aiohttp import web
 from . import appkeys as K
 from .api.endpoints import ENDPOINTS, OTHER_ENDPOINTS
 from .api.kiosk_handlers import KIOSK_HANDLERS
+from .actions.session_end import end_lapsed
 from .api.middleware import errors, security_headers
 from .api.openapi import build_spec
 from .api.reads import READ_HANDLERS
@@ -19,13 +20,14 @@ from .api.sessions import SESSION_HANDLERS
 from .auth import Authenticator, Session
 from .clock import SystemClock
 from .config import Settings
-from .ratelimit import SlidingLimiter
+from .actions.signin_guard import SignInGuard
+from .ratelimit import GrowingDelay, SlidingLimiter
 from .service import HallService
 from .store.queries import live_sessions
 from .store.reader import Reader
 from .store.writer import Writer
 from .stats.http import STATS_HANDLERS, setup_stats
-from .citylink.http import setup_citylink
+from .citylink.http import CITYLINK_ENDPOINTS, CITYLINK_HANDLERS, setup_citylink
 from .stats.projection import StatsProjector
 from .hub.endpoint import ws_handler
 from .hub.hub import Hub
@@ -33,6 +35,13 @@ from .voice.assemble import ClipLibrary, is_safe_clip_id, voice_problems
 from .voice.templates import VoiceSettings, announcement_for
 
 log = logging.getLogger("hallq.app")
+# Every endpoint table the app serves, each with the handlers of its hand-written rows. The router
+# serves them all alike (roles from the row), and the OpenAPI description and the authorization
+# tests read the same list. A new part of the server adds one line here.
+TABLES = (
+    (ENDPOINTS + OTHER_ENDPOINTS, SESSION_HANDLERS | READ_HANDLERS | KIOSK_HANDLERS | STATS_HANDLERS),
+    (CITYLINK_ENDPOINTS, CITYLINK_HANDLERS),
+)
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {"display": ROOT / "display" / "web", "counter": ROOT / "counter" / "web",
          "kiosk": ROOT / "kiosk" / "web", "manager": ROOT / "manager" / "web"}
@@ -56,9 +65,9 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     app[K.SETTINGS] = Runtime(server.public_url.rstrip("/"), server.session_ttl_h, tick_interval_s)
     app[K.CLOCK] = clock
     app[K.AUTH] = Authenticator(config.hall)
-    app[K.SIGNIN_LIMITER] = SlidingLimiter(server.signin_max_failures, server.signin_lockout_s)
+    app[K.SIGNIN_GUARD] = SignInGuard(GrowingDelay(server.signin_max_failures, server.signin_lockout_s))
     app[K.KIOSK_LIMITER] = SlidingLimiter(server.kiosk_rate_per_min, 60)
-    endpoints = ENDPOINTS + OTHER_ENDPOINTS
+    endpoints = [ep for rows, _ in TABLES for ep in rows]
     app[K.ENDPOINTS] = endpoints
     app[K.OPENAPI] = build_spec(endpoints)
     voice = VoiceSettings.from_dict(config.voice)
@@ -70,7 +79,7 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     app.cleanup_ctx.append(_storage(voice, sounds))
     app.cleanup_ctx.append(_ticker)
     app.on_shutdown.append(_close_sockets)
-    _add_routes(app, endpoints, sounds)
+    _add_routes(app, sounds)
     for setup in extra_setup:
         setup(app)
     return app
@@ -84,7 +93,8 @@ def _sounds_dir(voice: VoiceSettings) -> Path:
 def _build_core(app: web.Application, path: Path, voice: VoiceSettings) -> None:
     """Everything long-lived is built here (no I/O) and started by the cleanup context."""
     announce = (lambda label, window, recall: announcement_for(label, window, recall, voice))
-    writer = Writer(path, projectors=(StatsProjector(),))  # statistics rows in the same transaction
+    writer = Writer(path, projectors=(StatsProjector(),),  # statistics rows in the same transaction
+                    busy_timeout_s=app[K.CONFIG].server.db_busy_timeout_s)
     service = HallService(app[K.CONFIG].hall, app[K.CLOCK], writer, Reader(path), announce=announce)
     hub = Hub(service.hall, app[K.CLOCK])
     service.publisher = hub
@@ -122,6 +132,7 @@ async def _ticker(app: web.Application):
             await asyncio.sleep(interval)
             try:
                 await app[K.SERVICE].tick()
+                end_lapsed(app)  # sessions that ended by time, devices revoked: their sockets close
             except Exception:  # noqa: BLE001 - housekeeping must never stop
                 log.exception("tick failed")
 
@@ -132,8 +143,9 @@ async def _ticker(app: web.Application):
         await asyncio.gather(task, return_exceptions=True)
 
 
-def _add_routes(app: web.Application, endpoints, sounds: ClipLibrary) -> None:
-    add_endpoints(app, endpoints, SESSION_HANDLERS | READ_HANDLERS | KIOSK_HANDLERS | STATS_HANDLERS)
+def _add_routes(app: web.Application, sounds: ClipLibrary) -> None:
+    for rows, handlers in TABLES:
+        add_endpoints(app, rows, handlers)
     app.router.add_get("/api/ws", ws_handler, name="websocket")
     app.router.add_get("/sounds/{clip:.+}.wav", _sound_handler(sounds))
     for name, folder in PAGES.items():

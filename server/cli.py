@@ -30,6 +30,7 @@ SUBCOMMANDS = {
     "kiosk-agent": _delegate("kiosk.agent"),
     "demo-data": _delegate("server.stats.demo_data"),
     "report": _delegate("server.stats.report"),
+    "doctor": _delegate("server.doctor"),
     "city": _delegate("city.cli"),  # branch centers: the city database and dashboard (docs/city.md)
 }
 
@@ -45,6 +46,7 @@ commands:
   kiosk-agent    print a kiosk's tickets on its ESC/POS printer
   demo-data      fill a database with synthetic history
   report         print the statistics report for a date range
+  doctor         check a database: integrity, event chain, state rebuild
   city           the city: init, add-hall, add-manager, serve, demo (docs/city.md)
 
 `hallq COMMAND --help` describes each one."""
@@ -104,10 +106,15 @@ def serve_main(argv: list[str]) -> int:
     settings = load_settings(args)
     logging.basicConfig(level=settings.server.log_level.upper(), force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from server.store.faults import REASONS, StorageFault
     from server import logmask
     logmask.install()  # tokens never reach a log line
     try:
         asyncio.run(_serve(settings, demo_printers=not args.no_demo_printers))
+    except StorageFault as fault:
+        print(f"hallq: cannot start: the database {settings.server.db_path} cannot be written: "
+              f"{REASONS.get(fault.reason, fault.reason)} ({fault.detail})", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"hallq: cannot start: {exc}", file=sys.stderr)
         return 1

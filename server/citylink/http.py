@@ -10,7 +10,7 @@ from aiohttp import web
 from .. import appkeys as K
 from ..actions.body import json_response
 from ..api.endpoints import Endpoint
-from ..api.router import Handler, add_endpoints
+from ..api.router import Handler
 from .catalogue import catalogue_of
 from .link import CityLink, LinkState
 from .settings import CitySettings
@@ -25,7 +25,6 @@ CITYLINK_ENDPOINTS = [
 
 
 async def city_link(request: web.Request) -> web.Response:
-    # roles are checked by the router (add_endpoints), from the row above
     link = request.app.get(CITY_LINK)
     state = link.state if link is not None else LinkState(status="off")
     return json_response(state.to_dict(request.app[K.CLOCK].now()))
@@ -35,8 +34,8 @@ CITYLINK_HANDLERS: dict[str, Handler] = {"city_link": city_link}
 
 
 def setup_citylink(app: web.Application, db_path: Path) -> None:
-    """Routes always (the board shows "off" without a [city] table); the link only when configured."""
-    add_endpoints(app, CITYLINK_ENDPOINTS, CITYLINK_HANDLERS)
+    """The link only when configured; its route is always there (the board shows "off" without a
+    [city] table): server/app.py serves CITYLINK_ENDPOINTS like every other table."""
     settings = CitySettings.from_table(app[K.CONFIG].city)
     if not settings.enabled:
         return
