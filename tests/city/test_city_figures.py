@@ -60,6 +60,7 @@ async def mirrored(city, hall_id: str, seq: int) -> bool:
     return row is not None and row["link"]["mirror_seq"] >= seq
 
 
+@pytest.mark.timeout(180)
 async def test_a_halls_figures_are_the_same_at_the_city(hall, city, db_path):
     await some_actions(hall, 4)
     today = "2026-11-25"  # the ManualClock's business day

@@ -55,6 +55,7 @@ def secure_link(pg, ca, password_file, db_path) -> CityLink:
     return CityLink(CitySettings.from_table(table), db_path, catalogue_of(load_demo().hall))
 
 
+@pytest.mark.timeout(180)
 async def test_link_over_verified_tls_with_a_password_only_in_its_file(secure_city, tmp_path, caplog):
     pg, ca = secure_city
     db_path = tmp_path / "hall.db"
@@ -88,6 +89,7 @@ async def test_link_over_verified_tls_with_a_password_only_in_its_file(secure_ci
     assert HALL_PW not in caplog.text and "not-it" not in caplog.text
 
 
+@pytest.mark.timeout(180)
 async def test_a_server_certificate_not_signed_by_the_ca_is_refused(secure_city, tmp_path):
     pg, _ = secure_city
     other = tmp_path / "other"
