@@ -102,7 +102,7 @@ def pct(values: list[float], p: int) -> float:
 async def dashboard(pg: TempPostgres, db: str, cache: Path, halls: int, total_events: int, refreshes: int) -> dict:
     midnight = datetime.fromisoformat(DAY).replace(tzinfo=ZoneInfo("Asia/Shanghai"))
     clock = ManualClock((midnight + timedelta(hours=16)).timestamp())  # the busy afternoon: queues, open windows
-    app = create_city_app(CityConfig(dsn=pg.dsn("hallq_city", db), cache_dir=str(cache), sync_s=0.2), clock=clock)
+    app = create_city_app(CityConfig(dsn=pg.dsn("hallq_city", db), cache_dir=str(cache), sync_s=1.0), clock=clock)
     server = TestServer(app, host="127.0.0.1")
     started = time.perf_counter()
     await server.start_server()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -43,8 +44,14 @@ class HallMirror:
         self.last_seq = 0
         self.newest_day = ""
         self.warmed_through = ""  # the settled day up to which the kept partials were computed
+        self.pending = False  # events folded since the last summary
+        self.summarised_at = 0.0  # time.monotonic() of the last summary
 
     # --- on the mirror's thread ------------------------------------------------------------------------
+
+    @property
+    def opened(self) -> bool:
+        return self._conn is not None
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._pool, self._call, fn, args)
@@ -136,6 +143,7 @@ class HallMirror:
                                     "GROUP BY state", (day,)).fetchall())
         by_service = compute(conn, Query(self.hall, day, day, "service", now=now, percentiles=False))["groups"]
         totals = merge(by_service) or None
+        self.pending, self.summarised_at = False, time.monotonic()
         self.summary = {"day": day, "waiting": waiting, "oldest_entry": oldest,
                         "windows_open": windows.get("open", 0), "windows_paused": windows.get("paused", 0),
                         "totals": totals, "seq": self.last_seq, "at": now}

@@ -43,7 +43,7 @@ class CityClient:
 @pytest.fixture
 async def city(city_db, tmp_path, clock):
     app = create_city_app(CityConfig(dsn=city_db.dsn("hallq_city"), cache_dir=str(tmp_path / "city-cache"),
-                                     sync_s=0.05), clock=clock)
+                                     sync_s=0.05, summary_s=0), clock=clock)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     async with aiohttp.ClientSession() as session:
