@@ -18,6 +18,8 @@ from .config_schema import (ARRAY_TABLES, FORBIDDEN, KINDS, REQUIRED, SCHEMA, TO
 from .domain.hall import (Center, Department, Device, EstimateRules, HallConfig, Names, RoutingPolicy, Rules,
                           Service, Staff, Window)
 from .security import hash_token, verify_pin
+from .domain.workdays import WorkCalendar
+from .supervision.settings import SupervisionSettings
 
 DEMO_HALL_PATH = Path(__file__).with_name("demo_hall.toml")
 DEMO_CREDENTIALS_PATH = Path(__file__).with_name("demo_credentials.toml")
@@ -72,6 +74,9 @@ class Settings:
     demo_credentials: Mapping[str, Mapping[str, str]] | None = None  # {"staff": {number: pin}, "devices": {id: token}}
     source: str = "<dict>"
     city: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # the [city] table (server/citylink); empty: no link
+    # supervision: the working calendar and the [supervision] table
+    calendar: WorkCalendar = WorkCalendar()
+    supervision: SupervisionSettings = SupervisionSettings()
 
 
 # --- reading one table --------------------------------------------------------------------------------
@@ -170,6 +175,14 @@ def _check_staff(t: dict[str, list[dict]]) -> None:
             _must_exist(number, numbers, f"staff[{i}].windows[{j}]", "window")
         if s["role"] == "clerk" and not s["windows"]:
             raise ConfigError(f"staff[{i}].windows", "a clerk needs at least one window to sign in at")
+        _check_liaison(i, s, t)
+
+
+def _check_liaison(i: int, s: dict, t: dict[str, list[dict]]) -> None:
+    if s["role"] == "liaison" and s["department"] is None:
+        raise ConfigError(f"staff[{i}].department", "a liaison needs the department whose cases they follow")
+    if s["department"] is not None:
+        _must_exist(s["department"], [d["code"] for d in t["departments"]], f"staff[{i}].department", "department")
 
 
 # Which optional keys each device kind needs (True), may have (None) or must not have (False).
@@ -253,6 +266,11 @@ def _server(raw: dict) -> ServerSettings:
     return ServerSettings(**values)
 
 
+def _calendar(raw: Any) -> WorkCalendar:
+    values = read_table(raw, "calendar", "calendar")
+    return WorkCalendar.of(values["weekend"], values["holidays"], values["workdays"])
+
+
 def _voice(raw: Any) -> dict:
     """The [voice] table, validated by the voice module (which owns its keys, see docs/voice.md)."""
     if not isinstance(raw, dict):
@@ -296,7 +314,9 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> Settings:
         hall = replace(_build_hall(center, rules, tables, policies),
                        estimate=EstimateRules(server.estimate_recent, server.estimate_min_samples))
         return Settings(hall=hall, server=server, voice=_voice(raw.get("voice", {})), source=source,
-                        city=_city(raw.get("city", {})))
+                        city=_city(raw.get("city", {})), calendar=_calendar(raw.get("calendar", {})),
+                        supervision=SupervisionSettings(**read_table(raw.get("supervision", {}), "supervision",
+                                                                     "supervision")))
     except ConfigError as exc:
         exc.source = source
         raise

@@ -5,7 +5,8 @@ import { api, el } from "/common/hub.js";
 import { fill, textsFor } from "./i18n.js";
 
 const OUTCOMES = ["immediate", "promised", "joint", "reply", "supplement"];
-const NEEDS_FIELDS = new Set(["promised", "supplement"]);
+const NEEDS_FIELDS = new Set(["promised", "joint", "supplement"]);
+const REFUSALS = ["not_accepted", "not_permitted"];
 const MATERIAL_PRESETS = ["mat_id", "mat_license", "mat_form", "mat_authorization", "mat_property"];
 const PAUSE_PRESETS = ["pr_lunch", "pr_break", "pr_meeting", "pr_system"];
 
@@ -82,6 +83,7 @@ export class Dialogs {
     const days = el("input", { type: "number", min: "1", max: "365", id: "promised-days", value: "5" });
     const materials = el("textarea", { id: "materials", placeholder: t.materials });
     const caseNumber = el("input", { id: "case-number", maxlength: "60" });
+    const extra = this.supervisionFields();
     const presets = el("div", { class: "presets" }, MATERIAL_PRESETS.map((key) => el("button", {
       type: "button", onclick: () => addLine(materials, t[key]) }, `+ ${t[key]}`)));
     const daysField = el("label", { class: "field", hidden: true }, t.promised_days, days);
@@ -96,7 +98,8 @@ export class Dialogs {
     const choose = (code, submitSimple) => {
       selected = code;
       for (const c of choices) c.classList.toggle("selected", c.dataset.outcome === code);
-      daysField.hidden = code !== "promised";
+      daysField.hidden = code !== "promised" && code !== "joint";
+      extra.joint.hidden = code !== "joint";
       materialsField.hidden = code !== "supplement";
       if (code === "promised") days.focus();
       if (code === "supplement") materials.focus();
@@ -104,7 +107,7 @@ export class Dialogs {
     };
     const submit = async () => {
       const body = { outcome: selected };
-      if (selected === "promised") {
+      if (selected === "promised" || selected === "joint") {
         const n = Number(days.value);
         if (!Number.isInteger(n) || n < 1) return this.fail(t.need_days);
         body.promised_days = n;
@@ -114,6 +117,8 @@ export class Dialogs {
         if (!body.materials.length) return this.fail(t.need_materials);
       }
       if (caseNumber.value.trim()) body.case_number = caseNumber.value.trim();
+      const problem = extra.fill(body, selected);
+      if (problem) return this.fail(t[problem]);
       this.close();
       await this.desk.finish(ticket, body);
       return true;
@@ -121,9 +126,37 @@ export class Dialogs {
     const keys = Object.fromEntries(OUTCOMES.map((code, i) => [String(i + 1), () => choose(code, true)]));
     this.show({ id: "finish-dialog", title: fill(t.finish_title, { label: ticket.label }),
       body: el("div", {}, el("div", { class: "choices" }, choices), daysField, materialsField,
-        el("label", { class: "field" }, t.case_number, caseNumber)),
+        el("label", { class: "field" }, t.case_number, caseNumber), extra.joint, extra.more),
       onConfirm: submit, keys });
     choose("immediate", false);
+  }
+
+  /** The finish's supervision fields: joint departments, a refusal with its legal basis, a return visit's link. */
+  supervisionFields() {
+    const t = this.t;
+    const boxes = [...this.desk.catalog.departments.values()].map((d) =>
+      el("label", { class: "chip" }, el("input", { type: "checkbox", value: d.code, "data-department": d.code }), this.desk.pick(d.name)));
+    const joint = el("div", { class: "field", id: "joint-departments", hidden: true }, el("span", {}, t.joint_departments), boxes);
+    const linked = el("input", { id: "linked-to", maxlength: "60" });
+    const refusal = el("select", { id: "refusal" }, el("option", { value: "" }, t.refusal_none),
+      REFUSALS.map((code) => el("option", { value: code }, t[`refusal_${code}`])));
+    const basis = el("input", { id: "legal-basis", maxlength: "500" });
+    const more = el("div", {}, el("label", { class: "field" }, t.linked_to, linked),
+      el("label", { class: "field" }, t.refusal, refusal), el("label", { class: "field" }, t.legal_basis, basis));
+    const fill = (body, outcome) => {
+      if (outcome === "joint") {
+        body.joint_departments = boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
+        if (!body.joint_departments.length) return "need_departments";
+      }
+      if (refusal.value && outcome === "reply") {
+        if (!basis.value.trim()) return "need_legal_basis";
+        body.refusal = refusal.value;
+        body.legal_basis = basis.value.trim();
+      }
+      if (linked.value.trim()) body.linked_to = linked.value.trim();
+      return null;
+    };
+    return { joint, more, fill };
   }
 
   // --- suspend / take back -------------------------------------------------------------------------
@@ -256,7 +289,9 @@ export class Dialogs {
         el("dt", {}, nt.notice_service), el("dd", {}, service ? pick(service.name) : ticket.queue_service),
         el("dt", {}, nt.notice_window), el("dd", {}, fill(nt.window_n, { n: desk.session.window })),
         el("dt", {}, nt.notice_clerk), el("dd", {}, `${desk.session.staffName || ""} (${desk.session.staff})`),
-        el("dt", {}, nt.notice_date), el("dd", {}, today)),
+        el("dt", {}, nt.notice_date), el("dd", {}, today),
+        // the number a return visit is linked by (最多跑一次): business day and ticket
+        el("dt", {}, nt.notice_number), el("dd", { id: "notice-number" }, `${(ticket.day || today).replaceAll("-", "")}-${ticket.label}`)),
       el("p", {}, nt.notice_intro),
       el("ol", { id: "notice-materials" }, materials.map((m) => el("li", {}, m))),
       el("div", { class: "buttons" },

@@ -70,7 +70,8 @@ def roles_cell(ep) -> str:
 
 def endpoint_table() -> str:
     rows = ["| method | path | operationId | roles | what |", "|---|---|---|---|---|"]
-    for ep in ENDPOINTS + OTHER_ENDPOINTS:
+    from ..supervision.http import SUPERVISION_ENDPOINTS  # imported here: it imports the API handlers
+    for ep in ENDPOINTS + OTHER_ENDPOINTS + SUPERVISION_ENDPOINTS:
         roles = roles_cell(ep)
         rows.append(f"| {ep.method} | `{ep.path}` | `{ep.operation_id}` | {roles} | {ep.summary} |")
     return "\n".join(rows)

@@ -9,7 +9,7 @@ from typing import Any
 from functools import cached_property
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
-ROLES_STAFF = ("clerk", "manager", "guide")
+ROLES_STAFF = ("clerk", "manager", "guide", "liaison")  # liaison: a department's supervision contact
 DEVICE_KINDS = ("kiosk", "display", "counter", "rating_pad")
 ROUTING_MODES = ("service_order", "longest_wait")
 WINDOW_KINDS = ("normal", "comprehensive", "appointment")
@@ -92,6 +92,7 @@ class Staff:
     pin_hash: str
     windows: tuple[int, ...] = ()
     role: str = "clerk"
+    department: str | None = None  # a liaison's department (sees only its cases)
 
 
 @dataclass(frozen=True)
