@@ -457,7 +457,7 @@ SCHEMA: MappingProxyType = MappingProxyType({
 })
 
 ARRAY_TABLES = ("departments", "services", "windows", "staff", "devices")
-TOP_LEVEL = ("center", "rules", "server", "voice", *ARRAY_TABLES)
+TOP_LEVEL: tuple[str, ...] = ("center", "rules", "server", "voice", *ARRAY_TABLES)
 TOP_LEVEL += ("city",)
 TOP_LEVEL += ("calendar", "supervision")
 
