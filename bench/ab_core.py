@@ -29,7 +29,8 @@ async def one(root: Path, args) -> dict:
     with ServerProcess(RAISED_LIMITS, root=root, config=config) as server:
         async with session_for(16) as session:
             await fill_queues(Api(server, session), services, 200)
-        called = await call_latency(server, args.rate, args.lat_seconds, services, int(args.rate * args.lat_seconds * 1.5))
+        backlog = int(args.rate * args.lat_seconds * 1.5)
+        called = await call_latency(server, args.rate, args.lat_seconds, services, backlog)
     return {"tickets_per_s": issued["tickets_per_s"], "per_core_tickets_per_s": issued["per_core_tickets_per_s"],
             "call_p50_ms": called["from_send"]["p50"],
             "call_p99_ms": called["from_send"]["p99"]}

@@ -33,14 +33,15 @@ ALLOWED: dict[str, set[str]] = {
     "server.service": BASE | {"server.records", "server.store"},
     "server.appkeys": {"server.auth", "server.clock", "server.ratelimit", "server.service"},
     # what the adapters share: callers, bodies, the command runner and its answers
-    "server.actions": BASE | {"server.appkeys", "server.auth", "server.service", "server.records",
-                              "server.views", "server.estimate", "server.printjobs", "server.security"},
+    "server.actions": BASE | {"server.appkeys", "server.auth", "server.service", "server.records", "server.store",
+                              "server.views", "server.estimate", "server.printjobs", "server.security",
+                              "server.ratelimit"},
     # the adapters: HTTP, WebSocket, statistics. Each depends on the shared parts, never on another
     "server.api": BASE | {"server.actions", "server.appkeys", "server.auth", "server.service", "server.store",
                           "server.records", "server.views", "server.estimate", "server.printjobs",
-                          "server.security", "server.qrsvg"},
+                          "server.security", "server.qrsvg", "server.audience"},
     "server.hub": BASE | {"server.actions", "server.appkeys", "server.auth", "server.views", "server.audience",
-                          "server.ratelimit"},
+                          "server.ratelimit", "server.security"},
     "server.stats": BASE | {"server.actions", "server.appkeys", "server.store", "server.config", "server.csvsafe"},
     "server.citylink": BASE | {"server.actions", "server.appkeys", "server.store"},
     # the composition roots wire everything

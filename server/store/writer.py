@@ -19,7 +19,8 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
+from collections.abc import Callable
 
 from .connection import open_database
 from .faults import FileIdentity, StaleBatch, StorageFault, classify
@@ -171,7 +172,7 @@ class Writer:
                 conn.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
         self.commits += 1
         self.batches += len(group)
-        return list(zip(group, results))
+        return list(zip(group, results, strict=True))
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
