@@ -118,7 +118,7 @@ async def _receive(ws: web.WebSocketResponse, timeout: float | None = None):
 async def _authenticate(app: web.Application, conn: Connection, timeout: float) -> bool:
     try:
         data, error = await _receive(conn.ws, timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         await conn.ws.close(code=CLOSE_UNAUTHORIZED, message=b"auth timeout")
         return False
     if data is None:

@@ -126,7 +126,8 @@ class AckPrintJob:
     at: float
 
     def run(self, conn: sqlite3.Connection) -> bool:
-        cursor = conn.execute("UPDATE print_jobs SET status = ?, error = ?, acked_at = ? WHERE job_id = ? AND device = ?",
+        cursor = conn.execute("UPDATE print_jobs SET status = ?, error = ?, acked_at = ? "
+                              "WHERE job_id = ? AND device = ?",
                               (self.status, self.error or None, self.at, self.job_id, self.device))
         return cursor.rowcount == 1
 
