@@ -58,6 +58,7 @@ ALLOWED_MODULES: dict[tuple[str, str], str] = {
     ("server.hub", "server.api.fields"): "a command's body over the socket is checked by the table's fields",
     ("server.api", "server.stats.figures"): "the table documents the statistics' groupings (an enum)",
     ("server.citylink", "server.api.endpoints"): "its own endpoint table is made of the same Endpoint rows",
+    ("server.citylink", "server.api.router"): "the Handler type of its table's hand-written rows",
     ("server.api", "server.supervision.http"): "docs/api.md lists every table the app serves",
     ("server.stats", "server.supervision.demo_month"): "the demo history includes a month of follow-up",
     ("server.supervision", "server.api.endpoints"): "its own endpoint table is made of the same Endpoint rows",
