@@ -42,7 +42,7 @@ def new_job(device: str, ticket_id: int, payload: dict, now: float, reprint: boo
 # A job waits (`pending`) until its agent acknowledges it. A job that failed because the printer had
 # a fault is printed when the fault clears, and a pending job when the agent comes back, but only
 # while younger than `print_job_max_age_s`: older ones become `expired` and are printed only on
-# request ("print again" at the kiosk): the citizen has the on-screen ticket and may be long gone.
+# request (at the kiosk or the guide desk): the citizen has the on-screen ticket and may be gone.
 
 async def jobs_to_resend(service, device: str, max_age_s: float) -> list[dict]:
     """The print jobs to send now that `device`'s printer can print, after the age rule is applied."""
