@@ -329,3 +329,24 @@ async def test_a_print_agent_started_with_the_page_token_stops_with_a_clear_erro
     agent = KioskAgent(settings, NetworkPrinter("127.0.0.1", bench.tcp.port, timeout=1.0, status_timeout=0.3))
     with pytest.raises(AuthRejected, match="not a print agent's token"):
         await asyncio.wait_for(agent.run(asyncio.Event()), 10)
+
+
+async def test_an_expired_job_is_printed_at_the_guide_desk_on_request(bench):
+    bench.printer.fix(paper="end")
+    await bench.start_agent()
+    await bench.board_shows("paper_out")
+    old = await bench.issue()
+    await bench.job_becomes(old, "failed")
+    bench.hall.clock.advance(301)
+    bench.printer.fix(paper="ok")
+    await bench.board_shows("ready")
+    await bench.job_becomes(old, "expired")
+    assert bench.printer.printed == []  # not by itself
+    guide = {"staff": "8001", "pin": bench.hall.creds["staff"]["8001"]}  # the demo hall's guide
+    status, body = await bench.hall.post("/api/sessions", None, guide)
+    assert status == 200, body
+    status, body = await bench.hall.post(f"/api/tickets/{old}/print-at", body["token"],
+                                         {"device": "kiosk-1", "request_id": "guide-print-1"})
+    assert status == 200, body  # the citizen came back to the guide desk: printed on request
+    printed = await asyncio.to_thread(bench.printer.wait_printed, 1, 5)
+    assert_clean_ticket(printed[0], bench.labels[old])
