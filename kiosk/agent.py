@@ -124,8 +124,9 @@ class KioskAgent:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
         for task in done:
-            if not task.cancelled() and task.exception() is not None:
-                raise task.exception()
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                raise error
 
     async def _work(self, conn: HubConnection) -> None:
         while True:

@@ -95,7 +95,7 @@ class TicketLayout:
     windows: tuple[int, ...] = ()  # the windows serving the ticket's queue: where to wait
 
     @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> "TicketLayout":
+    def from_payload(cls, payload: object) -> "TicketLayout":
         """Validate a protocol payload. Unknown keys are ignored: only known fields are printed."""
         if not isinstance(payload, Mapping):
             raise LayoutError("ticket layout must be a JSON object")

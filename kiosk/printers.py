@@ -492,7 +492,8 @@ def printer_from_config(config: Mapping[str, Any] | PrinterConfig) -> Printer:
     """The printer a configuration describes; nothing is opened until it is used."""
     if not isinstance(config, PrinterConfig):
         config = PrinterConfig.from_dict(config)
-    builders = {
+    # Any, not PrinterConfig: validate() makes sure the optional fields each type needs are set
+    builders: dict[str, Callable[[Any], Printer]] = {
         "dummy": lambda c: DummyPrinter(c.out_dir),
         "file": lambda c: FilePrinter(c.path, c.timeout_s),
         "network": lambda c: NetworkPrinter(c.host, c.port, c.timeout_s, c.status_timeout_s,

@@ -1,6 +1,7 @@
 """Draw the ticket layout as a 1-bit image with Pillow and Noto Sans CJK (raster mode, previews)."""
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,12 +44,12 @@ class FontBook:
     def find(cls) -> "FontBook":
         """HALLQ_CJK_FONT (and HALLQ_CJK_FONT_BOLD) win; otherwise search the usual font folders."""
         regular = _env_path("HALLQ_CJK_FONT") or _search("NotoSansCJK-Regular.ttc")
-        bold = _env_path("HALLQ_CJK_FONT_BOLD") or _search("NotoSansCJK-Bold.ttc") or regular
         if regular is None:
             raise FontNotFoundError(
                 "Noto Sans CJK not found (NotoSansCJK-Regular.ttc): install the Debian package "
                 "fonts-noto-cjk or set HALLQ_CJK_FONT to a .ttc/.otf file"
             )
+        bold = _env_path("HALLQ_CJK_FONT_BOLD") or _search("NotoSansCJK-Bold.ttc") or regular
         return cls(regular=regular, bold=bold)
 
     def font(self, lang: str, px: int, bold: bool = False) -> ImageFont.FreeTypeFont:
@@ -103,7 +104,7 @@ def _find_face(path: Path, family: str) -> int:
 @dataclass(frozen=True)
 class _Block:
     height: int
-    draw: object  # callable(image, top) -> None
+    draw: Callable[[Image.Image, int], None]  # draws the block with its top edge at `top`
 
 
 def draw_ticket(layout: TicketLayout, width_px: int, fonts: FontBook) -> Image.Image:
@@ -184,7 +185,7 @@ def _qr_block(url: str, width_px: int) -> _Block:
     modules = code.get_matrix()
     scale = max(2, min(8, (width_px // 2) // len(modules)))
     qr = code.make_image(fill_color="black", back_color="white").get_image().convert("L")
-    qr = qr.resize((len(modules) * scale, len(modules) * scale), Image.NEAREST)
+    qr = qr.resize((len(modules) * scale, len(modules) * scale), Image.Resampling.NEAREST)
 
     def draw(image: Image.Image, top: int) -> None:
         image.paste(qr, ((width_px - qr.width) // 2, top))

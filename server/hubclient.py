@@ -16,6 +16,7 @@ import json
 import logging
 import random
 from datetime import datetime
+from typing import Any
 from collections.abc import Awaitable, Callable
 
 from websockets.asyncio.client import connect
@@ -79,7 +80,8 @@ class HubConnection:
         return reply.get("result") or {}
 
     def resolve(self, reply: dict) -> None:
-        future = self.pending.pop(reply.get("id"), None)
+        reply_id = reply.get("id")  # our ids are ints; a reply without one answers nothing we sent
+        future = self.pending.pop(reply_id, None) if isinstance(reply_id, int) else None
         if future is not None and not future.done():
             future.set_result(reply)
         elif not reply.get("success", True):
@@ -149,7 +151,7 @@ class HubClient:
             reader = asyncio.create_task(self._read(conn))
             try:
                 subscribed = await self._start(conn)
-                extra = [self._heartbeat(conn)] if self.heartbeat_s else []
+                extra = [self._heartbeat(conn, self.heartbeat_s)] if self.heartbeat_s else []
                 await _until_first(serve(conn, subscribed), reader, stop.wait(), *extra)
             finally:
                 reader.cancel()
@@ -169,7 +171,7 @@ class HubClient:
         log.info("authenticated as %s", conn.auth.get("device"))
         if not self.subscribe:
             return {}
-        message = {"type": "subscribe", "scope": self.scope}
+        message: dict[str, Any] = {"type": "subscribe", "scope": self.scope}
         if self.last_seq is not None:
             message["since"] = self.last_seq
         try:
@@ -181,9 +183,9 @@ class HubClient:
             self.last_seq = max(self.last_seq or 0, int(subscribed.get("seq", 0)))
         return subscribed
 
-    async def _heartbeat(self, conn: HubConnection) -> None:
+    async def _heartbeat(self, conn: HubConnection, every_s: float) -> None:
         while True:
-            await asyncio.sleep(self.heartbeat_s)
+            await asyncio.sleep(every_s)
             await conn.send({"type": "ping"})
 
     def _offset(self, server_time) -> float:

@@ -119,7 +119,12 @@ def attendance(
             windows[window]["signed_in_s"] += seconds
 
     for ev in events:
-        kind, at, window = ev["type"], ev["at"], ev.get("window")
+        kind, at = ev["type"], ev["at"]
+        if kind == "day_closed":
+            for w in list(signed):
+                sign_out(w, at)
+            continue
+        window: int = ev["window"]  # every other attendance event is about one window
         if kind == "clerk_signed_in":
             sign_out(window, at)
             signed[window] = (ev["staff"], at)
@@ -138,11 +143,9 @@ def attendance(
             end_pause(window, at)
         elif kind == "clerk_signed_out":
             sign_out(window, at)
-        elif kind == "day_closed":
-            for w in list(signed):
-                sign_out(w, at)
-    for w in list(signed) if until is not None else ():
-        sign_out(w, max(until, signed[w][1]))
+    if until is not None:
+        for w in list(signed):
+            sign_out(w, max(until, signed[w][1]))
     return {"staff": _plain(staff), "windows": _plain(windows)}
 
 

@@ -203,14 +203,14 @@ def _month(request: web.Request) -> str:
 def _department_scope(request: web.Request, p: Principal, wanted: str | None = None) -> str | None:
     """A liaison's department (whatever they asked for); a manager's choice, or every department."""
     if p.role == "liaison":
-        member = request.app[K.SERVICE].hall.staff_member(p.staff)
+        member = request.app[K.SERVICE].hall.staff_member(p.id)  # a session's id is its staff number
         return member.department if member else "\0"
     return wanted or None
 
 
 def _actor(request: web.Request, p: Principal) -> Actor:
-    member = request.app[K.SERVICE].hall.staff_member(p.staff)
-    return Actor(p.role, p.staff, member.department if member else None)
+    member = request.app[K.SERVICE].hall.staff_member(p.id)  # a supervisor is a session: its id is the staff number
+    return Actor(p.role, p.id, member.department if member else None)
 
 
 async def _read(request: web.Request, fn, *args):
@@ -290,10 +290,14 @@ def _allowed(view: dict) -> list[str]:
     return allowed_actions(view["kind"], view["status"]) if view["kind"] in TRANSITIONS else []
 
 
+def _body_fields(special: str) -> dict[str, Field]:
+    """The body this module's table declares for a hand-written handler."""
+    return next(ep.body for ep in SUPERVISION_ENDPOINTS if ep.special == special and ep.body is not None)
+
+
 async def sv_act(request: web.Request) -> web.Response:
     p = require(request, SUPERVISORS)
-    endpoint = next(ep for ep in SUPERVISION_ENDPOINTS if ep.special == "sv_act")
-    body = parse_fields(endpoint.body, await read_body(request))
+    body = parse_fields(_body_fields("sv_act"), await read_body(request))
     action = body.pop("action")
     app = request.app
     async with app[CASE_LOCK]:  # read, decide and write one case action at a time
@@ -318,8 +322,7 @@ _PHONE = re.compile(r"^\+?\d{5,20}$")
 
 async def sv_callback(request: web.Request) -> web.Response:
     p = require(request, ("rating_pad",))
-    endpoint = next(ep for ep in SUPERVISION_ENDPOINTS if ep.special == "sv_callback")
-    body = parse_fields(endpoint.body, await read_body(request))
+    body = parse_fields(_body_fields("sv_callback"), await read_body(request))
     phone = re.sub(r"[\s-]", "", body["phone"])
     if not _PHONE.match(phone):
         raise DomainError("invalid_argument", "phone must be 5 to 20 digits, may start with +", field="phone")

@@ -175,7 +175,8 @@ def write_of(statements: list[tuple[str, tuple]]) -> list[SupervisionWrite]:
 
 def step_statements(step: Step, case: Case, retention_days: int) -> list[tuple[str, tuple]]:
     """The step's record and the case's new state, in one batch (one transaction)."""
-    sets, params = ["status = ?"], [step.status_after]
+    sets: list[str] = ["status = ?"]
+    params: list[object] = [step.status_after]  # SQL parameters: text and numbers
     if step.due_day:
         sets += ["due_day = ?", "extensions = extensions + 1"]
         params.append(step.due_day)

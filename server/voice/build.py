@@ -62,7 +62,7 @@ def _up_to_date(out_dir: Path, old: dict | None, extra: dict) -> bool:
 def _build_spoken(out_dir: Path, spec: ClipSpec, rate: int, worker: Pyttsx3Worker,
                   old: dict | None, known_voices: set[str]) -> dict:
     said = {"text": spec.text, "voice": spec.voice, "rate": rate}
-    if _up_to_date(out_dir, old, said):
+    if old is not None and _up_to_date(out_dir, old, said):
         return old
     path = out_dir / clip_file(spec.clip_id)
     path.parent.mkdir(parents=True, exist_ok=True)

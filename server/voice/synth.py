@@ -17,6 +17,8 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from . import pcm
@@ -59,25 +61,27 @@ class Pyttsx3Worker:
 
     def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S):
         self.timeout_s = timeout_s
-        self._process = None
-        self._conn = None
+        self._process: BaseProcess | None = None
+        self._conn: Connection | None = None  # set together with _process
 
-    def _start(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._conn, child = context.Pipe()
-        self._process = context.Process(target=_worker_main, args=(child,), daemon=True)
-        self._process.start()
-        child.close()
+    def _running(self) -> Connection:
+        """The pipe to a live worker, starting one if there is none or it died."""
+        if self._process is None or self._conn is None or not self._process.is_alive():
+            context = multiprocessing.get_context("spawn")
+            self._conn, child = context.Pipe()
+            self._process = context.Process(target=_worker_main, args=(child,), daemon=True)
+            self._process.start()
+            child.close()
+        return self._conn
 
     def synthesize(self, request: Request) -> None:
         """Write request.path or raise SynthesisError (the worker is then killed)."""
-        if self._process is None or not self._process.is_alive():
-            self._start()
+        conn = self._running()
         try:
-            self._conn.send(request)
-            if not self._conn.poll(self.timeout_s):
+            conn.send(request)
+            if not conn.poll(self.timeout_s):
                 raise SynthesisError(f"pyttsx3 timed out after {self.timeout_s} s")
-            status, detail = self._conn.recv()
+            status, detail = conn.recv()
         except (EOFError, OSError, BrokenPipeError) as exc:
             self.close()
             raise SynthesisError(f"pyttsx3 worker died: {exc!r}") from None
@@ -88,7 +92,7 @@ class Pyttsx3Worker:
             raise SynthesisError(f"pyttsx3 failed: {detail}")
 
     def close(self) -> None:
-        if self._process is None:
+        if self._process is None or self._conn is None:
             return
         with contextlib.suppress(OSError, BrokenPipeError):
             self._conn.send(None)
@@ -99,7 +103,7 @@ class Pyttsx3Worker:
         self._conn.close()
         self._process = self._conn = None
 
-    def __enter__(self) -> "Pyttsx3Worker":
+    def __enter__(self) -> Pyttsx3Worker:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -11,8 +11,9 @@ import hashlib
 import re
 import string
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 CHIME = "chime"
 KNOWN_LANGUAGES = ("cmn", "en", "yue")
@@ -73,7 +74,7 @@ class VoiceSettings:
     sounds_dir: str = "sounds"
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any] | None) -> "VoiceSettings":
+    def from_dict(cls, d: Mapping[str, Any] | None) -> VoiceSettings:
         """Validate a `[voice]` table; a bad key or value raises ValueError naming `voice.<key>`."""
         d = dict(d or {})
         unknown = sorted(set(d) - set(cls.__dataclass_fields__))
