@@ -224,7 +224,7 @@ class KioskAgent:
             await asyncio.to_thread(self.journal.record, job_id, "fail")
             log.warning("job %s not printed: %s", job_id, exc)
             return Outcome("failed", exc.status, exc.status, exc.detail)
-        except Exception as exc:  # noqa: BLE001  (any driver error fails this job, not the agent)
+        except Exception as exc:  # any driver error fails this job, not the agent
             await asyncio.to_thread(self.journal.record, job_id, "fail")
             log.exception("job %s not printed", job_id)
             return Outcome("failed", "error", "error", str(exc)[:200])

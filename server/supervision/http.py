@@ -475,7 +475,7 @@ def setup_supervision(app: web.Application) -> None:
             while True:
                 try:
                     await purge_contacts(app)
-                except Exception:  # noqa: BLE001 - retried at the next turn
+                except Exception:  # retried at the next turn
                     log.exception("deleting expired call-back numbers failed")
                 await asyncio.sleep(max(app[K.SETTINGS].tick_interval_s, 1) * 60)
 

@@ -52,7 +52,7 @@ def _worker_main(conn) -> None:
                 engine.save_to_file(request.text, request.path)
                 engine.runAndWait()
                 conn.send(("ok", ""))
-            except Exception as exc:  # reported to the parent, which falls back to the CLI
+            except Exception as exc:  # noqa: BLE001 - reported to the parent, which falls back to the CLI
                 conn.send(("error", repr(exc)))
 
 
