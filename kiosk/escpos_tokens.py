@@ -123,13 +123,16 @@ def _fixed(data: bytes, pos: int, prefix: bytes) -> tuple[Token, int]:
     kind, argc = _FIXED[prefix]
     end = pos + 2 + argc
     _need(data, end, pos)
-    value = data[pos + 2] if argc else None
+    if not argc:
+        return Token(kind, None, pos, data[pos:end]), end
+    arg = data[pos + 2]
+    value: Any = arg  # the byte, or what it means for the commands decoded below
     if kind == "size":
-        value = {"width": (value >> 4) + 1, "height": (value & 0x0F) + 1}
+        value = {"width": (arg >> 4) + 1, "height": (arg & 0x0F) + 1}
     elif kind == "align":
-        value = ALIGN_NAMES.get(value, value)
+        value = ALIGN_NAMES.get(arg, arg)
     elif kind in ("bold", "underline", "double_strike"):
-        value = bool(value & 1) if kind != "underline" else value % 48
+        value = bool(arg & 1) if kind != "underline" else arg % 48
     return Token(kind, value, pos, data[pos:end]), end
 
 
