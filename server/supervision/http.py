@@ -410,7 +410,7 @@ async def sv_refusals(request: web.Request) -> web.Response:
     return json_response({"month": month, "refusals": rows})
 
 
-def _appraisal(conn, month: Month, hall, calendar, settings, now: float) -> dict:
+def _appraisal(conn, month: Month, hall, calendar, settings, now: float | None) -> dict:
     return appraise(
         month,
         store.segments_in(conn, month.month),
