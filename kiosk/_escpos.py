@@ -27,8 +27,8 @@ def _prepare_pickle_dir() -> None:
 _prepare_pickle_dir()
 
 from escpos import constants  # noqa: E402  (must follow the pickle-dir set-up)
-from escpos.capabilities import Profile, get_profile  # noqa: E402
-from escpos.printer import Dummy  # noqa: E402
+from escpos.capabilities import Profile, get_profile  # noqa: E402  (the same)
+from escpos.printer import Dummy  # noqa: E402  (the same)
 
 __all__ = ["constants", "new_dummy", "usb_class", "serial_class"]
 

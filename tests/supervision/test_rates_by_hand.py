@@ -202,7 +202,10 @@ def test_demo_month_report_agrees_with_the_tables(tmp_path):
     report = json.loads(out.stdout)["supervision"]
     assert report["cases"]["bad_review"] > 10 and report["cases"]["promised"] > 50 and report["steps"] > 100
     conn = sqlite3.connect(db)
-    one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+
+    def one(sql: str):
+        return conn.execute(sql).fetchone()[0]
+
     bad = ("kind = 'bad_review' AND opened_day LIKE '2026-11-%' "
            "AND (appeal_decision IS NULL OR appeal_decision != 'struck')")
     expected = {
