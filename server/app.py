@@ -9,6 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from . import appkeys as K
+from .admin import setup_admin
 from .api.endpoints import ENDPOINTS, OTHER_ENDPOINTS
 from .api.handlers import SPECIAL_HANDLERS, command_handler
 from .api.kiosk_handlers import KIOSK_HANDLERS
@@ -67,6 +68,7 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     app.cleanup_ctx.append(_ticker)
     app.on_shutdown.append(_close_sockets)
     _add_routes(app, endpoints, sounds)
+    setup_admin(app)  # administration: stored configuration versions, live changes (server/admin/)
     for setup in extra_setup:
         setup(app)
     return app

@@ -5,6 +5,7 @@ ConfigError naming the key path, e.g. `services[3].prefix: must be one or two ca
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import tomllib
 from collections.abc import Mapping
@@ -63,6 +64,7 @@ class Settings:
     voice: Mapping[str, Any]  # the raw [voice] table, already validated by VoiceSettings.from_dict
     demo_credentials: Mapping[str, Mapping[str, str]] | None = None  # {"staff": {number: pin}, "devices": {id: token}}
     source: str = "<dict>"
+    raw: Mapping[str, Any] | None = None  # the parsed document itself (stored as a configuration version)
 
 
 # --- reading one table --------------------------------------------------------------------------------
@@ -274,7 +276,7 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> Settings:
         for w in tables["windows"]:
             del w["policy"]
         return Settings(hall=_build_hall(center, rules, tables, policies), server=_server(raw.get("server", {})),
-                        voice=_voice(raw.get("voice", {})), source=source)
+                        voice=_voice(raw.get("voice", {})), source=source, raw=raw)
     except ConfigError as exc:
         exc.source = source
         raise
@@ -296,7 +298,7 @@ def load_config(path: str | Path, credentials_path: str | Path | None = None) ->
     if credentials_path is None:
         return settings
     credentials = parse_credentials(_read_toml(Path(credentials_path)), settings.hall, str(credentials_path))
-    return Settings(settings.hall, settings.server, settings.voice, credentials, settings.source)
+    return dataclasses.replace(settings, demo_credentials=credentials)
 
 
 def load_demo() -> Settings:

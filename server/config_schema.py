@@ -306,6 +306,9 @@ STAFF = _keys(
     pin_hash=Key("string", REQUIRED, "scrypt hash of the PIN, made with `hallq hash-pin`.", _pin_hash),
     role=Key("string", "clerk", "clerk, manager or guide.", _one_of(ROLES_STAFF)),
     windows=Key("integers", [], "Window numbers this person may sign in at (a clerk needs at least one)."),
+    # administration (docs/administration.md)
+    disabled=Key("boolean", False, "A disabled staff member cannot sign in; kept for the history and the audit log."),
+    pin_change_required=Key("boolean", False, "Set by a PIN reset: at the next sign-in the person must choose a new PIN."),
 )
 
 DEVICES = _keys(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..domain.errors import ERROR_CODES
+from ..admin.http import ADMIN_ENDPOINTS
 from .endpoints import ENDPOINTS, OTHER_ENDPOINTS
 
 INTRO = """# hallq HTTP API
@@ -26,7 +27,7 @@ from the same table as the routes, so it always matches them.
 
 def endpoint_table() -> str:
     rows = ["| method | path | operationId | roles | what |", "|---|---|---|---|---|"]
-    for ep in ENDPOINTS + OTHER_ENDPOINTS:
+    for ep in ENDPOINTS + OTHER_ENDPOINTS + ADMIN_ENDPOINTS:
         roles = ", ".join(ep.roles) if ep.roles else "public"
         rows.append(f"| {ep.method} | `{ep.path}` | `{ep.operation_id}` | {roles} | {ep.summary} |")
     return "\n".join(rows)

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..domain.errors import DomainError
 
-_JSON_TYPES = {"string": str, "integer": int, "boolean": bool, "number": (int, float), "array": list}
+_JSON_TYPES = {"string": str, "integer": int, "boolean": bool, "number": (int, float), "array": list, "object": dict}
 
 
 @dataclass(frozen=True)

@@ -238,7 +238,8 @@ async def open_session(app: web.Application, staff, device: Principal | None, no
         await app[K.SERVICE].write_only([statement])
         remember()
     return {"token": token, "role": staff.role, "staff": {"number": staff.number, "name": staff.name},
-            "window": window, "expires_at": session.expires_at}
+            "window": window, "expires_at": session.expires_at,
+            "pin_change_required": staff.pin_change_required}
 
 
 async def sign_out(request: web.Request) -> web.Response:

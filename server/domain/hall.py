@@ -91,6 +91,8 @@ class Staff:
     pin_hash: str
     windows: tuple[int, ...] = ()
     role: str = "clerk"
+    disabled: bool = False  # cannot sign in (administration keeps the entry for the history)
+    pin_change_required: bool = False  # must choose a new PIN at the next sign-in
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,7 @@ class HallConfig:
         return next((d for d in self.departments if d.code == code), None)
 
     def staff_member(self, number: str) -> Staff | None:
-        return next((s for s in self.staff if s.number == number), None)
+        return next((s for s in self.staff if s.number == number and not s.disabled), None)
 
     def windows_serving(self, service_code: str) -> tuple[Window, ...]:
         return tuple(w for w in self.windows if service_code in w.services)

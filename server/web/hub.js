@@ -114,6 +114,7 @@ export class HubClient {
     if (message.type === "result") return this.settle(message);
     if (message.type === "event") return this.event(message);
     if (message.type === "resync") return; // the server closes next; we reconnect with `since`
+    if (message.type === "config_changed") this.resubscribe(); // the hall's setup changed: fresh snapshot
     if (this.options.onMessage) this.options.onMessage(message);
   }
 

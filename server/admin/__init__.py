@@ -1,0 +1,30 @@
+"""Administration: the hall's configuration as stored versions, changed live through one path.
+
+`setup_admin(app)` (called once by server.app.create_app) adds the endpoints of server/admin/http.py
+and, at start, loads the newest stored configuration before the hall's state is rebuilt.
+"""
+from __future__ import annotations
+
+from aiohttp import web
+
+from .. import appkeys as K
+from ..api.openapi import build_spec
+from .http import ADMIN_ENDPOINTS, ADMIN_HANDLERS, KEEPER
+from .live import ConfigKeeper, file_document
+
+
+def setup_admin(app: web.Application) -> None:
+    keeper = ConfigKeeper(app[K.SERVICE], app[K.HUB], app[K.AUTH], app[K.CLOCK], file_document(app[K.CONFIG]))
+    app[KEEPER] = keeper
+    app.cleanup_ctx.insert(0, _load_config(keeper))  # before the storage context rebuilds the state
+    app[K.ENDPOINTS] = app[K.ENDPOINTS] + ADMIN_ENDPOINTS
+    app[K.OPENAPI] = build_spec(app[K.ENDPOINTS])
+    for ep in ADMIN_ENDPOINTS:
+        app.router.add_route(ep.method, ep.path, ADMIN_HANDLERS[ep.special], name=ep.operation_id)
+
+
+def _load_config(keeper: ConfigKeeper):
+    async def ctx(app: web.Application):
+        await keeper.start()
+        yield
+    return ctx

@@ -1,0 +1,173 @@
+"""The live configuration: the stored versions, the one path every change takes, and the switch of
+the running hall to a new HallConfig between two commands.
+
+A change is validated (the check-config rules), refused if it would strand a ticket, switched to on
+the event loop with no await in between (so no command runs half under the old and half under the
+new configuration), written through the one writer (commands decided after the switch commit after
+the version, so nothing that depends on it is durable before it), and only then told to the screens.
+"""
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from ..domain.errors import DomainError
+from ..domain.hall import HallConfig
+from ..store.connection import open_database
+from .document import canonical, hall_document
+from .rules import diff, refuse_stranding, summary, validate
+
+log = logging.getLogger("hallq.admin")
+
+INSERT_VERSION = ("INSERT INTO config_versions (version, at, actor, device, source, summary, document) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?)")
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who makes a change: a staff number (or `file`, `cli`), from which device, by which path."""
+
+    actor: str
+    source: str  # file | admin | import | rota | pin
+    device: str | None = None
+
+
+def latest_version(conn) -> dict | None:
+    row = conn.execute("SELECT * FROM config_versions ORDER BY version DESC LIMIT 1").fetchone()
+    return None if row is None else dict(row)
+
+
+def version_rows(conn, limit: int = 100) -> list[dict]:
+    rows = conn.execute("SELECT version, at, actor, device, source, summary FROM config_versions "
+                        "ORDER BY version DESC LIMIT ?", (limit,)).fetchall()
+    return [dict(r) for r in rows]
+
+
+def version_document(conn, version: int) -> dict | None:
+    row = conn.execute("SELECT document FROM config_versions WHERE version = ?", (version,)).fetchone()
+    return None if row is None else json.loads(row["document"])
+
+
+def first_version_or_latest(path, file_doc: dict | None, now: float) -> dict | None:
+    """At start (before the writer runs): the newest stored version; an empty database stores the
+    file's document as version 1 first."""
+    db = open_database(path)
+    try:
+        latest = latest_version(db.conn)
+        if latest is None and file_doc is not None:
+            db.conn.execute(INSERT_VERSION, (1, now, "file", None, "file", "first start from the file",
+                                             canonical(file_doc)))
+            latest = latest_version(db.conn)
+        return latest
+    finally:
+        db.conn.close()
+
+
+class ConfigKeeper:
+    """Owns the live configuration document and its version; the only way the hall's setup changes."""
+
+    def __init__(self, service, hub, auth, clock, file_doc: dict | None):
+        self.service, self.hub, self.auth, self.clock = service, hub, auth, clock
+        self.file_doc = file_doc
+        self.version = 0
+        self.document: dict = copy.deepcopy(file_doc) if file_doc is not None else {}
+        self.listeners: list[Callable[[HallConfig, HallConfig], None]] = []
+        self._lock: asyncio.Lock | None = None
+
+    # --- start-up ------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        latest = await asyncio.to_thread(first_version_or_latest, self.service.writer.path, self.file_doc,
+                                         self.clock.now())
+        if latest is None:
+            return
+        self.version, self.document = latest["version"], json.loads(latest["document"])
+        if self.file_doc is not None and canonical(self.file_doc) != canonical(self.document):
+            log.warning("the configuration file differs from stored version %d, which is used (the newest "
+                        "stored version wins); to apply the file run `hallq config import FILE`", self.version)
+            self.switch(validate(self.document, source=f"stored version {self.version}").hall)
+
+    # --- changes -------------------------------------------------------------------------------------
+
+    async def change(self, edit: Callable[[dict], dict | None], expected_version: int | None,
+                     author: Author) -> dict:
+        """Apply `edit` (document -> new document, or changed in place) to the live configuration.
+        `expected_version` None: on whatever is current (a person's own PIN, the rota's tick)."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if expected_version is not None and expected_version != self.version:
+                raise DomainError("version_conflict", f"the configuration is at version {self.version}, your "
+                                  f"copy is version {expected_version}; reload and redo the change",
+                                  current_version=self.version)
+            draft = copy.deepcopy(self.document)
+            new_doc = edit(draft)
+            new_doc = draft if new_doc is None else new_doc
+            return await self._apply(new_doc, author)
+
+    def preview(self, new_doc: dict) -> dict:
+        """A dry run: what would change, and why it would be refused (nothing is stored)."""
+        changes = diff(self.document, new_doc)
+        try:
+            hall = validate(new_doc).hall
+            refuse_stranding(self.service.hall, hall, self.service.state)
+            problem = None
+        except DomainError as exc:
+            problem = exc.to_dict()
+        return {"version": self.version, "changes": [c.line() for c in changes], "problem": problem}
+
+    async def _apply(self, new_doc: dict, author: Author) -> dict:
+        settings = validate(new_doc)
+        changes = diff(self.document, new_doc)
+        if not changes:
+            return {"version": self.version, "changes": []}
+        old_hall = self.service.hall
+        refuse_stranding(old_hall, settings.hall, self.service.state)
+        version, now = self.version + 1, self.clock.now()
+        self.switch(settings.hall)  # no await since the checks: atomic between two commands
+        row = (version, now, author.actor, author.device, author.source, summary(changes), canonical(new_doc))
+        try:
+            await self.service.write_only([(INSERT_VERSION, row)])
+        except DomainError:
+            self.switch(old_hall)
+            raise
+        self.version, self.document = version, new_doc
+        self._tell_screens(old_hall, settings.hall, version, changes)
+        log.info("configuration version %d by %s (%s): %s", version, author.actor, author.source, summary(changes))
+        return {"version": version, "changes": [c.line() for c in changes]}
+
+    def switch(self, hall: HallConfig) -> None:
+        """Every holder of the configuration moves to `hall` at once (no await: between two commands)."""
+        old = self.service.hall
+        self.service.hall = hall
+        for window in hall.windows:
+            self.service.state.window(window.number)  # a new window starts closed
+        self.hub.hall = hall
+        self.auth.use_hall(hall)
+        self._drop_revoked_devices(old, hall)
+        for listener in self.listeners:
+            listener(old, hall)
+
+    def _drop_revoked_devices(self, old: HallConfig, new: HallConfig) -> None:
+        """A device whose token was rotated or revoked loses its open sockets (and cannot reconnect)."""
+        current = {d.id: d.token_hash for d in new.devices}
+        revoked = {d.id for d in old.devices if current.get(d.id) != d.token_hash}
+        for conn in list(self.hub.connections):
+            p = conn.principal
+            if p is not None and not p.is_session and p.id in revoked:
+                conn.drop("token_revoked")
+
+    def _tell_screens(self, old: HallConfig, new: HallConfig, version: int, changes) -> None:
+        tables = sorted({c.path.split("[")[0].split(".")[0].split(" ")[0] for c in changes})
+        self.hub.broadcast({"type": "config_changed", "version": version, "tables": tables})
+        if old.center.notice != new.center.notice:
+            self.hub.broadcast({"type": "notice", "text": new.center.notice.to_dict()})
+
+
+def file_document(config) -> dict | None:
+    """The stored part of the configuration the server was started with (None: built in code)."""
+    return hall_document(json.loads(json.dumps(config.raw))) if config.raw is not None else None
