@@ -1,7 +1,7 @@
 """A simulated hall day through the pure engine (no I/O): seeded arrivals and handling times.
 
 For every ticket it records the estimate the kiosk showed at issue and the wait that followed
-(last call − queue entry, DOMAIN.md), so the estimator's accuracy can be measured.
+(last call − queue entry, docs/domain.md), so the estimator's accuracy can be measured.
 """
 from __future__ import annotations
 

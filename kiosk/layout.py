@@ -13,7 +13,7 @@ CHANNELS = ("normal", "green", "appointment")
 ALIGNS = ("left", "center", "right")
 KINDS = ("text", "rule", "qr", "feed")
 
-# A run of 11+ digits is a phone or ID number: such text never goes on a ticket (DOMAIN.md).
+# A run of 11+ digits is a phone or ID number: such text never goes on a ticket (docs/domain.md).
 _PERSONAL_NUMBER = re.compile(r"\d{11,}")
 _LABEL = re.compile(r"^[A-Z0-9]{1,8}$")
 
@@ -107,7 +107,7 @@ class TicketLayout:
         return layout
 
     def lines(self) -> list[Line]:
-        """The ticket top to bottom, as DOMAIN.md orders it."""
+        """The ticket top to bottom, as docs/domain.md orders it."""
         words = PHRASES[self.lang]
         return [
             Line(text=self.center, size=2, bold=True),

@@ -2,7 +2,7 @@
 
 - PINs are short and guessable, so they are stored as scrypt hashes (memory-hard, salted).
 - Tokens are random and long; a fast hash is enough for them (see `hash_token`).
-- Phone numbers, ID numbers and names are never shown in full (DOMAIN.md, "Personal information").
+- Phone numbers, ID numbers and names are never shown in full (docs/domain.md, "Personal information").
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every figure of DOMAIN.md "Measures" for a range of business days, from the segments projection.
+"""Every figure of docs/domain.md "Measures" for a range of business days, from the segments projection.
 
 Each business day contributes partials (server/stats/partials.py: sums, histograms, window time)
 from one grouped SQL pass per kind; a range merges its days, and a closed day's partials are kept
