@@ -30,6 +30,10 @@ SUBCOMMANDS = {
     "kiosk-agent": _delegate("kiosk.agent"),
     "demo-data": _delegate("server.stats.demo_data"),
     "report": _delegate("server.stats.report"),
+    # administration (server/admin/cli.py)
+    "config": _delegate("server.admin.cli", "config_main"),
+    "backup": _delegate("server.admin.cli", "backup_main"),
+    "restore": _delegate("server.admin.cli", "restore_main"),
 }
 
 USAGE = """usage: hallq COMMAND [options]
@@ -44,6 +48,9 @@ commands:
   kiosk-agent    print a kiosk's tickets on its ESC/POS printer
   demo-data      fill a database with synthetic history
   report         print the statistics report for a date range
+  config export  write the live configuration as TOML (config import FILE [--dry-run]: store a file)
+  backup         copy the database while the hall runs, keeping the newest N copies
+  restore        check a backup and put it back as the database (server stopped)
 
 `hallq COMMAND --help` describes each one."""
 

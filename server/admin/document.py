@@ -16,7 +16,7 @@ from typing import Any
 
 NOT_STORED = ("server",)
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-HEADER = "# hallq hall configuration, written by `hallq config export` (version {version}).\n"
+HEADER = "# hallq hall configuration, written by `hallq config export`; check it with `hallq check-config`.\n"
 
 
 def hall_document(raw: dict) -> dict:

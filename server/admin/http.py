@@ -15,7 +15,7 @@ from ..api.endpoints import Endpoint
 from ..api.fields import Field, parse_fields
 from ..api.handlers import json_response, read_body, require
 from ..config_cli import PIN_RE
-from ..config_schema import SCHEMA, REQUIRED
+from ..config_schema import REQUIRED, SCHEMA
 from ..domain.errors import DomainError
 from ..security import hash_pin, hash_token, new_token
 from .live import Author, ConfigKeeper, version_rows

@@ -12,8 +12,8 @@ import asyncio
 import copy
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..domain.errors import DomainError
 from ..domain.hall import HallConfig

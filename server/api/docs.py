@@ -2,8 +2,8 @@
 `python -m server.api.docs > docs/api.md` (tests/test_docs.py checks the file is current)."""
 from __future__ import annotations
 
-from ..domain.errors import ERROR_CODES
 from ..admin.http import ADMIN_ENDPOINTS
+from ..domain.errors import ERROR_CODES
 from .endpoints import ENDPOINTS, OTHER_ENDPOINTS
 
 INTRO = """# hallq HTTP API

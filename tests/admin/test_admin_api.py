@@ -117,7 +117,7 @@ async def test_only_managers_reach_the_administration(hall, who):
 
 async def test_removing_a_service_with_waiting_tickets_is_refused_with_what_to_do(hall):
     token = await manager(hall)
-    version, doc = await current(hall, token)
+    version, _ = await current(hall, token)
     status, _ = await hall.issue("business_change")
     assert status == 200
     status, body = await hall.call("DELETE", f"/api/admin/entries/services/business_change?version={version}", token)
