@@ -48,7 +48,9 @@ ADMIN_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("PUT", "/api/admin/entries/{table}/{key}", "putAdminEntry",
              "Add or replace one department, service, window, staff member or device", MANAGER,
              special="admin_put_entry", tag="admin", errors=ERRORS,
-             body={"version": VERSION, "entry": Field("object", required=True, doc="The entry's keys.")}),
+             body={"version": VERSION, "entry": Field("object", required=True, doc="The entry's keys."),
+                   "windows": Field("array", doc="Services only: the window numbers that call it (its place in "
+                                                 "each window's list is kept; new ones go last).")}),
     Endpoint("DELETE", "/api/admin/entries/{table}/{key}", "deleteAdminEntry", "Remove one entry",
              MANAGER, special="admin_delete_entry", tag="admin", errors=ERRORS,
              query={"version": Field("integer", doc="The configuration version the change was made on.")}),
@@ -205,8 +207,30 @@ async def put_entry(request: web.Request) -> web.Response:
         else:
             rows[index] = entry
         keep_secrets(doc, _keeper(request).document)
+        if table == "services" and "windows" in body:
+            _served_at(doc, str(key), _window_numbers(body["windows"]))
     answer = await _keeper(request).change(edit, body["version"], _author(request, p))
     return json_response(answer | secret)
+
+
+def _window_numbers(raw: list[str]) -> set[int]:
+    if not all(v.strip().isdigit() and len(v.strip()) < 9 for v in raw):
+        raise DomainError("invalid_argument", "windows must be window numbers", field="windows")
+    return {int(v) for v in raw}
+
+
+def _served_at(doc: dict, code: str, numbers: set[int]) -> None:
+    """Exactly the windows `numbers` call service `code` (unknown numbers are named by the rules)."""
+    known = {w.get("number") for w in doc.get("windows", [])}
+    missing = sorted(numbers - known)
+    if missing:
+        raise DomainError("invalid_argument", f"there is no window {missing[0]}", field="windows")
+    for window in doc.get("windows", []):
+        services = list(window.get("services", []))
+        if window.get("number") in numbers:
+            window["services"] = services if code in services else [*services, code]
+        else:
+            window["services"] = [c for c in services if c != code]
 
 
 async def _new_secret_if_needed(app: web.Application, table: str, key: object, entry: dict) -> dict:

@@ -103,8 +103,8 @@ async def _work(hall: HallClient, rounds: int) -> None:
         status, called = await hall.post(f"/api/windows/{window}/call-next", clerks[window])
         if status == 200:
             ticket = called["ticket"]["id"]
-            await hall.post(f"/api/tickets/{ticket}/start", clerks[window])
-            await hall.post(f"/api/tickets/{ticket}/finish", clerks[window], {"outcome": "completed"})
+            assert (await hall.post(f"/api/tickets/{ticket}/start", clerks[window]))[0] == 200
+            assert (await hall.post(f"/api/tickets/{ticket}/finish", clerks[window], {"outcome": "immediate"}))[0] == 200
         hall.clock.advance(30)
 
 

@@ -1,0 +1,374 @@
+// Administration (managers): departments, services, windows, staff, devices, the center and its
+// notice, and the version history. The forms are built from GET /api/admin/schema, so every key the
+// hall file knows can be edited; the server checks a change with the rules of `hallq check-config`
+// and answers which field is wrong. Every save carries the version the page read: if another
+// manager saved first, the page says so instead of overwriting (docs/administration.md).
+import { el, lang, setLang, signedIn, token } from "./common.js";
+
+const TEXT = {
+  "zh-Hant": {
+    title: "大廳設定", departments: "部門", services: "事項", windows: "窗口", staff: "人員", devices: "設備",
+    center: "中心與公告", versions: "修改紀錄", add: "新增", save: "保存", remove: "刪除", version: "版本",
+    saved: "已保存，畫面已更新", invalidField: "欄位有誤", conflict: "另一位管理員剛修改了設定，請重新載入後再改。",
+    reload: "重新載入", strand: "不能這樣修改", resetPin: "重設密碼", rotate: "更換令牌", revoke: "吊銷令牌",
+    oneTimePin: "一次性密碼（只顯示這一次，首次登入須改密碼）：", newToken: "新令牌（只顯示這一次）：",
+    revoked: "令牌已吊銷", online: "在線", offline: "離線", lastSeen: "最後在線", servedAt: "辦理窗口",
+    when: "時間", who: "修改人", source: "來源", what: "內容", signOut: "登出", confirmRemove: "確定刪除？",
+    badJson: "不是有效的 JSON", rules: "規則", choose: "請在左側選擇一項，或新增。", kind: "類型",
+  },
+  "zh-Hans": {
+    title: "大厅设置", departments: "部门", services: "事项", windows: "窗口", staff: "人员", devices: "设备",
+    center: "中心与公告", versions: "修改记录", add: "新增", save: "保存", remove: "删除", version: "版本",
+    saved: "已保存，屏幕已更新", invalidField: "字段有误", conflict: "另一位管理员刚修改了设置，请重新加载后再改。",
+    reload: "重新加载", strand: "不能这样修改", resetPin: "重置密码", rotate: "更换令牌", revoke: "吊销令牌",
+    oneTimePin: "一次性密码（只显示这一次，首次登录须改密码）：", newToken: "新令牌（只显示这一次）：",
+    revoked: "令牌已吊销", online: "在线", offline: "离线", lastSeen: "最后在线", servedAt: "办理窗口",
+    when: "时间", who: "修改人", source: "来源", what: "内容", signOut: "退出", confirmRemove: "确定删除？",
+    badJson: "不是有效的 JSON", rules: "规则", choose: "请在左侧选择一项，或新增。", kind: "类型",
+  },
+  en: {
+    title: "Administration", departments: "Departments", services: "Services", windows: "Windows", staff: "Staff",
+    devices: "Devices", center: "Center and notice", versions: "History", add: "Add", save: "Save",
+    remove: "Remove", version: "version", saved: "Saved; the screens are updated", invalidField: "Wrong field",
+    conflict: "Another manager has just changed the configuration; reload and make your change again.",
+    reload: "Reload", strand: "This change is not possible now", resetPin: "Reset PIN", rotate: "Rotate token",
+    revoke: "Revoke token", oneTimePin: "One-time PIN (shown only now; a new PIN is chosen at the first sign-in):",
+    newToken: "New token (shown only now):", revoked: "Token revoked", online: "online", offline: "offline",
+    lastSeen: "Last seen", servedAt: "Windows that call it", when: "When", who: "Who", source: "Source",
+    what: "What", signOut: "Sign out", confirmRemove: "Remove it?", badJson: "not valid JSON", rules: "Rules",
+    choose: "Choose an entry on the left, or add one.", kind: "Kind",
+  },
+};
+
+// Labels of the configuration keys: [zh-Hans, zh-Hant, en]; the key itself is shown for the rest.
+const KEYS = {
+  code: ["代码", "代碼", "Code"], name: ["名称", "名稱", "Name"], prefix: ["号票字头", "號票字頭", "Prefix"],
+  department: ["部门", "部門", "Department"], target_wait_min: ["目标等候（分）", "目標等候（分）", "Target wait (min)"],
+  warning_wait_min: ["预警等候（分）", "預警等候（分）", "Warning wait (min)"],
+  action_wait_min: ["处置等候（分）", "處置等候（分）", "Action wait (min)"], daily_cap: ["每日限号", "每日限號", "Daily cap"],
+  issuing_hours: ["取号时段", "取號時段", "Issuing hours"], typical_handling_min: ["一般办理时长（分）", "一般辦理時長（分）", "Typical handling (min)"],
+  guide: ["办事指南", "辦事指南", "Citizen guide"], number: ["编号", "編號", "Number"], kind: ["类型", "類型", "Kind"],
+  zone: ["区域", "區域", "Zone"], services: ["事项（按顺序）", "事項（按順序）", "Services (in order)"],
+  policy: ["叫号策略", "叫號策略", "Routing policy"], role: ["角色", "角色", "Role"], windows: ["窗口", "窗口", "Windows"],
+  disabled: ["停用", "停用", "Disabled"], pin_change_required: ["须改密码", "須改密碼", "Must change PIN"],
+  id: ["设备编号", "設備編號", "Device id"], window: ["窗口", "窗口", "Window"], green_channel: ["绿色通道", "綠色通道", "Green channel"],
+  printer: ["打印机", "打印機", "Printer"], timezone: ["时区", "時區", "Time zone"], day_boundary: ["换日时间", "換日時間", "Day boundary"],
+  opening_hours: ["开放时间", "開放時間", "Opening hours"], missed_rule: ["过号规则", "過號規則", "Missed-number rule"],
+  notice: ["公告", "公告", "Notice"],
+};
+const LANG_INDEX = { "zh-Hans": 0, "zh-Hant": 1, en: 2 };
+const TABLES = ["services", "departments", "windows", "staff", "devices"];
+const SECRETS = ["pin_hash", "token_hash"];
+const LIST_KINDS = ["hours", "strings", "integers"];
+
+function tr(key) {
+  return TEXT[lang()][key] ?? TEXT.en[key] ?? key;
+}
+
+function keyLabel(key) {
+  return KEYS[key] ? KEYS[key][LANG_INDEX[lang()]] : key;
+}
+
+function named(names) {
+  return names ? names[lang()] || names["zh-Hant"] || "" : "";
+}
+
+async function call(method, path, body) {
+  const resp = await fetch(path, {
+    method, headers: { Authorization: `Bearer ${token()}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await resp.json();
+  if (resp.status === 401) {
+    sessionStorage.clear();
+    location.reload();
+  }
+  if (!resp.ok) throw data.error || { code: "internal_error", message: `HTTP ${resp.status}` };
+  return data;
+}
+
+/** One input per schema key; `read()` gives the value to send (undefined: leave the key out). */
+function fieldFor(key, spec, value) {
+  if (spec.kind === "names") {
+    const inputs = ["zh-Hans", "zh-Hant", "en"].map((code) =>
+      el("input", { type: "text", name: `${key}.${code}`, placeholder: code, value: value ? value[code] ?? "" : "" }));
+    const read = () => {
+      const out = Object.fromEntries(inputs.map((i) => [i.name.split(".")[1], i.value.trim()]));
+      return !spec.required && Object.values(out).every((v) => v === "") ? undefined : out;
+    };
+    return { node: el("div", { class: "names", "data-key": key }, inputs), read };
+  }
+  if (spec.kind === "boolean") {
+    const input = el("input", { type: "checkbox", name: key, "data-key": key });
+    input.checked = value === undefined ? Boolean(spec.default) : Boolean(value);
+    return { node: input, read: () => input.checked };
+  }
+  if (spec.kind === "table") {
+    const input = el("textarea", { name: key, "data-key": key, rows: 2 });
+    input.value = value === undefined ? "" : JSON.stringify(value);
+    const read = () => {
+      if (input.value.trim() === "") return undefined;
+      try {
+        return JSON.parse(input.value);
+      } catch {
+        throw { code: "invalid_config", message: tr("badJson"), details: { field: `.${key}` } };
+      }
+    };
+    return { node: input, read };
+  }
+  const text = value === undefined || value === null ? "" : LIST_KINDS.includes(spec.kind) ? value.join(", ") : String(value);
+  const numeric = spec.kind === "integer" || spec.kind === "number";
+  const shown = spec.default === null || spec.default === undefined ? null
+    : Array.isArray(spec.default) ? spec.default.join(", ") : String(spec.default);
+  const input = el("input", { type: numeric ? "number" : "text", step: spec.kind === "number" ? "any" : null,
+    name: key, "data-key": key, value: text, placeholder: shown });
+  const read = () => {
+    const raw = input.value.trim();
+    if (LIST_KINDS.includes(spec.kind)) {
+      const parts = raw === "" ? [] : raw.split(",").map((p) => p.trim()).filter((p) => p !== "");
+      return spec.kind === "integers" ? parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : parts;
+    }
+    if (raw === "") return spec.required ? "" : undefined;
+    return numeric && raw !== "" && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
+  };
+  return { node: input, read };
+}
+
+class Admin {
+  constructor(root) {
+    this.root = root;
+    this.tab = "services";
+    this.selected = null; // identity of the entry in the form, or "" for a new one
+    this.message = el("div", { id: "message", role: "status" });
+    this.secret = el("div", { id: "secret" });
+  }
+
+  async load() {
+    const [schema, config, devices] = await Promise.all([call("GET", "/api/admin/schema"),
+      call("GET", "/api/admin/config"), call("GET", "/api/admin/devices")]);
+    this.schema = schema;
+    this.version = config.version;
+    this.doc = config.document;
+    this.devices = Object.fromEntries(devices.devices.map((d) => [d.device, d]));
+    this.history = this.tab === "versions" ? (await call("GET", "/api/admin/versions")).versions : [];
+    this.render();
+  }
+
+  render() {
+    const select = el("select", { "aria-label": "language", id: "lang" },
+      ...Object.keys(TEXT).map((code) => el("option", { value: code, selected: code === lang() }, code)));
+    select.addEventListener("change", () => { setLang(select.value); location.search = ""; });
+    const top = el("header", { class: "top" },
+      el("nav", {}, el("a", { href: "board.html" }, "⟵"), el("a", { class: "active", href: "admin.html" }, tr("title"))),
+      el("span", {}, el("span", { id: "version", style: "color:#dfe8f1;margin-right:12px" },
+        `${tr("version")} ${this.version}`), select));
+    const tabs = el("nav", { class: "tabs" }, [...TABLES, "center", "versions"].map((name) =>
+      el("button", { type: "button", "data-tab": name, class: name === this.tab ? "active" : null,
+        onclick: () => this.open(name) }, tr(name))));
+    let body;
+    if (TABLES.includes(this.tab)) body = el("div", { class: "admin-grid" }, this.list(), this.editor());
+    else if (this.tab === "center") body = el("div", { class: "admin-grid" }, this.sectionForm("center"), this.sectionForm("rules"));
+    else body = this.historyTable();
+    this.root.replaceChildren(top, el("main", {}, tabs, this.message, this.secret, body));
+  }
+
+  async open(tab) {
+    this.tab = tab;
+    this.selected = null;
+    this.say(null);
+    await this.load();
+  }
+
+  say(kind, text) {
+    this.message.className = kind ? `message ${kind}` : "";
+    this.message.replaceChildren(...(text ? [text] : []));
+    if (kind === "error" && text === tr("conflict")) {
+      this.message.append(" ", el("button", { type: "button", id: "reload", onclick: () => this.open(this.tab) }, tr("reload")));
+    }
+  }
+
+  identity(table) {
+    return this.schema.identity[table];
+  }
+
+  list() {
+    const table = this.tab;
+    const ident = this.identity(table);
+    const rows = (this.doc[table] || []).map((entry) => {
+      const id = String(entry[ident]);
+      const device = table === "devices" ? this.devices[id] : null;
+      return el("tr", { "data-id": id, class: id === this.selected ? "selected" : null,
+        onclick: () => { this.selected = id; this.say(null); this.secret.replaceChildren(); this.render(); } },
+        el("td", {}, id), el("td", {}, entry.prefix || entry.kind || entry.role || ""),
+        el("td", {}, typeof entry.name === "string" ? entry.name : named(entry.name)),
+        el("td", {}, device ? el("span", { class: `badge ${device.online ? "online" : "offline"}` },
+          device.online ? tr("online") : tr("offline")) : entry.disabled ? keyLabel("disabled") : ""),
+        el("td", { class: "muted" }, device && device.last_seen ? `${tr("lastSeen")} ${device.last_seen}` : ""));
+    });
+    const add = el("button", { type: "button", id: "add", onclick: () => { this.selected = ""; this.render(); } }, tr("add"));
+    return el("section", { class: "entries" }, el("h2", {}, tr(table), " ", add),
+      el("table", { id: "entries" }, el("tbody", {}, rows)));
+  }
+
+  editor() {
+    const table = this.tab;
+    if (this.selected === null) return el("section", {}, el("p", { class: "muted" }, tr("choose")));
+    const ident = this.identity(table);
+    const entry = (this.doc[table] || []).find((e) => String(e[ident]) === this.selected) || {};
+    const isNew = this.selected === "";
+    const fields = [];
+    const form = el("form", { class: "entry", id: "entry-form", "data-table": table });
+    for (const [key, spec] of Object.entries(this.schema.tables[table])) {
+      if (SECRETS.includes(key)) continue;
+      const field = fieldFor(key, spec, entry[key]);
+      if (key === ident && !isNew) field.node.setAttribute("readonly", "");
+      fields.push([key, field]);
+      form.append(el("label", { title: spec.doc }, keyLabel(key), spec.required ? " *" : ""), field.node,
+        el("div", { class: "help" }, spec.doc));
+    }
+    const servedAt = table === "services" ? this.windowChecks(entry[ident]) : null;
+    if (servedAt) form.append(el("label", {}, tr("servedAt")), servedAt.node);
+    const actions = el("div", { class: "actions" }, el("button", { type: "submit", id: "save" }, tr("save")));
+    if (!isNew) actions.append(el("button", { type: "button", id: "remove", onclick: () => this.remove(table, entry[ident]) }, tr("remove")));
+    if (!isNew && table === "staff") actions.append(el("button", { type: "button", id: "reset-pin", onclick: () => this.resetPin(entry.number) }, tr("resetPin")));
+    if (!isNew && table === "devices") {
+      actions.append(el("button", { type: "button", id: "rotate", onclick: () => this.token(entry.id, "rotate-token") }, tr("rotate")),
+        el("button", { type: "button", id: "revoke", onclick: () => this.token(entry.id, "revoke-token") }, tr("revoke")));
+    }
+    form.append(actions);
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      this.save(table, form, fields, servedAt);
+    });
+    return el("section", {}, el("h2", {}, isNew ? `${tr("add")} · ${tr(table)}` : `${tr(table)} · ${this.selected}`), form);
+  }
+
+  windowChecks(code) {
+    const boxes = (this.doc.windows || []).map((w) => {
+      const box = el("input", { type: "checkbox", value: String(w.number), name: "served_at" });
+      box.checked = code !== undefined && (w.services || []).includes(code);
+      return el("label", {}, box, ` ${w.number}`);
+    });
+    const node = el("div", { class: "checks", "data-key": "windows" }, boxes);
+    return { node, read: () => [...node.querySelectorAll("input:checked")].map((b) => b.value) };
+  }
+
+  async save(table, form, fields, servedAt) {
+    form.querySelectorAll("[data-invalid]").forEach((n) => n.removeAttribute("data-invalid"));
+    try {
+      const entry = {};
+      for (const [key, field] of fields) {
+        const value = field.read();
+        if (value !== undefined) entry[key] = value;
+      }
+      const key = entry[this.identity(table)];
+      const body = { version: this.version, entry };
+      if (servedAt) body.windows = servedAt.read();
+      const answer = await call("PUT", `/api/admin/entries/${table}/${encodeURIComponent(String(key ?? ""))}`, body);
+      this.selected = String(key);
+      await this.load();
+      this.say("ok", `${tr("saved")} (${tr("version")} ${answer.version})`);
+      if (answer.pin) this.showSecret(tr("oneTimePin"), answer.pin);
+      if (answer.token) this.showSecret(tr("newToken"), answer.token);
+    } catch (err) {
+      this.fail(err, form);
+    }
+  }
+
+  fail(err, form) {
+    if (err.code === "version_conflict") return this.say("error", tr("conflict"));
+    if (err.code === "would_strand_tickets") return this.say("error", `${tr("strand")}: ${err.message}`);
+    const path = err.details && err.details.field ? err.details.field : "";
+    const key = (path.match(/\]\.([a-z_]+)/) || path.match(/^\.?([a-z_]+)/) || [])[1];
+    if (key && form) {
+      const node = form.querySelector(`[data-key="${key}"]`);
+      if (node) node.setAttribute("data-invalid", "");
+    }
+    this.say("error", key ? `${tr("invalidField")}「${keyLabel(key)}」: ${err.message}` : `${err.code}: ${err.message}`);
+    return undefined;
+  }
+
+  showSecret(label, value) {
+    this.secret.replaceChildren(el("p", {}, label, " ", el("span", { class: "secret", id: "secret-value" }, value)));
+  }
+
+  async remove(table, key) {
+    if (!window.confirm(tr("confirmRemove"))) return;
+    try {
+      const answer = await call("DELETE", `/api/admin/entries/${table}/${encodeURIComponent(String(key))}?version=${this.version}`);
+      this.selected = null;
+      await this.load();
+      this.say("ok", `${tr("saved")} (${tr("version")} ${answer.version})`);
+    } catch (err) {
+      this.fail(err, null);
+    }
+  }
+
+  async resetPin(number) {
+    try {
+      const answer = await call("POST", `/api/admin/staff/${encodeURIComponent(number)}/reset-pin`, { version: this.version });
+      await this.load();
+      this.showSecret(tr("oneTimePin"), answer.pin);
+    } catch (err) {
+      this.fail(err, null);
+    }
+  }
+
+  async token(device, action) {
+    try {
+      const answer = await call("POST", `/api/admin/devices/${encodeURIComponent(device)}/${action}`, { version: this.version });
+      await this.load();
+      if (answer.token) this.showSecret(tr("newToken"), answer.token);
+      else this.say("ok", tr("revoked"));
+    } catch (err) {
+      this.fail(err, null);
+    }
+  }
+
+  sectionForm(section) {
+    const fields = [];
+    const form = el("form", { class: "entry", id: `${section}-form`, "data-table": section });
+    for (const [key, spec] of Object.entries(this.schema.tables[section])) {
+      const field = fieldFor(key, spec, (this.doc[section] || {})[key]);
+      fields.push([key, field]);
+      form.append(el("label", { title: spec.doc }, keyLabel(key)), field.node, el("div", { class: "help" }, spec.doc));
+    }
+    form.append(el("div", { class: "actions" }, el("button", { type: "submit", id: `save-${section}` }, tr("save"))));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      form.querySelectorAll("[data-invalid]").forEach((n) => n.removeAttribute("data-invalid"));
+      try {
+        const value = {};
+        for (const [key, field] of fields) {
+          const v = field.read();
+          if (v !== undefined) value[key] = v;
+        }
+        const answer = await call("PUT", `/api/admin/sections/${section}`, { version: this.version, value });
+        await this.load();
+        this.say("ok", `${tr("saved")} (${tr("version")} ${answer.version})`);
+      } catch (err) {
+        this.fail(err, form);
+      }
+    });
+    return el("section", {}, el("h2", {}, section === "center" ? tr("center") : tr("rules")), form);
+  }
+
+  historyTable() {
+    const rows = this.history.map((v) => el("tr", { "data-version": v.version },
+      el("td", { class: "num" }, v.version), el("td", {}, new Date(v.at * 1000).toLocaleString(lang())),
+      el("td", {}, v.actor), el("td", {}, v.source), el("td", { style: "white-space:normal" }, v.summary)));
+    return el("section", {}, el("table", { id: "history" },
+      el("thead", {}, el("tr", {}, ["version", "when", "who", "source", "what"].map((k) => el("th", {}, tr(k))))),
+      el("tbody", {}, rows)));
+  }
+}
+
+async function main() {
+  const root = document.getElementById("app");
+  await signedIn(root);
+  await new Admin(root).load();
+}
+
+main().catch((err) => {
+  document.getElementById("app").replaceChildren(el("p", { class: "message error" }, `${err.code || ""} ${err.message || err}`));
+});
