@@ -11,6 +11,7 @@ from aiohttp import web
 from . import appkeys as K
 from .admin import setup_admin
 from .api.endpoints import ENDPOINTS, OTHER_ENDPOINTS
+from .api.center import CENTER_ENDPOINTS, CENTER_HANDLERS
 from .api.handlers import SPECIAL_HANDLERS, command_handler
 from .api.kiosk_handlers import KIOSK_HANDLERS
 from .api.middleware import errors, security_headers
@@ -56,7 +57,7 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     app[K.AUTH] = Authenticator(config.hall)
     app[K.SIGNIN_LIMITER] = SlidingLimiter(server.signin_max_failures, server.signin_lockout_s)
     app[K.KIOSK_LIMITER] = SlidingLimiter(server.kiosk_rate_per_min, 60)
-    endpoints = ENDPOINTS + OTHER_ENDPOINTS
+    endpoints = ENDPOINTS + OTHER_ENDPOINTS + CENTER_ENDPOINTS
     app[K.ENDPOINTS] = endpoints
     app[K.OPENAPI] = build_spec(endpoints)
     voice = VoiceSettings.from_dict(config.voice)
@@ -132,7 +133,7 @@ async def _ticker(app: web.Application):
 
 def _add_routes(app: web.Application, endpoints, sounds: ClipLibrary) -> None:
     for ep in endpoints:
-        handler = (SPECIAL_HANDLERS | STATS_HANDLERS | KIOSK_HANDLERS)[ep.special] if ep.special else command_handler(ep)
+        handler = (SPECIAL_HANDLERS | STATS_HANDLERS | KIOSK_HANDLERS | CENTER_HANDLERS)[ep.special] if ep.special else command_handler(ep)
         app.router.add_route(ep.method, ep.path, handler, name=ep.operation_id)
     app.router.add_get("/api/ws", ws_handler, name="websocket")
     app.router.add_get("/sounds/{clip:.+}.wav", _sound_handler(sounds))

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from .config_schema import (ARRAY_TABLES, FORBIDDEN, KINDS, REQUIRED, SCHEMA, TOP_LEVEL, BadValue, Key)
 from .domain.hall import (Center, Department, Device, HallConfig, Names, RoutingPolicy, Rules, Service,
-                          Staff, Window)
+                          ServiceGuide, Staff, Window)
 from .security import hash_token, verify_pin
 
 DEMO_HALL_PATH = Path(__file__).with_name("demo_hall.toml")
@@ -224,13 +224,23 @@ def _window(w: dict, policy: dict) -> Window:
                   services=w["services"], kind=w["kind"], policy=RoutingPolicy(**policy))
 
 
-def _build_hall(center: dict, rules: dict, t: dict[str, list[dict]], policies: list[dict]) -> HallConfig:
+def _guide(g: dict) -> ServiceGuide:
+    optional = lambda d: _names(d) if d else None  # noqa: E731
+    return ServiceGuide(materials=tuple(_names(m) for m in g["materials"]), steps=tuple(_names(s) for s in g["steps"]),
+                        time_limit_days=g["time_limit_days"], fees=optional(g["fees"]),
+                        legal_basis=optional(g["legal_basis"]), consult_phone=g["consult_phone"] or "")
+
+
+def _build_hall(center: dict, rules: dict, t: dict[str, list[dict]], policies: list[dict],
+                guides: list[dict]) -> HallConfig:
     return HallConfig(
         center=Center(name=_names(center["name"]), timezone=center["timezone"],
                       day_boundary_min=center["day_boundary"], opening_hours=center["opening_hours"],
-                      missed_rule=_names(center["missed_rule"]), notice=_names(center["notice"])),
+                      missed_rule=_names(center["missed_rule"]), notice=_names(center["notice"]),
+                      default_lang=center["default_lang"]),
         departments=tuple(Department(d["code"], _names(d["name"])) for d in t["departments"]),
-        services=tuple(Service(**{**s, "name": _names(s["name"])}) for s in t["services"]),
+        services=tuple(Service(**{**s, "name": _names(s["name"]), "guide": _guide(g)})
+                       for s, g in zip(t["services"], guides)),
         windows=tuple(_window(w, p) for w, p in zip(t["windows"], policies)),
         staff=tuple(Staff(**s) for s in t["staff"]),
         devices=tuple(Device(**d) for d in t["devices"]),
@@ -272,10 +282,12 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> Settings:
         tables = {table: _read_array(raw, table) for table in ARRAY_TABLES}
         policies = [read_table(w["policy"], "windows.policy", f"windows[{i}].policy")
                     for i, w in enumerate(tables["windows"])]
+        guides = [read_table(s["guide"], "services.guide", f"services[{i}].guide")
+                  for i, s in enumerate(tables["services"])]
         _check_references(tables)
         for w in tables["windows"]:
             del w["policy"]
-        return Settings(hall=_build_hall(center, rules, tables, policies), server=_server(raw.get("server", {})),
+        return Settings(hall=_build_hall(center, rules, tables, policies, guides), server=_server(raw.get("server", {})),
                         voice=_voice(raw.get("voice", {})), source=source, raw=raw)
     except ConfigError as exc:
         exc.source = source

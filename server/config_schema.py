@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .domain.hall import DEVICE_KINDS, GREEN_CATEGORIES, ROLES_STAFF, ROUTING_MODES, WINDOW_KINDS, TimeRange
+from .domain.hall import DEVICE_KINDS, GREEN_CATEGORIES, LANGS, ROLES_STAFF, ROUTING_MODES, WINDOW_KINDS, TimeRange
 from .security import is_pin_hash, is_token_hash
 
 
@@ -125,6 +125,22 @@ def _names(value: Any) -> dict[str, str]:
     return {lang: value[lang] for lang in _LANG_KEYS}
 
 
+def _names_list(value: Any) -> tuple[dict[str, str], ...]:
+    if not isinstance(value, list):
+        raise _type_error('a list of { zh-Hans = "...", zh-Hant = "...", en = "..." } tables', value)
+    items = []
+    for i, item in enumerate(value):
+        try:
+            names = _names(item)
+        except BadValue as exc:
+            raise BadValue(f"entry {i} (counted from 0): {exc}") from None
+        empty = _names_filled(names)
+        if empty:
+            raise BadValue(f"entry {i} (counted from 0): {empty}")
+        items.append(names)
+    return tuple(items)
+
+
 def _table(value: Any) -> dict:
     if not isinstance(value, dict):
         raise _type_error("a table", value)
@@ -142,6 +158,7 @@ KINDS: MappingProxyType = MappingProxyType({
     "strings": lambda v: _list(v, _str, "strings"),
     "integers": lambda v: _list(v, _int, "integers"),
     "table": _table,
+    "names_list": _names_list,
 })
 
 
@@ -178,6 +195,11 @@ def _nonempty(v: Any) -> str | None:
 def _names_filled(v: dict[str, str]) -> str | None:
     empty = [lang for lang, text in v.items() if not text.strip()]
     return f"{empty[0]} must not be empty" if empty else None
+
+
+def _phone(v: str) -> str | None:
+    ok = re.match(r"^\+?[0-9][0-9 ()\-]{2,29}$", v)
+    return None if ok else f"must be a phone number (digits, spaces, - and parentheses, e.g. \"0571-12345\"), got {v!r}"
 
 
 def _timezone(v: str) -> str | None:
@@ -230,6 +252,8 @@ CENTER = _keys(
                     "The missed-number rule printed on every ticket.", _names_filled),
     notice=Key("names", {"zh-Hans": "", "zh-Hant": "", "en": ""},
                "Optional notice shown on the kiosk and the hall displays (empty: none)."),
+    default_lang=Key("string", "zh-Hans", "Language every page starts in and returns to when idle: zh-Hans, zh-Hant or en.",
+                     _one_of(LANGS)),
 )
 
 RULES = _keys(
@@ -282,6 +306,16 @@ SERVICES = _keys(
     daily_cap=Key("integer", None, "Tickets per business day (限號); absent means no cap.", POSITIVE),
     issuing_hours=Key("hours", [], "Ranges in which tickets for this service are issued; empty means whenever the hall is open."),
     typical_handling_min=Key("number", 8.0, "Typical handling minutes, used for wait estimates until real data exists.", _at_least(0.1)),
+    guide=Key("table", {}, "The `[services.guide]` sub-table: the citizen's guide (办事指南) shown before the ticket is taken."),
+)
+
+GUIDE = _keys(
+    materials=Key("names_list", [], "What to bring, one entry per document; the counter offers them as the one-time notice checklist."),
+    steps=Key("names_list", [], "How the case proceeds, in order."),
+    time_limit_days=Key("integer", None, "Working days the department promises to finish in (承诺时限); absent: not shown.", POSITIVE),
+    fees=Key("names", None, "What it costs (e.g. 不收费 / free of charge); absent: not shown.", _names_filled),
+    legal_basis=Key("names", None, "The regulation the service rests on; absent: not shown.", _names_filled),
+    consult_phone=Key("string", None, "Telephone number for questions about this service; absent: not shown.", _phone),
 )
 
 WINDOWS = _keys(
@@ -329,6 +363,7 @@ SCHEMA: MappingProxyType = MappingProxyType({
     "services": SERVICES,
     "windows": WINDOWS,
     "windows.policy": POLICY,
+    "services.guide": GUIDE,
     "staff": STAFF,
     "devices": DEVICES,
 })

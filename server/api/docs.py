@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..admin.http import ADMIN_ENDPOINTS
 from ..domain.errors import ERROR_CODES
+from .center import CENTER_ENDPOINTS
 from .endpoints import ENDPOINTS, OTHER_ENDPOINTS
 
 INTRO = """# hallq HTTP API
@@ -27,7 +28,7 @@ from the same table as the routes, so it always matches them.
 
 def endpoint_table() -> str:
     rows = ["| method | path | operationId | roles | what |", "|---|---|---|---|---|"]
-    for ep in ENDPOINTS + OTHER_ENDPOINTS + ADMIN_ENDPOINTS:
+    for ep in ENDPOINTS + OTHER_ENDPOINTS + CENTER_ENDPOINTS + ADMIN_ENDPOINTS:
         roles = ", ".join(ep.roles) if ep.roles else "public"
         rows.append(f"| {ep.method} | `{ep.path}` | `{ep.operation_id}` | {roles} | {ep.summary} |")
     return "\n".join(rows)

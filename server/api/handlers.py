@@ -265,6 +265,7 @@ async def who_am_i(request: web.Request) -> web.Response:
         staff = hall.staff_member(p.staff)
         answer["staff_name"] = staff.name if staff else ""
     answer["window_state"] = hall_window(request.app, p)
+    answer["default_lang"] = hall.center.default_lang  # the page's language until the user picks one
     return json_response(answer)
 
 
