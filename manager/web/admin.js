@@ -54,7 +54,11 @@ const KEYS = {
   id: ["设备编号", "設備編號", "Device id"], window: ["窗口", "窗口", "Window"], green_channel: ["绿色通道", "綠色通道", "Green channel"],
   printer: ["打印机", "打印機", "Printer"], timezone: ["时区", "時區", "Time zone"], day_boundary: ["换日时间", "換日時間", "Day boundary"],
   opening_hours: ["开放时间", "開放時間", "Opening hours"], missed_rule: ["过号规则", "過號規則", "Missed-number rule"],
-  notice: ["公告", "公告", "Notice"],
+  notice: ["公告", "公告", "Notice"], materials: ["所需材料", "所需材料", "Materials"], steps: ["办理步骤", "辦理步驟", "Steps"],
+  time_limit_days: ["承诺时限（工作日）", "承諾時限（工作日）", "Time limit (working days)"], fees: ["收费", "收費", "Fees"],
+  legal_basis: ["法律依据", "法律依據", "Legal basis"], consult_phone: ["咨询电话", "諮詢電話", "Consulting phone"],
+  mode: ["方式", "方式", "Mode"], normal_per_priority: ["优先后普通数", "優先後普通數", "Normal calls per priority"],
+  promote_past_action: ["超时优先", "超時優先", "Promote past action"], default_lang: ["默认语言", "預設語言", "Default language"],
 };
 const LANG_INDEX = { "zh-Hans": 0, "zh-Hant": 1, en: 2 };
 const TABLES = ["services", "departments", "windows", "staff", "devices"];
@@ -87,8 +91,12 @@ async function call(method, path, body) {
   return data;
 }
 
-/** One input per schema key; `read()` gives the value to send (undefined: leave the key out). */
-function fieldFor(key, spec, value) {
+/** One input per schema key; `read()` gives the value to send (undefined: leave the key out).
+ *  `tables` is the whole schema: a "table" key with its own sub-schema (a service's guide, a
+ *  window's policy) gets a nested form instead of a JSON box. */
+function fieldFor(key, spec, value, tables = {}, path = key) {
+  if (spec.kind === "table" && tables[path]) return subForm(key, tables[path], value || {}, tables, path);
+  if (spec.kind === "names_list") return namesList(key, value || []);
   if (spec.kind === "names") {
     const inputs = ["zh-Hans", "zh-Hant", "en"].map((code) =>
       el("input", { type: "text", name: `${key}.${code}`, placeholder: code, value: value ? value[code] ?? "" : "" }));
@@ -132,6 +140,40 @@ function fieldFor(key, spec, value) {
     return numeric && raw !== "" && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
   };
   return { node: input, read };
+}
+
+function subForm(key, schema, value, tables, path) {
+  const fields = Object.entries(schema).map(([sub, spec]) => [sub, fieldFor(sub, spec, value[sub], tables, `${path}.${sub}`)]);
+  const node = el("fieldset", { class: "entry sub", "data-key": key },
+    fields.map(([sub, field]) => el("label", { title: schema[sub].doc }, keyLabel(sub), field.node)));
+  const read = () => {
+    const out = {};
+    for (const [sub, field] of fields) {
+      const v = field.read();
+      if (v !== undefined && !(Array.isArray(v) && v.length === 0 && value[sub] === undefined)) out[sub] = v;
+    }
+    return Object.keys(out).length ? out : undefined;
+  };
+  return { node, read };
+}
+
+/** A list of texts in the three languages (a guide's materials or steps): one row each. */
+function namesList(key, value) {
+  const rows = el("div", { class: "rows" });
+  const addRow = (names = {}) => {
+    const inputs = ["zh-Hans", "zh-Hant", "en"].map((code) =>
+      el("input", { type: "text", placeholder: code, "data-lang": code, value: names[code] ?? "" }));
+    const row = el("div", { class: "names" }, inputs,
+      el("button", { type: "button", class: "drop", "aria-label": "remove", onclick: () => row.remove() }, "✕"));
+    rows.append(row);
+  };
+  value.forEach(addRow);
+  const node = el("div", { class: "names-list", "data-key": key }, rows,
+    el("button", { type: "button", class: "add-line", onclick: () => addRow() }, "+"));
+  const read = () => [...rows.children].map((row) =>
+    Object.fromEntries([...row.querySelectorAll("input")].map((i) => [i.dataset.lang, i.value.trim()])))
+    .filter((names) => Object.values(names).some((v) => v !== ""));
+  return { node, read };
 }
 
 class Admin {
@@ -220,7 +262,7 @@ class Admin {
     const form = el("form", { class: "entry", id: "entry-form", "data-table": table });
     for (const [key, spec] of Object.entries(this.schema.tables[table])) {
       if (SECRETS.includes(key)) continue;
-      const field = fieldFor(key, spec, entry[key]);
+      const field = fieldFor(key, spec, entry[key], this.schema.tables, `${table}.${key}`);
       if (key === ident && !isNew) field.node.setAttribute("readonly", "");
       fields.push([key, field]);
       form.append(el("label", { title: spec.doc }, keyLabel(key), spec.required ? " *" : ""), field.node,
@@ -329,7 +371,7 @@ class Admin {
     const fields = [];
     const form = el("form", { class: "entry", id: `${section}-form`, "data-table": section });
     for (const [key, spec] of Object.entries(this.schema.tables[section])) {
-      const field = fieldFor(key, spec, (this.doc[section] || {})[key]);
+      const field = fieldFor(key, spec, (this.doc[section] || {})[key], this.schema.tables, `${section}.${key}`);
       fields.push([key, field]);
       form.append(el("label", { title: spec.doc }, keyLabel(key)), field.node, el("div", { class: "help" }, spec.doc));
     }

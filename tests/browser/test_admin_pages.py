@@ -61,6 +61,15 @@ async def test_add_a_service_with_windows_then_issue_it_at_the_kiosk(hall, admin
     await form.locator("input[name='name.en']").fill("Residence Permit")
     await form.locator("input[name=department]").fill("market")
     await form.locator("[data-key=windows] input[value='3']").check()
+    guide = form.locator("fieldset[data-key=guide]")
+    materials = guide.locator("[data-key=materials]")
+    for line in (("居住证申请表", "居住證申請表", "Application form"), ("居民身份证", "居民身份證", "Resident ID card")):
+        await materials.locator("button.add-line").click()
+        row = materials.locator(".names").last
+        for lang, text in zip(("zh-Hans", "zh-Hant", "en"), line):
+            await row.locator(f"input[data-lang='{lang}']").fill(text)
+    await guide.locator("input[name=time_limit_days]").fill("5")
+    await guide.locator("input[name=consult_phone]").fill("0571-12345")
     await page.click("#save")
     # a wrong prefix: refused with the field named in the page's language, nothing stored
     await expect(page.locator("#message")).to_contain_text("欄位有誤「號票字頭」", timeout=WAIT_MS)
@@ -72,6 +81,10 @@ async def test_add_a_service_with_windows_then_issue_it_at_the_kiosk(hall, admin
     await page.screenshot(path=str(artifacts / "admin-services.png"))
     status, view = await hall.get("/api/hall", hall.device_token("kiosk-1"))
     assert "residence_permit" in [s["code"] for s in view["services"]]
+    status, center = await hall.get("/api/center")  # what the kiosk's guide and the counter's checklist read
+    added = next(s for s in center["services"] if s["code"] == "residence_permit")
+    assert [m["en"] for m in added["guide"]["materials"]] == ["Application form", "Resident ID card"]
+    assert added["guide"]["time_limit_days"] == 5 and added["guide"]["consult_phone"] == "0571-12345"
     status, issued = await hall.issue("residence_permit")
     assert status == 200 and issued["ticket"]["label"] == "R001"
     status, _ = await hall.post(f"/api/tickets/{floor['serving']}/finish", floor["clerk"], {"outcome": "immediate"})
