@@ -26,6 +26,8 @@ from .store.reader import Reader
 from .store.writer import Writer
 from .stats.http import STATS_HANDLERS, setup_stats
 from .stats.projection import StatsProjector
+from .supervision.http import SUPERVISION_ENDPOINTS, SUPERVISION_HANDLERS, setup_supervision
+from .supervision.projector import SupervisionProjector
 from .hub.endpoint import ws_handler
 from .hub.hub import Hub
 from .voice.assemble import ClipLibrary, is_safe_clip_id, voice_problems
@@ -57,7 +59,11 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     app[K.AUTH] = Authenticator(config.hall)
     app[K.SIGNIN_LIMITER] = SlidingLimiter(server.signin_max_failures, server.signin_lockout_s)
     app[K.KIOSK_LIMITER] = SlidingLimiter(server.kiosk_rate_per_min, 60)
+<<<<<<< HEAD
     endpoints = ENDPOINTS + OTHER_ENDPOINTS + CENTER_ENDPOINTS
+=======
+    endpoints = ENDPOINTS + OTHER_ENDPOINTS + SUPERVISION_ENDPOINTS
+>>>>>>> supervision
     app[K.ENDPOINTS] = endpoints
     app[K.OPENAPI] = build_spec(endpoints)
     voice = VoiceSettings.from_dict(config.voice)
@@ -67,6 +73,7 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     setup_stats(app, path)  # manager statistics: their own reader thread
     app.cleanup_ctx.append(_storage(voice, sounds))
     app.cleanup_ctx.append(_ticker)
+    setup_supervision(app)  # case actions' lock, deletion of expired call-back numbers
     app.on_shutdown.append(_close_sockets)
     _add_routes(app, endpoints, sounds)
     setup_admin(app)  # administration: stored configuration versions, live changes (server/admin/)
@@ -83,7 +90,9 @@ def _sounds_dir(voice: VoiceSettings) -> Path:
 def _build_core(app: web.Application, path: Path, voice: VoiceSettings) -> None:
     """Everything long-lived is built here (no I/O) and started by the cleanup context."""
     announce = (lambda label, window, recall: announcement_for(label, window, recall, voice))
-    writer = Writer(path, projectors=(StatsProjector(),))  # statistics rows in the same transaction
+    config = app[K.CONFIG]
+    supervision = SupervisionProjector(config.hall, config.calendar, config.supervision)  # opens bad-review cases
+    writer = Writer(path, projectors=(StatsProjector(), supervision))  # statistics rows in the same transaction
     service = HallService(app[K.CONFIG].hall, app[K.CLOCK], writer, Reader(path), announce=announce)
     hub = Hub(service.hall, app[K.CLOCK])
     service.publisher = hub
@@ -133,7 +142,11 @@ async def _ticker(app: web.Application):
 
 def _add_routes(app: web.Application, endpoints, sounds: ClipLibrary) -> None:
     for ep in endpoints:
+<<<<<<< HEAD
         handler = (SPECIAL_HANDLERS | STATS_HANDLERS | KIOSK_HANDLERS | CENTER_HANDLERS)[ep.special] if ep.special else command_handler(ep)
+=======
+        handler = (SPECIAL_HANDLERS | STATS_HANDLERS | KIOSK_HANDLERS | SUPERVISION_HANDLERS)[ep.special] if ep.special else command_handler(ep)
+>>>>>>> supervision
         app.router.add_route(ep.method, ep.path, handler, name=ep.operation_id)
     app.router.add_get("/api/ws", ws_handler, name="websocket")
     app.router.add_get("/sounds/{clip:.+}.wav", _sound_handler(sounds))

@@ -9,7 +9,7 @@ import dataclasses
 import difflib
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable
@@ -18,6 +18,8 @@ from .config_schema import (ARRAY_TABLES, FORBIDDEN, KINDS, REQUIRED, SCHEMA, TO
 from .domain.hall import (Center, Department, Device, HallConfig, Names, RoutingPolicy, Rules, Service,
                           ServiceGuide, Staff, Window)
 from .security import hash_token, verify_pin
+from .domain.workdays import WorkCalendar
+from .supervision.settings import SupervisionSettings
 
 DEMO_HALL_PATH = Path(__file__).with_name("demo_hall.toml")
 DEMO_CREDENTIALS_PATH = Path(__file__).with_name("demo_credentials.toml")
@@ -64,7 +66,13 @@ class Settings:
     voice: Mapping[str, Any]  # the raw [voice] table, already validated by VoiceSettings.from_dict
     demo_credentials: Mapping[str, Mapping[str, str]] | None = None  # {"staff": {number: pin}, "devices": {id: token}}
     source: str = "<dict>"
+<<<<<<< HEAD
     raw: Mapping[str, Any] | None = None  # the parsed document itself (stored as a configuration version)
+=======
+    # supervision: the working calendar and the [supervision] table
+    calendar: WorkCalendar = WorkCalendar()
+    supervision: SupervisionSettings = SupervisionSettings()
+>>>>>>> supervision
 
 
 # --- reading one table --------------------------------------------------------------------------------
@@ -163,6 +171,14 @@ def _check_staff(t: dict[str, list[dict]]) -> None:
             _must_exist(number, numbers, f"staff[{i}].windows[{j}]", "window")
         if s["role"] == "clerk" and not s["windows"]:
             raise ConfigError(f"staff[{i}].windows", "a clerk needs at least one window to sign in at")
+        _check_liaison(i, s, t)
+
+
+def _check_liaison(i: int, s: dict, t: dict[str, list[dict]]) -> None:
+    if s["role"] == "liaison" and s["department"] is None:
+        raise ConfigError(f"staff[{i}].department", "a liaison needs the department whose cases they follow")
+    if s["department"] is not None:
+        _must_exist(s["department"], [d["code"] for d in t["departments"]], f"staff[{i}].department", "department")
 
 
 # Which optional keys each device kind needs (True), may have (None) or must not have (False).
@@ -256,6 +272,11 @@ def _server(raw: dict) -> ServerSettings:
     return ServerSettings(**values)
 
 
+def _calendar(raw: Any) -> WorkCalendar:
+    values = read_table(raw, "calendar", "calendar")
+    return WorkCalendar.of(values["weekend"], values["holidays"], values["workdays"])
+
+
 def _voice(raw: Any) -> dict:
     """The [voice] table, validated by the voice module (which owns its keys, see docs/voice.md)."""
     if not isinstance(raw, dict):
@@ -287,8 +308,15 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> Settings:
         _check_references(tables)
         for w in tables["windows"]:
             del w["policy"]
+<<<<<<< HEAD
         return Settings(hall=_build_hall(center, rules, tables, policies, guides), server=_server(raw.get("server", {})),
                         voice=_voice(raw.get("voice", {})), source=source, raw=raw)
+=======
+        return Settings(hall=_build_hall(center, rules, tables, policies), server=_server(raw.get("server", {})),
+                        voice=_voice(raw.get("voice", {})), source=source,
+                        calendar=_calendar(raw.get("calendar", {})),
+                        supervision=SupervisionSettings(**read_table(raw.get("supervision", {}), "supervision", "supervision")))
+>>>>>>> supervision
     except ConfigError as exc:
         exc.source = source
         raise
@@ -310,7 +338,11 @@ def load_config(path: str | Path, credentials_path: str | Path | None = None) ->
     if credentials_path is None:
         return settings
     credentials = parse_credentials(_read_toml(Path(credentials_path)), settings.hall, str(credentials_path))
+<<<<<<< HEAD
     return dataclasses.replace(settings, demo_credentials=credentials)
+=======
+    return replace(settings, demo_credentials=credentials)
+>>>>>>> supervision
 
 
 def load_demo() -> Settings:

@@ -243,7 +243,7 @@ async def open_session(app: web.Application, staff, device: Principal | None, no
 
 
 async def sign_out(request: web.Request) -> web.Response:
-    p = require(request, ("clerk", "manager", "guide"))
+    p = require(request, ("clerk", "manager", "guide", "liaison"))
     app = request.app
     now = app[K.CLOCK].now()
     revoke = ("UPDATE sessions SET revoked_at = ? WHERE token_hash = ?", (now, p.session_hash))
@@ -258,7 +258,7 @@ async def sign_out(request: web.Request) -> web.Response:
 
 
 async def who_am_i(request: web.Request) -> web.Response:
-    p = require(request, ("kiosk", "display", "counter", "rating_pad", "clerk", "manager", "guide"))
+    p = require(request, ("kiosk", "display", "counter", "rating_pad", "clerk", "manager", "guide", "liaison"))
     answer = p.to_dict()
     hall = request.app[K.SERVICE].hall
     if p.staff:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
-ROLES_STAFF = ("clerk", "manager", "guide")
+ROLES_STAFF = ("clerk", "manager", "guide", "liaison")  # liaison: a department's supervision contact
 DEVICE_KINDS = ("kiosk", "display", "counter", "rating_pad")
 ROUTING_MODES = ("service_order", "longest_wait")
 WINDOW_KINDS = ("normal", "comprehensive", "appointment")
@@ -115,6 +115,7 @@ class Staff:
     pin_hash: str
     windows: tuple[int, ...] = ()
     role: str = "clerk"
+    department: str | None = None  # a liaison's department (sees only its cases)
     disabled: bool = False  # cannot sign in (administration keeps the entry for the history)
     pin_change_required: bool = False  # must choose a new PIN at the next sign-in
 
