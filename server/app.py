@@ -59,11 +59,7 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     app[K.AUTH] = Authenticator(config.hall)
     app[K.SIGNIN_LIMITER] = SlidingLimiter(server.signin_max_failures, server.signin_lockout_s)
     app[K.KIOSK_LIMITER] = SlidingLimiter(server.kiosk_rate_per_min, 60)
-<<<<<<< HEAD
-    endpoints = ENDPOINTS + OTHER_ENDPOINTS + CENTER_ENDPOINTS
-=======
-    endpoints = ENDPOINTS + OTHER_ENDPOINTS + SUPERVISION_ENDPOINTS
->>>>>>> supervision
+    endpoints = ENDPOINTS + OTHER_ENDPOINTS + CENTER_ENDPOINTS + SUPERVISION_ENDPOINTS
     app[K.ENDPOINTS] = endpoints
     app[K.OPENAPI] = build_spec(endpoints)
     voice = VoiceSettings.from_dict(config.voice)
@@ -142,11 +138,7 @@ async def _ticker(app: web.Application):
 
 def _add_routes(app: web.Application, endpoints, sounds: ClipLibrary) -> None:
     for ep in endpoints:
-<<<<<<< HEAD
-        handler = (SPECIAL_HANDLERS | STATS_HANDLERS | KIOSK_HANDLERS | CENTER_HANDLERS)[ep.special] if ep.special else command_handler(ep)
-=======
-        handler = (SPECIAL_HANDLERS | STATS_HANDLERS | KIOSK_HANDLERS | SUPERVISION_HANDLERS)[ep.special] if ep.special else command_handler(ep)
->>>>>>> supervision
+        handler = (SPECIAL_HANDLERS | STATS_HANDLERS | KIOSK_HANDLERS | CENTER_HANDLERS | SUPERVISION_HANDLERS)[ep.special] if ep.special else command_handler(ep)
         app.router.add_route(ep.method, ep.path, handler, name=ep.operation_id)
     app.router.add_get("/api/ws", ws_handler, name="websocket")
     app.router.add_get("/sounds/{clip:.+}.wav", _sound_handler(sounds))

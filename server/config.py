@@ -5,7 +5,6 @@ ConfigError naming the key path, e.g. `services[3].prefix: must be one or two ca
 """
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import tomllib
 from collections.abc import Mapping
@@ -66,13 +65,10 @@ class Settings:
     voice: Mapping[str, Any]  # the raw [voice] table, already validated by VoiceSettings.from_dict
     demo_credentials: Mapping[str, Mapping[str, str]] | None = None  # {"staff": {number: pin}, "devices": {id: token}}
     source: str = "<dict>"
-<<<<<<< HEAD
-    raw: Mapping[str, Any] | None = None  # the parsed document itself (stored as a configuration version)
-=======
     # supervision: the working calendar and the [supervision] table
     calendar: WorkCalendar = WorkCalendar()
     supervision: SupervisionSettings = SupervisionSettings()
->>>>>>> supervision
+    raw: Mapping[str, Any] | None = None  # the parsed document itself (stored as a configuration version)
 
 
 # --- reading one table --------------------------------------------------------------------------------
@@ -308,15 +304,10 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> Settings:
         _check_references(tables)
         for w in tables["windows"]:
             del w["policy"]
-<<<<<<< HEAD
         return Settings(hall=_build_hall(center, rules, tables, policies, guides), server=_server(raw.get("server", {})),
-                        voice=_voice(raw.get("voice", {})), source=source, raw=raw)
-=======
-        return Settings(hall=_build_hall(center, rules, tables, policies), server=_server(raw.get("server", {})),
-                        voice=_voice(raw.get("voice", {})), source=source,
+                        voice=_voice(raw.get("voice", {})), source=source, raw=raw,
                         calendar=_calendar(raw.get("calendar", {})),
                         supervision=SupervisionSettings(**read_table(raw.get("supervision", {}), "supervision", "supervision")))
->>>>>>> supervision
     except ConfigError as exc:
         exc.source = source
         raise
@@ -338,11 +329,7 @@ def load_config(path: str | Path, credentials_path: str | Path | None = None) ->
     if credentials_path is None:
         return settings
     credentials = parse_credentials(_read_toml(Path(credentials_path)), settings.hall, str(credentials_path))
-<<<<<<< HEAD
-    return dataclasses.replace(settings, demo_credentials=credentials)
-=======
     return replace(settings, demo_credentials=credentials)
->>>>>>> supervision
 
 
 def load_demo() -> Settings:

@@ -341,13 +341,10 @@ STAFF = _keys(
     pin_hash=Key("string", REQUIRED, "scrypt hash of the PIN, made with `hallq hash-pin`.", _pin_hash),
     role=Key("string", "clerk", "clerk, manager, guide or liaison (a department's supervision contact).", _one_of(ROLES_STAFF)),
     windows=Key("integers", [], "Window numbers this person may sign in at (a clerk needs at least one)."),
-<<<<<<< HEAD
+    department=Key("string", None, "A liaison's department: the liaison sees only that department's supervision cases.", CODE),
     # administration (docs/administration.md)
     disabled=Key("boolean", False, "A disabled staff member cannot sign in; kept for the history and the audit log."),
     pin_change_required=Key("boolean", False, "Set by a PIN reset: at the next sign-in the person must choose a new PIN."),
-=======
-    department=Key("string", None, "A liaison's department: the liaison sees only that department's supervision cases.", CODE),
->>>>>>> supervision
 )
 
 DEVICES = _keys(

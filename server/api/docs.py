@@ -28,12 +28,8 @@ from the same table as the routes, so it always matches them.
 
 def endpoint_table() -> str:
     rows = ["| method | path | operationId | roles | what |", "|---|---|---|---|---|"]
-<<<<<<< HEAD
-    for ep in ENDPOINTS + OTHER_ENDPOINTS + CENTER_ENDPOINTS + ADMIN_ENDPOINTS:
-=======
     from ..supervision.http import SUPERVISION_ENDPOINTS  # imported here: it imports the API handlers
-    for ep in ENDPOINTS + OTHER_ENDPOINTS + SUPERVISION_ENDPOINTS:
->>>>>>> supervision
+    for ep in ENDPOINTS + OTHER_ENDPOINTS + CENTER_ENDPOINTS + SUPERVISION_ENDPOINTS + ADMIN_ENDPOINTS:
         roles = ", ".join(ep.roles) if ep.roles else "public"
         rows.append(f"| {ep.method} | `{ep.path}` | `{ep.operation_id}` | {roles} | {ep.summary} |")
     return "\n".join(rows)

@@ -40,18 +40,15 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "outside_issuing_hours": (409, "the service does not issue tickets at this time"),
     "hall_closed": (409, "the hall is closed now"),
     "service_not_served": (409, "no window serves this service"),
-<<<<<<< HEAD
+    # supervision (docs/supervision.md)
+    "unknown_case": (404, "no such supervision case, or not one of the caller's department"),
+    "invalid_case_transition": (409, "the supervision case is not in a state that allows this action"),
+    "callback_closed": (409, "the time to leave a call-back number has passed, or the visit has no bad-review case"),
     # --- administration (server/admin/) ---
     "invalid_config": (400, "the configuration change breaks a rule of the hall file; details.field names the key"),
     "unknown_device": (404, "no such device"),
     "version_conflict": (409, "the configuration changed since it was read; reload, redo the change, save again"),
     "would_strand_tickets": (409, "the change would strand waiting tickets or a signed-in clerk; details say what to do first"),
-=======
-    # supervision (docs/supervision.md)
-    "unknown_case": (404, "no such supervision case, or not one of the caller's department"),
-    "invalid_case_transition": (409, "the supervision case is not in a state that allows this action"),
-    "callback_closed": (409, "the time to leave a call-back number has passed, or the visit has no bad-review case"),
->>>>>>> supervision
     "payload_too_large": (413, "the request body is too large"),
     "too_many_attempts": (429, "too many failed sign-ins; wait and try again"),
     "rate_limited": (429, "too many requests from this device; slow down"),
