@@ -15,6 +15,7 @@ const TEXT = {
     revoked: "令牌已吊銷", online: "在線", offline: "離線", lastSeen: "最後在線", servedAt: "辦理窗口",
     when: "時間", who: "修改人", source: "來源", what: "內容", signOut: "登出", confirmRemove: "確定刪除？",
     badJson: "不是有效的 JSON", rules: "規則", choose: "請在左側選擇一項，或新增。", kind: "類型",
+    rota: "窗口輪值", notices: "定時公告", calendar: "工作日曆",
   },
   "zh-Hans": {
     title: "大厅设置", departments: "部门", services: "事项", windows: "窗口", staff: "人员", devices: "设备",
@@ -25,6 +26,7 @@ const TEXT = {
     revoked: "令牌已吊销", online: "在线", offline: "离线", lastSeen: "最后在线", servedAt: "办理窗口",
     when: "时间", who: "修改人", source: "来源", what: "内容", signOut: "退出", confirmRemove: "确定删除？",
     badJson: "不是有效的 JSON", rules: "规则", choose: "请在左侧选择一项，或新增。", kind: "类型",
+    rota: "窗口轮值", notices: "定时公告", calendar: "工作日历",
   },
   en: {
     title: "Administration", departments: "Departments", services: "Services", windows: "Windows", staff: "Staff",
@@ -37,6 +39,7 @@ const TEXT = {
     lastSeen: "Last seen", servedAt: "Windows that call it", when: "When", who: "Who", source: "Source",
     what: "What", signOut: "Sign out", confirmRemove: "Remove it?", badJson: "not valid JSON", rules: "Rules",
     choose: "Choose an entry on the left, or add one.", kind: "Kind",
+    rota: "Window rota", notices: "Timed notices", calendar: "Working calendar",
   },
 };
 
@@ -57,11 +60,15 @@ const KEYS = {
   notice: ["公告", "公告", "Notice"], materials: ["所需材料", "所需材料", "Materials"], steps: ["办理步骤", "辦理步驟", "Steps"],
   time_limit_days: ["承诺时限（工作日）", "承諾時限（工作日）", "Time limit (working days)"], fees: ["收费", "收費", "Fees"],
   legal_basis: ["法律依据", "法律依據", "Legal basis"], consult_phone: ["咨询电话", "諮詢電話", "Consulting phone"],
+  weekdays: ["星期（1-7）", "星期（1-7）", "Weekdays (1-7)"], dates: ["日期", "日期", "Dates"], hours: ["时段", "時段", "Hours"],
+  note: ["备注", "備註", "Note"], text: ["内容", "內容", "Text"], starts: ["开始", "開始", "Starts"], ends: ["结束", "結束", "Ends"],
+  weekend: ["周末（星期几）", "週末（星期幾）", "Weekend days"], holidays: ["节假日", "節假日", "Holidays"],
+  workdays: ["调休上班日", "調休上班日", "Make-up working days"],
   mode: ["方式", "方式", "Mode"], normal_per_priority: ["优先后普通数", "優先後普通數", "Normal calls per priority"],
   promote_past_action: ["超时优先", "超時優先", "Promote past action"], default_lang: ["默认语言", "預設語言", "Default language"],
 };
 const LANG_INDEX = { "zh-Hans": 0, "zh-Hant": 1, en: 2 };
-const TABLES = ["services", "departments", "windows", "staff", "devices"];
+const TABLES = ["services", "departments", "windows", "staff", "devices", "rota", "notices"];
 const SECRETS = ["pin_hash", "token_hash"];
 const LIST_KINDS = ["hours", "strings", "integers"];
 
@@ -209,7 +216,10 @@ class Admin {
         onclick: () => this.open(name) }, tr(name))));
     let body;
     if (TABLES.includes(this.tab)) body = el("div", { class: "admin-grid" }, this.list(), this.editor());
-    else if (this.tab === "center") body = el("div", { class: "admin-grid" }, this.sectionForm("center"), this.sectionForm("rules"));
+    else if (this.tab === "center") {
+      body = el("div", { class: "admin-grid" }, this.sectionForm("center"),
+        el("div", {}, this.sectionForm("calendar"), this.sectionForm("rules")));
+    }
     else body = this.historyTable();
     this.root.replaceChildren(top, el("main", {}, tabs, this.message, this.secret, body));
   }
@@ -236,13 +246,15 @@ class Admin {
   list() {
     const table = this.tab;
     const ident = this.identity(table);
-    const rows = (this.doc[table] || []).map((entry) => {
-      const id = String(entry[ident]);
+    const rows = (this.doc[table] || []).map((entry, index) => {
+      const id = ident ? String(entry[ident]) : String(index);
       const device = table === "devices" ? this.devices[id] : null;
       return el("tr", { "data-id": id, class: id === this.selected ? "selected" : null,
         onclick: () => { this.selected = id; this.say(null); this.secret.replaceChildren(); this.render(); } },
-        el("td", {}, id), el("td", {}, entry.prefix || entry.kind || entry.role || ""),
-        el("td", {}, typeof entry.name === "string" ? entry.name : named(entry.name)),
+        el("td", {}, ident ? id : entry.window ?? `${entry.starts} – ${entry.ends}`),
+        el("td", {}, entry.prefix || entry.kind || entry.role || (entry.weekdays || entry.dates || []).join(", ")),
+        el("td", {}, typeof entry.name === "string" ? entry.name : named(entry.name || entry.text)
+          || [entry.department, (entry.hours || []).join(", "), (entry.services || []).join(", ")].filter(Boolean).join(" · ")),
         el("td", {}, device ? el("span", { class: `badge ${device.online ? "online" : "offline"}` },
           device.online ? tr("online") : tr("offline")) : entry.disabled ? keyLabel("disabled") : ""),
         el("td", { class: "muted" }, device && device.last_seen ? `${tr("lastSeen")} ${device.last_seen}` : ""));
@@ -256,7 +268,8 @@ class Admin {
     const table = this.tab;
     if (this.selected === null) return el("section", {}, el("p", { class: "muted" }, tr("choose")));
     const ident = this.identity(table);
-    const entry = (this.doc[table] || []).find((e) => String(e[ident]) === this.selected) || {};
+    const rows = this.doc[table] || [];
+    const entry = (ident ? rows.find((e) => String(e[ident]) === this.selected) : rows[Number(this.selected)]) || {};
     const isNew = this.selected === "";
     const fields = [];
     const form = el("form", { class: "entry", id: "entry-form", "data-table": table });
@@ -271,7 +284,7 @@ class Admin {
     const servedAt = table === "services" ? this.windowChecks(entry[ident]) : null;
     if (servedAt) form.append(el("label", {}, tr("servedAt")), servedAt.node);
     const actions = el("div", { class: "actions" }, el("button", { type: "submit", id: "save" }, tr("save")));
-    if (!isNew) actions.append(el("button", { type: "button", id: "remove", onclick: () => this.remove(table, entry[ident]) }, tr("remove")));
+    if (!isNew) actions.append(el("button", { type: "button", id: "remove", onclick: () => this.remove(table, ident ? entry[ident] : this.selected) }, tr("remove")));
     if (!isNew && table === "staff") actions.append(el("button", { type: "button", id: "reset-pin", onclick: () => this.resetPin(entry.number) }, tr("resetPin")));
     if (!isNew && table === "devices") {
       actions.append(el("button", { type: "button", id: "rotate", onclick: () => this.token(entry.id, "rotate-token") }, tr("rotate")),
@@ -303,7 +316,8 @@ class Admin {
         const value = field.read();
         if (value !== undefined) entry[key] = value;
       }
-      const key = entry[this.identity(table)];
+      const ident = this.identity(table);
+      const key = ident ? entry[ident] : this.selected === "" ? (this.doc[table] || []).length : Number(this.selected);
       const body = { version: this.version, entry };
       if (servedAt) body.windows = servedAt.read();
       const answer = await call("PUT", `/api/admin/entries/${table}/${encodeURIComponent(String(key ?? ""))}`, body);
@@ -392,7 +406,7 @@ class Admin {
         this.fail(err, form);
       }
     });
-    return el("section", {}, el("h2", {}, section === "center" ? tr("center") : tr("rules")), form);
+    return el("section", {}, el("h2", {}, tr(section)), form);
   }
 
   historyTable() {

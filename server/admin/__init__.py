@@ -5,6 +5,9 @@ and, at start, loads the newest stored configuration before the hall's state is 
 """
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from aiohttp import web
 
 from .. import appkeys as K
@@ -12,11 +15,14 @@ from ..api.openapi import build_spec
 from .http import ADMIN_ENDPOINTS, ADMIN_HANDLERS, KEEPER
 from .live import ConfigKeeper, file_document
 
+log = logging.getLogger("hallq.admin")
+
 
 def setup_admin(app: web.Application) -> None:
     keeper = ConfigKeeper(app[K.SERVICE], app[K.HUB], app[K.AUTH], app[K.CLOCK], file_document(app[K.CONFIG]))
     app[KEEPER] = keeper
     app.cleanup_ctx.insert(0, _load_config(keeper))  # before the storage context rebuilds the state
+    app.cleanup_ctx.append(_rota_ticker)
     app[K.ENDPOINTS] = app[K.ENDPOINTS] + ADMIN_ENDPOINTS
     app[K.OPENAPI] = build_spec(app[K.ENDPOINTS])
     for ep in ADMIN_ENDPOINTS:
@@ -28,3 +34,22 @@ def _load_config(keeper: ConfigKeeper):
         await keeper.start()
         yield
     return ctx
+
+
+async def _rota_ticker(app: web.Application):
+    """On the service's tick interval: rota turns and timed notices whose time has come."""
+    interval, keeper = app[K.SETTINGS].tick_interval_s, app[KEEPER]
+
+    async def loop():
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await keeper.tick()
+            except Exception:  # noqa: BLE001 - the rota must never stop the hall
+                log.exception("rota tick failed")
+
+    task = asyncio.create_task(loop()) if interval > 0 else None
+    yield
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

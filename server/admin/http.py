@@ -24,7 +24,8 @@ from .rules import IDENTITY
 MANAGER = ("manager",)
 STAFF_ROLES = ("clerk", "manager", "guide")
 KEEPER = web.AppKey("config_keeper", ConfigKeeper)
-SECTIONS = ("center", "rules", "voice")
+SECTIONS = ("center", "rules", "voice", "calendar", "supervision")
+POSITIONAL = ("rota", "notices")
 VERSION = Field("integer", required=True, doc="The configuration version the change was made on.", minimum=0)
 ERRORS = ("invalid_config", "version_conflict", "would_strand_tickets", "invalid_argument")
 
@@ -42,11 +43,12 @@ ADMIN_ENDPOINTS: tuple[Endpoint, ...] = (
              MANAGER, special="admin_versions", tag="admin"),
     Endpoint("GET", "/api/admin/schema", "getAdminSchema", "Every configuration key: kind, default, meaning",
              MANAGER, special="admin_schema", tag="admin"),
-    Endpoint("PUT", "/api/admin/sections/{section}", "putAdminSection", "Replace [center], [rules] or [voice]",
+    Endpoint("PUT", "/api/admin/sections/{section}", "putAdminSection",
+             "Replace [center], [rules], [voice], [calendar] or [supervision]",
              MANAGER, special="admin_put_section", tag="admin", errors=ERRORS,
              body={"version": VERSION, "value": Field("object", required=True, doc="The table's keys.")}),
     Endpoint("PUT", "/api/admin/entries/{table}/{key}", "putAdminEntry",
-             "Add or replace one department, service, window, staff member or device", MANAGER,
+             "Add or replace one department, service, window, staff member, device, rota turn or notice", MANAGER,
              special="admin_put_entry", tag="admin", errors=ERRORS,
              body={"version": VERSION, "entry": Field("object", required=True, doc="The entry's keys."),
                    "windows": Field("array", doc="Services only: the window numbers that call it (its place in "
@@ -103,19 +105,21 @@ def keep_secrets(new: dict, old: dict) -> None:
 
 def _table_key(request: web.Request) -> tuple[str, object]:
     table, raw = request.match_info["table"], request.match_info["key"]
-    if table not in IDENTITY:
-        raise DomainError("invalid_argument", f"unknown table {table!r} (known: {', '.join(IDENTITY)})",
-                          field="table")
-    if table == "windows":
+    known = [*IDENTITY, *POSITIONAL]
+    if table not in known:
+        raise DomainError("invalid_argument", f"unknown table {table!r} (known: {', '.join(known)})", field="table")
+    if table == "windows" or table in POSITIONAL:
         if not raw.isdigit() or len(raw) > 9:
-            raise DomainError("invalid_argument", f"a window number is a whole number, got {raw[:20]!r}", field="key")
+            raise DomainError("invalid_argument", f"{table} entries are numbered, got {raw[:20]!r}", field="key")
         return table, int(raw)
     return table, raw
 
 
 def _find(doc: dict, table: str, key: object) -> int | None:
-    ident = IDENTITY[table]
-    return next((i for i, row in enumerate(doc.get(table, [])) if row.get(ident) == key), None)
+    rows = doc.get(table, [])
+    if table in POSITIONAL:  # rota turns and notices have no name: their place in the list is their key
+        return key if isinstance(key, int) and key < len(rows) else None
+    return next((i for i, row in enumerate(rows) if row.get(IDENTITY[table]) == key), None)
 
 
 async def _body(request: web.Request, op: str) -> dict:
@@ -173,7 +177,8 @@ async def schema(request: web.Request) -> web.Response:
     tables = {name: {key: {"kind": k.kind, "required": k.default is REQUIRED,
                            "default": None if k.default is REQUIRED else k.default, "doc": k.doc}
                      for key, k in keys.items()} for name, keys in SCHEMA.items()}
-    return json_response({"tables": tables, "identity": IDENTITY, "sections": list(SECTIONS)})
+    identity = {**IDENTITY, **{table: None for table in POSITIONAL}}
+    return json_response({"tables": tables, "identity": identity, "sections": list(SECTIONS)})
 
 
 async def put_section(request: web.Request) -> web.Response:
@@ -194,9 +199,14 @@ async def put_entry(request: web.Request) -> web.Response:
     table, key = _table_key(request)
     body = await _body(request, "putAdminEntry")
     entry = copy.deepcopy(body["entry"])
-    if entry.get(IDENTITY[table], key) != key:
+    if table in POSITIONAL:
+        if _find(_keeper(request).document, table, key) is None and key != len(_keeper(request).document.get(table, [])):
+            raise DomainError("invalid_argument", f"{table} entries are numbered from 0; a new one is number "
+                              f"{len(_keeper(request).document.get(table, []))}", field="key")
+    elif entry.get(IDENTITY[table], key) != key:
         raise DomainError("invalid_argument", f"{IDENTITY[table]} in the body differs from the path", field=IDENTITY[table])
-    entry[IDENTITY[table]] = key
+    else:
+        entry[IDENTITY[table]] = key
     secret = await _new_secret_if_needed(request.app, table, key, entry)
 
     def edit(doc: dict) -> None:
@@ -259,7 +269,10 @@ async def delete_entry(request: web.Request) -> web.Response:
         raise DomainError("invalid_argument", f"there is no {table} entry {key!r}", field="key")
 
     def edit(doc: dict) -> None:
-        doc[table] = [row for row in doc.get(table, []) if row.get(IDENTITY[table]) != key]
+        index = _find(doc, table, key)
+        doc[table] = [row for i, row in enumerate(doc.get(table, [])) if i != index]
+        if not doc[table] and table in POSITIONAL:
+            del doc[table]  # an empty rota is no rota: the exported file stays as it was
         if table == "services":  # windows stop calling it (a window left with none is refused by the rules)
             for window in doc.get("windows", []):
                 window["services"] = [code for code in window.get("services", []) if code != key]

@@ -15,11 +15,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..domain.calendar import local_time
 from ..domain.errors import DomainError
 from ..domain.hall import HallConfig
+from ..domain.rota import hall_now
 from ..store.connection import open_database
 from .document import canonical, hall_document
-from .rules import diff, refuse_stranding, summary, validate
+from .rules import Change, diff, refuse_stranding, strand_problems, summary, validate
 
 log = logging.getLogger("hallq.admin")
 
@@ -75,21 +77,44 @@ class ConfigKeeper:
         self.file_doc = file_doc
         self.version = 0
         self.document: dict = copy.deepcopy(file_doc) if file_doc is not None else {}
+        self.base: HallConfig = service.hall  # as configured; service.hall is it with the rota applied
         self.listeners: list[Callable[[HallConfig, HallConfig], None]] = []
         self._lock: asyncio.Lock | None = None
+        self._held_back: list[dict] = []  # the rota change waiting for tickets to be served first
 
     # --- start-up ------------------------------------------------------------------------------------
 
     async def start(self) -> None:
         latest = await asyncio.to_thread(first_version_or_latest, self.service.writer.path, self.file_doc,
                                          self.clock.now())
-        if latest is None:
+        if latest is not None:
+            self.version, self.document = latest["version"], json.loads(latest["document"])
+            if self.file_doc is not None and canonical(self.file_doc) != canonical(self.document):
+                log.warning("the configuration file differs from stored version %d, which is used (the newest "
+                            "stored version wins); to apply the file run `hallq config import FILE`", self.version)
+                self.base = validate(self.document, source=f"stored version {self.version}").hall
+        self.switch(self.hall_now(self.base))
+
+    def hall_now(self, base: HallConfig) -> HallConfig:
+        """`base` with the rota's turns and the notice of this minute applied."""
+        local = local_time(self.clock.now(), base.center.timezone)
+        return hall_now(base, local.date().isoformat(), local.hour * 60 + local.minute)
+
+    async def tick(self) -> None:
+        """Periodic: a rota turn or a notice whose time has come is applied like any change."""
+        current = self.hall_now(self.base)
+        if current == self.service.hall:
             return
-        self.version, self.document = latest["version"], json.loads(latest["document"])
-        if self.file_doc is not None and canonical(self.file_doc) != canonical(self.document):
-            log.warning("the configuration file differs from stored version %d, which is used (the newest "
-                        "stored version wins); to apply the file run `hallq config import FILE`", self.version)
-            self.switch(validate(self.document, source=f"stored version {self.version}").hall)
+        problems = strand_problems(self.service.hall, current, self.service.state)
+        if problems:
+            if problems != self._held_back:
+                log.warning("rota change held back until it strands nothing: %s", problems[0]["message"])
+            self._held_back = problems
+            return
+        self._held_back = []
+        old = self.service.hall
+        self.switch(current)
+        self._tell_screens(old, current, self.version, [Change("rota", None, None)])
 
     # --- changes -------------------------------------------------------------------------------------
 
@@ -113,7 +138,7 @@ class ConfigKeeper:
         """A dry run: what would change, and why it would be refused (nothing is stored)."""
         changes = diff(self.document, new_doc)
         try:
-            hall = validate(new_doc).hall
+            hall = self.hall_now(validate(new_doc).hall)
             refuse_stranding(self.service.hall, hall, self.service.state)
             problem = None
         except DomainError as exc:
@@ -125,18 +150,18 @@ class ConfigKeeper:
         changes = diff(self.document, new_doc)
         if not changes:
             return {"version": self.version, "changes": []}
-        old_hall = self.service.hall
-        refuse_stranding(old_hall, settings.hall, self.service.state)
+        old_hall, new_hall = self.service.hall, self.hall_now(settings.hall)
+        refuse_stranding(old_hall, new_hall, self.service.state)
         version, now = self.version + 1, self.clock.now()
-        self.switch(settings.hall)  # no await since the checks: atomic between two commands
+        self.switch(new_hall)  # no await since the checks: atomic between two commands
         row = (version, now, author.actor, author.device, author.source, summary(changes), canonical(new_doc))
         try:
             await self.service.write_only([(INSERT_VERSION, row)])
         except DomainError:
             self.switch(old_hall)
             raise
-        self.version, self.document = version, new_doc
-        self._tell_screens(old_hall, settings.hall, version, changes)
+        self.version, self.document, self.base = version, new_doc, settings.hall
+        self._tell_screens(old_hall, new_hall, version, changes)
         log.info("configuration version %d by %s (%s): %s", version, author.actor, author.source, summary(changes))
         return {"version": version, "changes": [c.line() for c in changes]}
 

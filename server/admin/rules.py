@@ -103,7 +103,20 @@ def strand_problems(old: HallConfig, new: HallConfig, state: HallState) -> list[
     problems += _changed_prefixes(old, new, state)
     problems += _removed_windows(old, new, state)
     problems += _removed_staff(old, new, state)
+    problems += _unserved(new, state)
     return problems
+
+
+def _unserved(new: HallConfig, state: HallState) -> list[dict]:
+    """Waiting tickets of a service no window would call any more (a rota turn, a window's list)."""
+    out = []
+    for s in new.services:
+        waiting = sum(1 for t in state.queues.get(s.code, {}).values())
+        if waiting and not new.windows_serving(s.code):
+            out.append({"field": f"services[code={s.code}]", "tickets": waiting,
+                        "message": f"{waiting} ticket(s) wait for {s.code!r} and no window would call them; "
+                                   "keep a window on it until they are served, or transfer them first"})
+    return out
 
 
 def _live_tickets(state: HallState, service: str) -> int:

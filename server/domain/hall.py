@@ -155,6 +155,30 @@ class Center:
 
 
 @dataclass(frozen=True)
+class RotaEntry:
+    """A window's turn (輪流值崗): on these weekdays or dates and in these hours it serves these
+    services for this department instead of its own (docs/administration.md)."""
+
+    window: int
+    services: tuple[str, ...]
+    department: str | None = None
+    weekdays: tuple[int, ...] = ()  # ISO weekdays; with no dates either: every day
+    dates: tuple[str, ...] = ()  # "YYYY-MM-DD"
+    hours: tuple[TimeRange, ...] = ()  # empty: the whole day
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notice shown on the hall displays' marquee and the kiosks from `starts` until `ends`
+    (local "YYYY-MM-DD HH:MM"); outside those times the center's own notice shows."""
+
+    text: Names
+    starts: str
+    ends: str
+
+
+@dataclass(frozen=True)
 class HallConfig:
     center: Center
     departments: tuple[Department, ...]
@@ -163,6 +187,8 @@ class HallConfig:
     staff: tuple[Staff, ...] = ()
     devices: tuple[Device, ...] = ()
     rules: Rules = field(default_factory=Rules)
+    rota: tuple[RotaEntry, ...] = ()  # administration: windows' turns (applied by server.domain.rota)
+    notices: tuple[Notice, ...] = ()  # administration: timed notices
 
     def service(self, code: str) -> Service | None:
         return self._services_by_code.get(code)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
+from server.admin.http import KEEPER
 from tests.wsclient import WsClient
 
 WAIT_MS = 10_000
@@ -118,22 +119,30 @@ async def test_a_stale_page_gets_a_conflict_and_reloads(hall, admin_page):
         == "Business Registration"
 
 
-async def test_move_a_window_to_another_department_and_routing_follows(hall, admin_page):
+async def test_move_a_window_to_another_department_for_the_afternoon_and_routing_follows(hall, admin_page):
     floor = await busy_floor(hall)
     before = await tickets(hall)
     display = await WsClient.open(hall, hall.device_token("display-hall"))
     assert (await display.request({"type": "subscribe", "scope": {}}))["success"]
     page = admin_page
     await open_admin(page, hall)
-    await page.click("nav.tabs button[data-tab=windows]")
-    await page.click("#entries tr[data-id='7']")
+    await page.click("nav.tabs button[data-tab=rota]")
+    await page.click("#add")
     form = page.locator("#entry-form")
-    await form.locator("input[name=department]").fill("market")
+    await form.locator("input[name=window]").fill("7")
     await form.locator("input[name=services]").fill("business_change, business_setup")
+    await form.locator("input[name=department]").fill("market")
+    await form.locator("input[name=weekdays]").fill("3")
+    await form.locator("input[name=hours]").fill("13:00-17:30")
     await page.click("#save")
     await expect(page.locator("#message")).to_contain_text("已保存", timeout=WAIT_MS)
-    message = await display.recv(timeout=2)
-    assert message["type"] == "config_changed"
+    await expect(page.locator("#entries tr[data-id='0']")).to_contain_text("market")
+    assert (await display.recv(timeout=2))["type"] == "config_changed"  # the new version
+    keeper = hall.app[KEEPER]
+    assert keeper.service.hall.window(7).department == "tax"  # 09:00: the morning is the tax bureau's
+    hall.clock.advance(4 * 3600)
+    await keeper.tick()  # 13:00: the service's periodic tick applies the turn
+    assert (await display.recv(timeout=2))["type"] == "config_changed"
     clerk7 = await hall.sign_in(7)
     status, called = await hall.post("/api/windows/7/call-next", clerk7)
     assert status == 200 and called["ticket"]["service"] == "business_change"
