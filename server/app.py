@@ -12,10 +12,12 @@ from . import appkeys as K
 from .admin import setup_admin
 from .api.endpoints import ENDPOINTS, OTHER_ENDPOINTS
 from .api.center import CENTER_ENDPOINTS, CENTER_HANDLERS
-from .api.handlers import SPECIAL_HANDLERS, command_handler
 from .api.kiosk_handlers import KIOSK_HANDLERS
 from .api.middleware import errors, security_headers
 from .api.openapi import build_spec
+from .api.reads import READ_HANDLERS
+from .api.router import add_endpoints
+from .api.sessions import SESSION_HANDLERS
 from .auth import Authenticator, Session
 from .clock import SystemClock
 from .config import Settings
@@ -25,6 +27,7 @@ from .store.queries import live_sessions
 from .store.reader import Reader
 from .store.writer import Writer
 from .stats.http import STATS_HANDLERS, setup_stats
+from .citylink.http import setup_citylink
 from .stats.projection import StatsProjector
 from .supervision.http import SUPERVISION_ENDPOINTS, SUPERVISION_HANDLERS, setup_supervision
 from .supervision.projector import SupervisionProjector
@@ -67,6 +70,7 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     path = Path(db_path or server.db_path)
     _build_core(app, path, voice)
     setup_stats(app, path)  # manager statistics: their own reader thread
+    setup_citylink(app, path)  # the optional link to the city's PostgreSQL (docs/city.md)
     app.cleanup_ctx.append(_storage(voice, sounds))
     app.cleanup_ctx.append(_ticker)
     setup_supervision(app)  # case actions' lock, deletion of expired call-back numbers
@@ -137,9 +141,8 @@ async def _ticker(app: web.Application):
 
 
 def _add_routes(app: web.Application, endpoints, sounds: ClipLibrary) -> None:
-    for ep in endpoints:
-        handler = (SPECIAL_HANDLERS | STATS_HANDLERS | KIOSK_HANDLERS | CENTER_HANDLERS | SUPERVISION_HANDLERS)[ep.special] if ep.special else command_handler(ep)
-        app.router.add_route(ep.method, ep.path, handler, name=ep.operation_id)
+    add_endpoints(app, endpoints, SESSION_HANDLERS | READ_HANDLERS | KIOSK_HANDLERS | STATS_HANDLERS
+                  | CENTER_HANDLERS | SUPERVISION_HANDLERS)
     app.router.add_get("/api/ws", ws_handler, name="websocket")
     app.router.add_get("/sounds/{clip:.+}.wav", _sound_handler(sounds))
     for name, folder in PAGES.items():

@@ -109,6 +109,8 @@ def serve_main(argv: list[str]) -> int:
     settings = load_settings(args)
     logging.basicConfig(level=settings.server.log_level.upper(), force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from server import logmask
+    logmask.install()  # tokens never reach a log line
     try:
         asyncio.run(_serve(settings, demo_printers=not args.no_demo_printers))
     except OSError as exc:
@@ -166,10 +168,12 @@ def _access_logger_base():
 
 
 class PathOnlyAccessLogger(_access_logger_base()):
-    """Access log without query strings: device pages carry their token in the URL."""
+    """Access log without query strings (device pages carry their token in the URL) and with
+    tracking tokens masked (/t/<token>)."""
 
     def log(self, request, response, time):
-        self.logger.info("%s %s %s %d %.1fms", request.remote, request.method, request.path,
+        from server.logmask import mask
+        self.logger.info("%s %s %s %d %.1fms", request.remote, request.method, mask(request.path),
                          response.status, time * 1000)
 
 

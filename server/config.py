@@ -5,6 +5,7 @@ ConfigError naming the key path, e.g. `services[3].prefix: must be one or two ca
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import tomllib
 from collections.abc import Mapping
@@ -56,6 +57,10 @@ class ServerSettings:
     estimate_recent: int = 20
     estimate_min_samples: int = 3
     reprint_window_min: int = 10
+    # --- privacy and access ---
+    ws_max_messages: int = 100
+    ws_rate_window_s: float = 10.0
+    frame_ancestors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ class Settings:
     calendar: WorkCalendar = WorkCalendar()
     supervision: SupervisionSettings = SupervisionSettings()
     raw: Mapping[str, Any] | None = None  # the parsed document itself (stored as a configuration version)
+    city: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # the [city] table (server/citylink); empty: no link
 
 
 # --- reading one table --------------------------------------------------------------------------------
@@ -304,6 +310,16 @@ def _voice(raw: Any) -> dict:
     return dict(raw)
 
 
+def _city(raw: Any) -> Mapping[str, Any]:
+    """The [city] table: the link to the city's PostgreSQL (docs/city.md)."""
+    from .citylink.settings import cross_check
+    values = read_table(raw, "city", "city")
+    problem = cross_check(values)
+    if problem:
+        raise ConfigError(f"city.{problem[0]}", problem[1])
+    return MappingProxyType(values)
+
+
 def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> Settings:
     """Validate a parsed TOML document and build Settings; raises ConfigError naming the key."""
     try:
@@ -323,7 +339,7 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> Settings:
         for w in tables["windows"]:
             del w["policy"]
         return Settings(hall=_build_hall(center, rules, tables, policies, guides), server=_server(raw.get("server", {})),
-                        voice=_voice(raw.get("voice", {})), source=source, raw=raw,
+                        voice=_voice(raw.get("voice", {})), source=source, raw=raw, city=_city(raw.get("city", {})),
                         calendar=_calendar(raw.get("calendar", {})),
                         supervision=SupervisionSettings(**read_table(raw.get("supervision", {}), "supervision", "supervision")))
     except ConfigError as exc:
@@ -347,7 +363,7 @@ def load_config(path: str | Path, credentials_path: str | Path | None = None) ->
     if credentials_path is None:
         return settings
     credentials = parse_credentials(_read_toml(Path(credentials_path)), settings.hall, str(credentials_path))
-    return replace(settings, demo_credentials=credentials)
+    return dataclasses.replace(settings, demo_credentials=credentials)
 
 
 def load_demo() -> Settings:

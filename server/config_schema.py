@@ -261,6 +261,7 @@ RULES = _keys(
     no_show_return_min=Key("integer", 30, "Minutes after a no-show during which the citizen may come back (回呼).", NON_NEGATIVE),
     appointment_early_min=Key("integer", 15, "Minutes before the slot at which an appointment may check in.", NON_NEGATIVE),
     appointment_late_min=Key("integer", 15, "Minutes after the slot start at which check-in still counts as on time.", NON_NEGATIVE),
+    appointment_call_early_min=Key("integer", 10, "Minutes before its slot from which a checked-in appointment may be called (0: not before the slot); its wait counts from the slot and is never negative.", NON_NEGATIVE),
     rating_timeout_s=Key("integer", 90, "Seconds after finish during which the citizen may rate the visit.", POSITIVE),
     max_recalls=Key("integer", 3, "Recalls allowed per call before the clerk must mark a no-show.", NON_NEGATIVE),
     green_channel_categories=Key("strings", list(GREEN_CATEGORIES),
@@ -281,14 +282,18 @@ SERVER = _keys(
     ws_max_frame_bytes=Key("integer", 65536, "Largest WebSocket frame accepted from a client (bigger: close 1009).", _at_least(1024)),
     ws_replay_limit=Key("integer", 5000, "Most missed events replayed to a reconnecting client; beyond it, a fresh snapshot.", POSITIVE),
     max_body_bytes=Key("integer", 65536, "Largest HTTP request body accepted.", _at_least(1024)),
-    signin_max_failures=Key("integer", 5, "Wrong PINs in a row before a staff number is locked out.", POSITIVE),
-    signin_lockout_s=Key("integer", 300, "Seconds a locked-out staff number must wait.", POSITIVE),
+    signin_max_failures=Key("integer", 5, "Wrong PINs for a staff number that cost nothing; after them each attempt waits 1 s, 2 s, 4 s... (a clerk's own counter counts apart).", POSITIVE),
+    signin_lockout_s=Key("integer", 300, "Longest wait between sign-in attempts after wrong PINs (the growing delay stops here).", POSITIVE),
     kiosk_rate_per_min=Key("integer", 30, "Tickets one kiosk may issue per minute (guards against a stuck button).", POSITIVE),
     session_ttl_h=Key("number", 14, "Hours a staff sign-in session lasts.", _at_least(0.1)),
     tracking_ttl=Key("string", "business_day", "How long a ticket's tracking link works: business_day (until the day ends).", _one_of(TRACKING_TTLS)),
     estimate_recent=Key("integer", 20, "Recent handling times per service that feed the wait estimate.", POSITIVE),
     estimate_min_samples=Key("integer", 3, "Below this many recent handling times, the estimate uses typical_handling_min.", POSITIVE),
     reprint_window_min=Key("integer", 10, "Minutes after issue during which the issuing kiosk may reprint a ticket.", POSITIVE),
+    # --- privacy and access ---
+    ws_max_messages=Key("integer", 100, "Messages one WebSocket may send within ws_rate_window_s; more: closed with 4029.", POSITIVE),
+    ws_rate_window_s=Key("number", 10, "The window, in seconds, of the WebSocket message rate limit.", _at_least(1)),
+    frame_ancestors=Key("strings", [], "Origins that may show the display pages (/display/) in a frame, e.g. a signage player; no other page is ever framed.", _origins),
 )
 
 DEPARTMENTS = _keys(
@@ -430,6 +435,23 @@ NOTICES = _keys(
     ends=Key("string", REQUIRED, "Local time it stops showing (after starts), \"YYYY-MM-DD HH:MM\".", _local_datetime),
 )
 
+# --- [city]: the optional link to the city's PostgreSQL (server/citylink, docs/city.md) -------------
+
+SSL_MODES = ("disable", "prefer", "require", "verify-ca", "verify-full")
+CITY = _keys(
+    dsn=Key("string", "", "PostgreSQL connection string of the city database, without a password; empty: no city link."),
+    hall_id=Key("string", "", "This hall's id at the city (its PostgreSQL role is hallq_hall_<hall_id>).",
+                _matches(r"^([a-z0-9][a-z0-9_]{0,39})?$", "lower-case letters, digits and _ (at most 40)")),
+    password_file=Key("string", "", "File holding the hall role's password (read at connect time, never logged); empty: none."),
+    sslmode=Key("string", "prefer", "TLS to the city: disable, prefer, require, verify-ca or verify-full.", _one_of(SSL_MODES)),
+    sslrootcert=Key("string", "", "CA certificate file that signs the city server's certificate (verify-ca, verify-full)."),
+    batch_size=Key("integer", 500, "Events shipped per transaction.", _between(1, 10000)),
+    poll_s=Key("number", 1.0, "Seconds between looks for newly committed events.", _at_least(0.05)),
+    retry_min_s=Key("number", 1.0, "First wait after the city could not be reached; doubles on each failure.", _at_least(0.05)),
+    retry_max_s=Key("number", 300.0, "Longest wait between two attempts to reach the city.", _at_least(0.05)),
+    connect_timeout_s=Key("number", 10.0, "Seconds to wait for the city's database to answer a connection.", _at_least(0.1)),
+)
+
 SCHEMA: MappingProxyType = MappingProxyType({
     "center": CENTER,
     "rules": RULES,
@@ -447,10 +469,13 @@ SCHEMA: MappingProxyType = MappingProxyType({
     # administration
     "rota": ROTA,
     "notices": NOTICES,
+    # city link
+    "city": CITY,
 })
 
 ARRAY_TABLES = ("departments", "services", "windows", "staff", "devices", "rota", "notices")
 TOP_LEVEL = ("center", "rules", "server", "voice", *ARRAY_TABLES, "calendar", "supervision")
+TOP_LEVEL += ("city",)
 
 # Keys refused with a pointer to the right tool, so a plaintext secret never sits in the file.
 FORBIDDEN = MappingProxyType({

@@ -1,12 +1,12 @@
 """Print jobs for kiosk printers: the ticket layout in the ticket's language (docs/protocol.md §5)."""
 from __future__ import annotations
 
-import json
 import secrets
 
 from .domain.calendar import local_time
 from .domain.hall import HallConfig, Names
 from .domain.model import Ticket
+from .store.writes import PrintJob
 
 HINT = Names("请留意屏幕显示和语音叫号", "請留意螢幕顯示及語音叫號", "Please watch the screens and listen for your number")
 GREEN = Names("绿色通道", "綠色通道", "Green channel")
@@ -27,11 +27,6 @@ def ticket_layout(hall: HallConfig, ticket: Ticket, ahead: int, estimate: dict, 
     }
 
 
-def new_job(device: str, ticket_id: int, payload: dict, now: float, reprint: bool = False) -> tuple[dict, tuple]:
-    """The job message and the statement that stores it."""
-    job_id = "pj-" + secrets.token_hex(8)
-    message = {"type": "print_job", "job_id": job_id, "ticket_id": ticket_id, "reprint": reprint, "payload": payload}
-    statement = ("INSERT INTO print_jobs (job_id, device, ticket_id, payload, status, error, reprint, created_at) "
-                 "VALUES (?, ?, ?, ?, 'pending', NULL, ?, ?)",
-                 (job_id, device, ticket_id, json.dumps(payload, ensure_ascii=False), int(reprint), now))
-    return message, statement
+def new_job(device: str, ticket_id: int, payload: dict, now: float, reprint: bool = False) -> PrintJob:
+    """A print job with a fresh id (the writer stores it; the hub sends its message once stored)."""
+    return PrintJob("pj-" + secrets.token_hex(8), device, ticket_id, payload, now, reprint)

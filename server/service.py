@@ -3,14 +3,17 @@ writer, and only then tells the hub. The adapter between the rules and the world
 
 Every command is decided and applied on the event loop with no `await` in between, so commands
 are strictly ordered and two clerks pressing "call next" at the same instant get two tickets.
+Nothing is built on a failed commit: every batch carries the epoch of the state it was decided on
+(docs/architecture.md, "The commit path").
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
-from typing import Callable, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
 
 from .domain import commands as c
 from .domain import engine
@@ -19,14 +22,17 @@ from .domain.calendar import business_day, iso_local
 from .domain.errors import DomainError
 from .domain.hall import HallConfig
 from .domain.model import HallState
+from .records import ticket_row, ticket_view
 from .store import queries
+from .store.faults import REASONS, StaleBatch, StorageFault
 from .store.reader import Reader
-from .store.writer import WriteBatch, Writer
-from .views import ticket_row, ticket_view
+from .store.writer import Write, WriteBatch, Writer
+from .store.writes import AckPrintJob, PrintJob, RememberRequest
 
 log = logging.getLogger("hallq.service")
 
 CALL_EVENTS = ("ticket_called", "ticket_recalled")
+RETRY_AFTER_S = 2  # what a refused write tells the client to wait before the same request id again
 
 
 class Publisher(Protocol):
@@ -42,18 +48,54 @@ class NullPublisher:
         pass
 
 
+@dataclass(frozen=True)
+class RequestUse:
+    """What a client's request id is bound to: the operation, its target (path ids) and its body.
+    The same id for another operation or target is `request_id_reused`; for another body of the
+    same operation `request_conflict`."""
+
+    actor: str
+    request_id: str
+    operation: str
+    target: dict = field(default_factory=dict)
+    body: dict = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        return f"{_digest([self.operation, self.target])}:{_digest(self.body)}"
+
+
+def _digest(value: Any) -> str:
+    canonical = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
 @dataclass
 class Done:
-    """A command's outcome, kept for the day so a retried request id gets the same answer."""
+    """A request id's outcome, kept for the day so a retry gets the same answer."""
 
     fingerprint: str
     response: dict
-    future: object  # the commit future; awaited by a retry that arrives before the commit
+    future: asyncio.Future | None  # the commit; awaited by a retry that arrives before it
 
 
-def fingerprint_of(name: str, args: dict) -> str:
-    canonical = json.dumps([name, args], sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+@dataclass(frozen=True)
+class Answered:
+    """What a command's answer function returns: the response body, and writes that belong to the
+    same batch (a kiosk ticket's print job), as records from server/store/writes.py."""
+
+    body: dict
+    writes: tuple[Write, ...] = ()
+
+
+Answer = Callable[[list[e.Event]], Answered]
+
+
+@dataclass
+class Replayed:
+    """The state rebuilt from the store, and the first event that could not be applied (if any)."""
+
+    state: HallState
+    problem: dict | None = None
 
 
 class HallService:
@@ -66,10 +108,14 @@ class HallService:
         self.announce = announce
         self.publisher: Publisher = NullPublisher()
         self.state: HallState = engine.new_state(hall, self.today())
-        self.done: dict[str, Done] = {}
+        self.done: dict[str, Done] = {}  # "actor|request id" -> outcome, today only
         self.tracking: dict[str, int] = {}  # tracking hash -> ticket id, today only
-        self.on_events: list[Callable[[list[dict]], None]] = []  # e.g. the auth module's session upkeep
-        self.broken = False
+        self.epoch = 0  # batches decided on this state carry it (see the module docstring)
+        self.fault: StorageFault | None = None  # the storage fault not yet cleared
+        self.attention: dict | None = None  # an event the replay could not apply: read-only until repaired
+        self._reloaded = True
+        self._recovering = asyncio.Lock()
+        writer.after_commit = self._after_commit
 
     def today(self) -> str:
         center = self.hall.center
@@ -78,45 +124,49 @@ class HallService:
     # --- start-up: rebuild exactly what was acknowledged -----------------------------------------
 
     async def load(self) -> None:
-        self.state = await self.reader.run(_rebuild_state, self.hall, self.today())
-        self.tracking = {t.tracking_hash: t.id for t in self.state.tickets.values() if t.tracking_hash}
+        replayed = await self.reader.run(_rebuild_state, self.hall, self.today())
+        self.state, self.attention = replayed.state, replayed.problem
+        self.tracking = await self.reader.run(queries.tracking_of_day, self.state.day)
+        for ticket_hash, ticket_id in self.tracking.items():
+            if ticket_id in self.state.tickets:
+                self.state.tickets[ticket_id].tracking_hash = ticket_hash
         rows = await self.reader.run(queries.requests_of_day, self.state.day)
-        self.done = {r["key"]: Done(r["fingerprint"], json.loads(r["response"]), None) for r in rows}
-        self.broken = False
+        self.done = {_done_key(r["key"]): Done(r["fingerprint"], json.loads(r["response"]), None) for r in rows}
+        self._reloaded = True
+        if self.attention:
+            log.error("NEEDS ATTENTION: event seq %s could not be replayed (%s); the hall is read-only until "
+                      "the database is repaired (hallq doctor --db FILE)", self.attention["seq"],
+                      self.attention["reason"])
         log.info("state rebuilt: day %s, seq %d, %d tickets", self.state.day, self.state.last_seq,
                  len(self.state.tickets))
 
     # --- running commands ------------------------------------------------------------------------
 
-    async def execute(self, cmd: c.Command, *, actor: str = "", request_id: str | None = None,
-                      args: dict | None = None, respond: Callable[[list[e.Event]], dict] | None = None,
-                      statements: list[tuple[str, tuple]] | None = None,
-                      on_commit: Callable[[], None] | None = None) -> dict:
-        """Run one command; return its response once it is durable. Raises DomainError."""
-        if self.broken:
-            raise DomainError("unavailable", "the server is recovering from a storage error; retry shortly")
-        key = f"{actor}|{request_id}" if request_id else None
-        fingerprint = fingerprint_of(cmd.NAME, args or {}) if key else ""
+    async def execute(self, cmd: c.Command, *, request: RequestUse | None = None, answer: Answer | None = None,
+                      writes: tuple[Write, ...] = ()) -> dict:
+        """Run one command; return its answer once it is durable. Raises DomainError."""
+        await self.ensure_writable()
+        key = f"{request.actor}|{request.request_id}" if request else None
         if key and key in self.done:
-            return await self._replay(self.done[key], fingerprint)
+            return await self._replay(self.done[key], request)
         self._turn_day_if_due()
-        batch = self._decide(cmd, respond, statements if statements is not None else [])
+        batch, body = self._decide(cmd, answer, writes)
         if key:
-            self._remember(batch, key, fingerprint)
-        batch.on_commit = self._committed(on_commit)
+            self._remember(batch, key, request.fingerprint(), body)
         future = self.writer.submit(batch)
         if key:
             self.done[key].future = future
-        await self._durable(future)
-        return batch.response
+        await self._durable(future, batch.epoch)
+        return body
 
-    def _decide(self, cmd, respond, statements) -> WriteBatch:
-        batch = WriteBatch()
+    def _decide(self, cmd: c.Command, answer: Answer | None, writes: tuple[Write, ...]) -> tuple[WriteBatch, dict]:
+        batch = WriteBatch(epoch=self.epoch)
         events = engine.handle(self.state, self.hall, cmd, self.clock.now(),
                                on_applied=lambda ev: self._record(batch, ev))
-        batch.response = respond(events) if respond else {"events": [ev.seq for ev in events]}
-        batch.statements.extend(statements)  # after respond(), which may add some (a print job)
-        return batch
+        answered = answer(events) if answer else Answered({"events": [ev.seq for ev in events]})
+        batch.writes.extend(writes)
+        batch.writes.extend(answered.writes)
+        return batch, answered.body
 
     def _record(self, batch: WriteBatch, ev: e.Event) -> None:
         """Right after an event is applied: its wire form and the ticket row as of that moment."""
@@ -156,65 +206,129 @@ class HallService:
             log.exception("announcement for %s at window %s failed", label, window)
             return None
 
-    def _remember(self, batch: WriteBatch, key: str, fingerprint: str) -> None:
-        self.done[key] = Done(fingerprint, batch.response, None)
-        batch.statements.append((
-            "INSERT INTO requests (key, fingerprint, status, response, at, day) VALUES (?, ?, ?, ?, ?, ?)",
-            (key, fingerprint, 200, json.dumps(batch.response, ensure_ascii=False, default=str),
-             self.clock.now(), self.state.day)))
+    def _remember(self, batch: WriteBatch, key: str, fingerprint: str, body: dict) -> None:
+        self.done[key] = Done(fingerprint, body, None)
+        day = self.state.day  # the stored key is scoped by day: an id re-used on a later day is a new request
+        batch.writes.append(RememberRequest(f"{day}|{key}", fingerprint, body, self.clock.now(), day))
 
     def is_retry(self, actor: str, request_id: str | None) -> bool:
         return bool(request_id) and f"{actor}|{request_id}" in self.done
 
-    async def _replay(self, done: Done, fingerprint: str) -> dict:
-        if done.fingerprint != fingerprint:
+    async def _replay(self, done: Done, request: RequestUse) -> dict:
+        use, body = request.fingerprint().split(":")
+        done_use, _, done_body = done.fingerprint.partition(":")
+        if done_use != use:
+            raise DomainError("request_id_reused", "this request id was used for another action or ticket")
+        if done_body != body:
             raise DomainError("request_conflict", "this request id was used for a different request")
         if done.future is not None:
-            await self._durable(done.future)
+            await self._durable(done.future, None)
         return done.response
 
-    def _committed(self, extra: Callable[[], None] | None) -> Callable[[WriteBatch], None]:
-        def after_commit(batch: WriteBatch) -> None:
-            if extra is not None:
-                extra()
-            if batch.events:
-                for listener in self.on_events:
-                    listener(batch.events)
-                self.publisher.publish(batch.events)
-        return after_commit
+    def _after_commit(self, batch: WriteBatch) -> None:
+        """On the loop, in commit order, once the batch is on disk: screens, then printers."""
+        if batch.events:
+            self.publisher.publish(batch.events)
+        for write in batch.writes:
+            if isinstance(write, PrintJob):
+                self.publisher.send_to_device(write.device, write.message())
 
-    async def _durable(self, future) -> None:
+    async def _durable(self, future: asyncio.Future, epoch: int | None) -> Any:
         try:
-            await future
-        except Exception as exc:
-            log.error("storage failed (%s); rebuilding state from the database", exc)
-            self.broken = True
-            await self.load()
-            raise DomainError("internal_error", "the action could not be saved; nothing was changed") from exc
+            return await future
+        except StorageFault as fault:
+            if epoch is not None:
+                self._storage_failed(fault, epoch)
+            raise self._unavailable(fault) from fault
+
+    def _storage_failed(self, fault: StorageFault, epoch: int) -> None:
+        """The first failure of an epoch ends it: the state in memory holds what the disk refused."""
+        if epoch != self.epoch:
+            return  # a later batch of an epoch already ended (the writer refused it unwritten)
+        self.epoch += 1
+        self.fault = fault
+        self._reloaded = False
+        log.error("storage fault (%s): %s; the state is reloaded from the database before the next action",
+                  fault.reason, fault.detail)
+
+    def _unavailable(self, fault: StorageFault) -> DomainError:
+        reason = self.fault.reason if isinstance(fault, StaleBatch) and self.fault else fault.reason
+        return DomainError("unavailable", f"the action could not be saved ({REASONS.get(reason, reason)}); "
+                           "nothing was changed, retry shortly", reason=reason, retry_after_s=RETRY_AFTER_S)
+
+    # --- faults: recover by itself, tell health the truth ----------------------------------------
+
+    async def ensure_writable(self) -> None:
+        """Refuse writes while the store needs attention; after a fault, reload and probe first."""
+        if self.attention is not None:
+            raise DomainError("unavailable", "the stored history needs attention; the hall is read-only",
+                              reason="needs_attention", retry_after_s=60)
+        if self.fault is None:
+            return
+        async with self._recovering:
+            await self._recover()
+        if self.fault is not None:
+            raise self._unavailable(self.fault)
+
+    async def _recover(self) -> None:
+        if self.fault is None:
+            return
+        try:
+            if not self._reloaded:
+                await self.load()
+            await self.writer.probe(self.epoch)
+        except StorageFault as fault:
+            self.fault = fault
+            return
+        except Exception as exc:  # noqa: BLE001 - the reader may fail with the file; try again later
+            log.warning("recovery attempt failed: %s", exc)
+            return
+        log.info("storage fault cleared (%s); the hall takes actions again", self.fault.reason)
+        self.fault = None
+
+    async def health(self) -> dict | None:
+        """None when writes work; else the reason, in plain words (after one recovery attempt)."""
+        if self.attention is not None:
+            return {"reason": "needs_attention", "message": REASONS["needs_attention"], **self.attention}
+        if self.fault is not None:
+            async with self._recovering:
+                await self._recover()
+        if self.fault is None:
+            return None
+        return {"reason": self.fault.reason, "message": REASONS.get(self.fault.reason, self.fault.reason)}
 
     # --- the day's turn and housekeeping ---------------------------------------------------------
 
     def _turn_day_if_due(self) -> None:
         today = self.today()
-        if today <= self.state.day:
+        if today <= self.state.day or self.fault is not None or self.attention is not None:
             return
-        batch = self._decide(c.CloseDay(new_day=today), None, [])
-        batch.on_commit = self._committed(None)
+        batch, _ = self._decide(c.CloseDay(new_day=today), None, ())
         self.writer.submit(batch)  # ordered before the command that noticed the turn
         log.info("business day turned to %s", today)
 
+    def turn_day_if_due(self) -> None:
+        """Reads call this so a screen never shows yesterday after midnight."""
+        self._turn_day_if_due()
+
     async def tick(self) -> None:
-        """Called periodically: turn the day, expire ratings nobody gave."""
-        if self.broken:
+        """Called periodically: recover from a storage fault, turn the day, expire ratings nobody gave."""
+        if self.attention is not None:
+            return
+        if self.fault is not None:
+            async with self._recovering:
+                await self._recover()
             return
         self._turn_day_if_due()
         limit = self.clock.now() - self.hall.rules.rating_timeout_s
         if any(p.finished_at < limit for p in self.state.pending_ratings.values()):
             await self.execute(c.Tick())
 
-    async def write_only(self, statements: list[tuple[str, tuple]]) -> None:
-        """Durable writes that are not hall events (sessions, print-job acks), in the same order."""
-        await self._durable(self.writer.submit(WriteBatch(statements=statements)))
+    async def write_only(self, writes: list[Write]) -> list:
+        """Durable writes that are not hall events (sessions, print jobs, statistics), in the same order."""
+        await self.ensure_writable()
+        batch = WriteBatch(epoch=self.epoch, writes=list(writes))
+        return await self._durable(self.writer.submit(batch), batch.epoch)
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -239,22 +353,29 @@ class HallService:
                  "reprint": bool(r["reprint"]), "payload": json.loads(r["payload"])} for r in rows]
 
     async def ack_print_job(self, device: str, job_id: str, status: str, error: str) -> bool:
-        if await self.reader.run(queries.print_job_device, job_id) != device:
-            return False
-        await self.write_only([("UPDATE print_jobs SET status = ?, error = ?, acked_at = ? "
-                                "WHERE job_id = ? AND device = ?",
-                                (status, error or None, self.clock.now(), job_id, device))])
-        return True
+        [found] = await self.write_only([AckPrintJob(job_id, device, status, error, self.clock.now())])
+        return found
 
 
-def _rebuild_state(conn, hall: HallConfig, today: str) -> HallState:
-    """Replay the last business day's events (and bookings made earlier for it) into a fresh state."""
+def _done_key(stored: str) -> str:
+    """The in-memory key of a stored request key ("day|actor|id"; older files: "actor|id")."""
+    parts = stored.split("|", 2)
+    return f"{parts[1]}|{parts[2]}" if len(parts) == 3 and len(parts[0]) == 10 and parts[0][4] == "-" else stored
+
+
+def _rebuild_state(conn, hall: HallConfig, today: str) -> Replayed:
+    """Replay the last business day's events (and bookings made earlier for it) into a fresh state.
+    Total: an event that cannot be applied stops the replay there and is reported, never raised."""
     last = queries.last_event(conn)
     if last is None:
-        return engine.new_state(hall, today)
+        return Replayed(engine.new_state(hall, today))
     day = last["day"]
     state = engine.new_state(hall, day, next_ticket_id=queries.max_ticket_id(conn) + 1)
     for data in queries.bookings_for(conn, day, day) + queries.events_of_day(conn, day):
-        engine.apply(state, hall, e.Event.from_dict(data))
+        try:
+            engine.apply(state, hall, e.Event.from_dict(data))
+        except Exception as exc:  # noqa: BLE001 - reported with its seq; the server starts read-only
+            return Replayed(state, {"seq": data.get("seq"), "type": data.get("type"),
+                                    "reason": f"{type(exc).__name__}: {exc}"})
     state.last_seq = last["seq"]
-    return state
+    return Replayed(state)

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestServer
 
 os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "escpos"))
 
+from server import appkeys as K  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.clock import ManualClock  # noqa: E402
 from server.config import load_demo  # noqa: E402
@@ -78,11 +79,18 @@ def db_path(tmp_path):
     return tmp_path / "hallq.db"
 
 
+def public_url(app, server) -> None:
+    """As `hallq serve` derives public_url from host and port: the port is known only now. Pages
+    opened at this address may open WebSockets (their Origin is the configured one)."""
+    app[K.SETTINGS].public_url = str(server.make_url("/")).rstrip("/")
+
+
 @pytest.fixture
 async def hall(settings, clock, db_path):
     app = create_app(settings, clock=clock, db_path=db_path, tick_interval_s=0)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
+    public_url(app, server)
     async with aiohttp.ClientSession() as session:
         yield HallClient(server, session, settings, clock)
     await server.close()

@@ -2,8 +2,11 @@
 Each is refused with the documented error; the connection or the server survives; nothing changes."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
+
+import pytest
 
 from server import appkeys as K
 from tests.wsclient import WsClient
@@ -11,6 +14,13 @@ from tests.wsclient import WsClient
 COMMANDS = ("call_next", "call_ticket", "recall_ticket", "start_service", "finish_service", "mark_no_show",
             "suspend_ticket", "resume_ticket", "transfer_ticket", "cancel_ticket", "pause_window",
             "resume_window", "close_window", "rate_visit", "issue_ticket")
+
+
+@pytest.fixture
+def settings(settings):
+    """Room for a thousand frames on one socket: these tests are about what each frame does; the
+    per-connection message rate limit (close 4029) has its own test in tests/privacy/."""
+    return dataclasses.replace(settings, server=dataclasses.replace(settings.server, ws_max_messages=5000))
 
 
 def seq(hall) -> int:

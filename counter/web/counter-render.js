@@ -83,7 +83,7 @@ export class DeskView {
   waited(t) {
     const end = Date.parse(t.called_at || "") || this.desk.serverNow();
     const start = Date.parse(t.queue_entered_at || t.issued_at || "");
-    return Number.isFinite(start) ? duration((end - start) / 1000) : "–";
+    return Number.isFinite(start) ? duration(Math.max(0, end - start) / 1000) : "–";  // called in an appointment's early window: 0
   }
 
   /** Once a second: the running clocks (since call / service time, longest waits). */

@@ -209,7 +209,7 @@ class Admin {
     select.addEventListener("change", () => { setLang(select.value); location.search = ""; });
     const top = el("header", { class: "top" },
       el("nav", {}, el("a", { href: "board.html" }, "⟵"), el("a", { class: "active", href: "admin.html" }, tr("title"))),
-      el("span", {}, el("span", { id: "version", style: "color:#dfe8f1;margin-right:12px" },
+      el("span", {}, el("span", { id: "version", class: "version" },
         `${tr("version")} ${this.version}`), select));
     const tabs = el("nav", { class: "tabs" }, [...TABLES, "center", "versions"].map((name) =>
       el("button", { type: "button", "data-tab": name, class: name === this.tab ? "active" : null,
@@ -412,7 +412,7 @@ class Admin {
   historyTable() {
     const rows = this.history.map((v) => el("tr", { "data-version": v.version },
       el("td", { class: "num" }, v.version), el("td", {}, new Date(v.at * 1000).toLocaleString(lang())),
-      el("td", {}, v.actor), el("td", {}, v.source), el("td", { style: "white-space:normal" }, v.summary)));
+      el("td", {}, v.actor), el("td", {}, v.source), el("td", { class: "wrap" }, v.summary)));
     return el("section", {}, el("table", { id: "history" },
       el("thead", {}, el("tr", {}, ["version", "when", "who", "source", "what"].map((k) => el("th", {}, tr(k))))),
       el("tbody", {}, rows)));

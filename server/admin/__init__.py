@@ -12,6 +12,7 @@ from aiohttp import web
 
 from .. import appkeys as K
 from ..api.openapi import build_spec
+from ..api.router import add_endpoints
 from .http import ADMIN_ENDPOINTS, ADMIN_HANDLERS, KEEPER
 from .live import ConfigKeeper, file_document
 
@@ -25,8 +26,7 @@ def setup_admin(app: web.Application) -> None:
     app.cleanup_ctx.append(_rota_ticker)
     app[K.ENDPOINTS] = app[K.ENDPOINTS] + ADMIN_ENDPOINTS
     app[K.OPENAPI] = build_spec(app[K.ENDPOINTS])
-    for ep in ADMIN_ENDPOINTS:
-        app.router.add_route(ep.method, ep.path, ADMIN_HANDLERS[ep.special], name=ep.operation_id)
+    add_endpoints(app, ADMIN_ENDPOINTS, ADMIN_HANDLERS)  # the router checks each row's roles
 
 
 def _load_config(keeper: ConfigKeeper):

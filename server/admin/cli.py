@@ -19,7 +19,7 @@ from ..domain.errors import DomainError
 from ..store.connection import open_database
 from .backup import BackupError, backup, restore
 from .document import HEADER, canonical, hall_document, read_toml, to_toml, with_server
-from .live import INSERT_VERSION, latest_version
+from .store import SaveVersion, latest_version
 from .rules import diff, strand_problems, summary
 
 DEFAULT_DB = "var/hallq.db"
@@ -117,13 +117,13 @@ def _import(path: Path, new_doc: dict, new_hall, dry_run: bool, actor: str) -> d
         if latest is not None and changes:
             old_hall = parse_config({**old_doc, "server": {}}).hall
             center = new_hall.center
-            state = _rebuild_state(db.conn, old_hall, business_day(_now(), center.timezone, center.day_boundary_min))
+            state = _rebuild_state(db.conn, old_hall,
+                                   business_day(_now(), center.timezone, center.day_boundary_min)).state
             problems = strand_problems(old_hall, new_hall, state)
             if problems:
                 raise DomainError("would_strand_tickets", problems[0]["message"], problems=problems)
         if changes and not dry_run:
-            db.conn.execute(INSERT_VERSION, (version + 1, _now(), actor, None, "import", summary(changes),
-                                             canonical(new_doc)))
+            SaveVersion(version + 1, _now(), actor, None, "import", summary(changes), canonical(new_doc)).run(db.conn)
         return {"version": version + 1 if changes else version, "changes": [c.line() for c in changes]}
     finally:
         db.conn.close()

@@ -13,12 +13,14 @@ from aiohttp import web
 from .. import appkeys as K
 from ..api.endpoints import Endpoint
 from ..api.fields import Field, parse_fields
-from ..api.handlers import json_response, read_body, require
+from ..actions.access import require
+from ..actions.body import json_response, read_body
 from ..config_cli import PIN_RE
 from ..config_schema import REQUIRED, SCHEMA
 from ..domain.errors import DomainError
 from ..security import hash_pin, hash_token, new_token
-from .live import Author, ConfigKeeper, version_rows
+from .live import Author, ConfigKeeper
+from .store import version_rows
 from .rules import IDENTITY
 
 MANAGER = ("manager",)
@@ -81,8 +83,10 @@ def _keeper(request: web.Request) -> ConfigKeeper:
     return request.app[KEEPER]
 
 
-def _author(request: web.Request, p, source: str = "admin") -> Author:
-    return Author(actor=p.staff or p.id, source=source, device=None if p.is_session else p.id)
+def _author(request: web.Request, p, target: str, action: str = "config_change", source: str = "admin") -> Author:
+    """Who acts, for the version history and the audit log (a manager's session has no device)."""
+    return Author(actor=p.staff or p.id, source=source, device=None if p.is_session else p.id, action=action,
+                  target=target)
 
 
 def public_document(doc: dict) -> dict:
@@ -153,7 +157,7 @@ async def put_config(request: web.Request) -> web.Response:
         new.pop("server", None)
         keep_secrets(new, doc)
         return new
-    return json_response(await keeper.change(replace, body["version"], _author(request, p)))
+    return json_response(await keeper.change(replace, body["version"], _author(request, p, "config")))
 
 
 async def check_config(request: web.Request) -> web.Response:
@@ -191,7 +195,7 @@ async def put_section(request: web.Request) -> web.Response:
 
     def edit(doc: dict) -> None:
         doc[section] = body["value"]
-    return json_response(await _keeper(request).change(edit, body["version"], _author(request, p)))
+    return json_response(await _keeper(request).change(edit, body["version"], _author(request, p, f"section:{section}")))
 
 
 async def put_entry(request: web.Request) -> web.Response:
@@ -219,7 +223,7 @@ async def put_entry(request: web.Request) -> web.Response:
         keep_secrets(doc, _keeper(request).document)
         if table == "services" and "windows" in body:
             _served_at(doc, str(key), _window_numbers(body["windows"]))
-    answer = await _keeper(request).change(edit, body["version"], _author(request, p))
+    answer = await _keeper(request).change(edit, body["version"], _author(request, p, f"{table}:{key}"))
     return json_response(answer | secret)
 
 
@@ -276,7 +280,7 @@ async def delete_entry(request: web.Request) -> web.Response:
         if table == "services":  # windows stop calling it (a window left with none is refused by the rules)
             for window in doc.get("windows", []):
                 window["services"] = [code for code in window.get("services", []) if code != key]
-    return json_response(await keeper.change(edit, int(raw), _author(request, p)))
+    return json_response(await keeper.change(edit, int(raw), _author(request, p, f"{table}:{key}")))
 
 
 async def reset_pin(request: web.Request) -> web.Response:
@@ -291,7 +295,7 @@ async def reset_pin(request: web.Request) -> web.Response:
     def edit(doc: dict) -> None:
         person = doc["staff"][_find(doc, "staff", number)]
         person["pin_hash"], person["pin_change_required"] = pin_hash, True
-    answer = await _keeper(request).change(edit, body["version"], _author(request, p))
+    answer = await _keeper(request).change(edit, body["version"], _author(request, p, f"staff:{number}", "pin_reset"))
     _end_sessions(request.app, number)
     return json_response(answer | {"pin": pin})
 
@@ -315,7 +319,8 @@ def _token_handler(reveal: bool):
 
         def edit(doc: dict) -> None:
             doc["devices"][_find(doc, "devices", device)]["token_hash"] = hash_token(token)
-        answer = await _keeper(request).change(edit, body["version"], _author(request, p))
+        action = "token_rotated" if reveal else "token_revoked"
+        answer = await _keeper(request).change(edit, body["version"], _author(request, p, f"device:{device}", action))
         return json_response(answer | ({"token": token} if reveal else {"revoked": device}))
     return handler
 
@@ -349,7 +354,7 @@ async def own_pin(request: web.Request) -> web.Response:
         person = doc["staff"][_find(doc, "staff", p.staff)]
         person["pin_hash"] = pin_hash
         person.pop("pin_change_required", None)
-    answer = await keeper.change(edit, None, _author(request, p, source="pin"))
+    answer = await keeper.change(edit, None, _author(request, p, f"staff:{p.staff}", "pin_changed", source="pin"))
     return json_response({"version": answer["version"], "pin_changed": True})
 
 

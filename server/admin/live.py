@@ -20,38 +20,22 @@ from ..domain.errors import DomainError
 from ..domain.hall import HallConfig
 from ..domain.rota import hall_now
 from ..store.connection import open_database
+from ..store.audit import AuditEntry
 from .document import canonical, hall_document
+from .store import AuditRow, SaveVersion, latest_version
 from .rules import Change, diff, refuse_stranding, strand_problems, summary, validate
 
 log = logging.getLogger("hallq.admin")
-
-INSERT_VERSION = ("INSERT INTO config_versions (version, at, actor, device, source, summary, document) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?)")
-
 
 @dataclass(frozen=True)
 class Author:
     """Who makes a change: a staff number (or `file`, `cli`), from which device, by which path."""
 
     actor: str
-    source: str  # file | admin | import | rota | pin
+    source: str  # file | admin | import | pin
     device: str | None = None
-
-
-def latest_version(conn) -> dict | None:
-    row = conn.execute("SELECT * FROM config_versions ORDER BY version DESC LIMIT 1").fetchone()
-    return None if row is None else dict(row)
-
-
-def version_rows(conn, limit: int = 100) -> list[dict]:
-    rows = conn.execute("SELECT version, at, actor, device, source, summary FROM config_versions "
-                        "ORDER BY version DESC LIMIT ?", (limit,)).fetchall()
-    return [dict(r) for r in rows]
-
-
-def version_document(conn, version: int) -> dict | None:
-    row = conn.execute("SELECT document FROM config_versions WHERE version = ?", (version,)).fetchone()
-    return None if row is None else json.loads(row["document"])
+    action: str = "config_change"  # the audit log's action: config_change, pin_reset, token_rotated, ...
+    target: str | None = None  # what it acted on: "staff:1001", "device:kiosk-1", "services:invoice"
 
 
 def first_version_or_latest(path, file_doc: dict | None, now: float) -> dict | None:
@@ -61,8 +45,7 @@ def first_version_or_latest(path, file_doc: dict | None, now: float) -> dict | N
     try:
         latest = latest_version(db.conn)
         if latest is None and file_doc is not None:
-            db.conn.execute(INSERT_VERSION, (1, now, "file", None, "file", "first start from the file",
-                                             canonical(file_doc)))
+            SaveVersion(1, now, "file", None, "file", "first start from the file", canonical(file_doc)).run(db.conn)
             latest = latest_version(db.conn)
         return latest
     finally:
@@ -150,13 +133,18 @@ class ConfigKeeper:
         changes = diff(self.document, new_doc)
         if not changes:
             return {"version": self.version, "changes": []}
+        await self.service.ensure_writable()  # before the checks: nothing may run between them and the switch
         old_hall, new_hall = self.service.hall, self.hall_now(settings.hall)
         refuse_stranding(old_hall, new_hall, self.service.state)
         version, now = self.version + 1, self.clock.now()
         self.switch(new_hall)  # no await since the checks: atomic between two commands
-        row = (version, now, author.actor, author.device, author.source, summary(changes), canonical(new_doc))
+        writes = [SaveVersion(version, now, author.actor, author.device, author.source, summary(changes),
+                              canonical(new_doc)),
+                  AuditRow(AuditEntry(now, author.actor, author.action, author.device, author.target,
+                                      before={"version": self.version}, after={"version": version,
+                                                                               "changes": [c.line() for c in changes]}))]
         try:
-            await self.service.write_only([(INSERT_VERSION, row)])
+            await self.service.write_only(writes)
         except DomainError:
             self.switch(old_hall)
             raise

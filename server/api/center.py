@@ -8,7 +8,7 @@ from aiohttp import web
 from .. import appkeys as K
 from ..views import center_view
 from .endpoints import Endpoint
-from .handlers import json_response
+from ..actions.body import json_response
 
 CENTER_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/api/center", "getCenter",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..admin.http import ADMIN_ENDPOINTS
+from ..actions.body import MAX_DEPTH, MAX_INT_DIGITS
 from ..domain.errors import ERROR_CODES
 from .center import CENTER_ENDPOINTS
 from .endpoints import ENDPOINTS, OTHER_ENDPOINTS
@@ -17,13 +18,25 @@ from the same table as the routes, so it always matches them.
   counter terminal (the request carries the counter's device token and the clerk's staff number and
   PIN); managers and guides sign in without a device.
 - **Idempotency**: issuing a ticket and every clerk action accept `request_id`. A retry with the
-  same id (from the same device or staff member) returns the first answer and changes nothing; the
-  same id with a different body is refused with `request_conflict`.
+  same id (from the same device or staff member, on the same business day) returns the first answer
+  and changes nothing. An id is bound to its operation, its target (the ids in the path) and its
+  body: the same id for another operation or ticket is refused with `request_id_reused`, for a
+  different body of the same operation with `request_conflict`. Ids are kept per business day: an
+  id used on an earlier day is a new request.
 - **Errors**: always `{"error": {"code": "...", "message": "...", "details": {...}}}` with the HTTP
   status below. A refused request changes nothing.
+- **Bodies**: JSON objects, nested at most {depth} levels deep (deeper: `malformed_request`).
+  Numbers must be finite and inside the field's range: `NaN`, `Infinity`, a float that overflows,
+  an integer of more than {digits} digits or a value out of range is refused with `invalid_field`,
+  whose `details.field` names the field. Answers never contain `NaN` or `Infinity`.
 - **Durability**: an answer is sent only after the action is committed to SQLite (WAL,
   `synchronous=FULL`); screens hear of it only after that too.
-"""
+- **Storage faults**: when an action cannot be saved (database locked by another program,
+  read-only, deleted or replaced, disk full) it is refused with `503 unavailable`, a `Retry-After`
+  header and `details.reason`; nothing of it is kept, and a retry with the same `request_id` is
+  safe. Reads keep working. `GET /api/health` answers 503 with the same reason until the fault
+  clears; the hall then goes on by itself (docs/reliability.md).
+""".replace("{depth}", str(MAX_DEPTH)).replace("{digits}", str(MAX_INT_DIGITS))
 
 
 def endpoint_table() -> str:

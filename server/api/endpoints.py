@@ -2,6 +2,7 @@
 queue actions the command it runs. handlers.py serves it; openapi.py describes it."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -12,6 +13,8 @@ from ..domain.hall import GREEN_CATEGORIES, LANGS
 from ..stats.figures import GROUPS
 from .fields import REQUEST_ID, Field
 
+MAX_ID = 10**18 - 1  # ids are at most 18 ASCII digits (server/api/paths.py)
+PATH_ID_DOCS = {"ticket_id": "Ticket id (the HTTP path's id).", "window": "Window number (default: the session's)."}
 CLERK = ("clerk",)
 STAFF_DESK = ("guide", "manager")
 ANY_ROLE = ("kiosk", "display", "counter", "rating_pad", "clerk", "manager", "guide", "liaison")
@@ -31,6 +34,21 @@ class Endpoint:
     query: dict[str, Field] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
     special: str | None = None  # name of a hand-written handler (no command)
+
+    @property
+    def wire_name(self) -> str:
+        """The command's name over the WebSocket: the operationId in snake case (callNext -> call_next)."""
+        return re.sub(r"(?<!^)([A-Z])", r"_\1", self.operation_id).lower()
+
+    def path_params(self) -> tuple[str, ...]:
+        return tuple(re.findall(r"\{(\w+)\}", self.path))
+
+    def socket_fields(self) -> dict[str, Field]:
+        """The body over the WebSocket: the HTTP body plus the path's ids (a clerk's window is optional:
+        it defaults to the session's)."""
+        ids = {name: Field("integer", name != "window", PATH_ID_DOCS[name], minimum=1, maximum=MAX_ID)
+               for name in self.path_params()}
+        return (self.body or {}) | ids
 
 
 def _window_of(principal: Principal, match: dict) -> int:
@@ -82,6 +100,7 @@ def _book(p: Principal, body: dict, match: dict) -> c.Command:
                              slot_start=float(body["slot_start"]), slot_end=float(body["slot_end"]))
 
 
+EPOCH_MAX = 4_102_444_800  # 2100-01-01: no booking is further away
 LANG = Field("string", doc="Language of the ticket and its printout.", enum=LANGS)
 NOTE = Field("string", doc="Free text shown to the next clerk.", max_length=500)
 TICKET_ERRORS = ("unknown_ticket", "not_at_this_window", "invalid_transition", "not_signed_in", "wrong_window")
@@ -112,15 +131,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", "/api/appointments", "bookAppointment", "Book an appointment slot", STAFF_DESK,
              body={"code": Field("string", True, "Booking code given to the citizen.", max_length=40),
                    "service": Field("string", True, "Service code."),
-                   "slot_start": Field("number", True, "Slot start, epoch seconds."),
-                   "slot_end": Field("number", True, "Slot end, epoch seconds."),
+                   "slot_start": Field("number", True, "Slot start, epoch seconds.", minimum=0, maximum=EPOCH_MAX),
+                   "slot_end": Field("number", True, "Slot end, epoch seconds.", minimum=0, maximum=EPOCH_MAX),
                    "request_id": REQUEST_ID},
              command=_book, answer="events", tag="appointments", errors=("unknown_service",)),
     Endpoint("POST", "/api/windows/{window}/call-next", "callNext", "Call the next ticket", CLERK,
              body={"request_id": REQUEST_ID}, command=_window_cmd(c.CallNext),
              errors=("queue_empty", "ticket_in_hand", "window_not_open", "wrong_window")),
     Endpoint("POST", "/api/windows/{window}/call", "callTicket", "Call a specific or missed ticket", CLERK,
-             body={"ticket_id": Field("integer", doc="Ticket id."),
+             body={"ticket_id": Field("integer", doc="Ticket id.", minimum=1, maximum=MAX_ID),
                    "label": Field("string", doc="Ticket number as printed (A012), instead of ticket_id.", max_length=10),
                    "request_id": REQUEST_ID},
              command=_window_cmd(c.CallTicket, "ticket_id"),
@@ -131,7 +150,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              body={"request_id": REQUEST_ID}, command=_ticket_cmd(c.StartService), errors=TICKET_ERRORS),
     Endpoint("POST", "/api/tickets/{ticket_id}/finish", "finishService", "Finish with a case outcome", CLERK,
              body={"outcome": Field("string", True, "Case outcome (五件管理).", enum=c.OUTCOMES),
-                   "promised_days": Field("integer", doc="Working days promised (outcome promised).", minimum=1),
+                   "promised_days": Field("integer", doc="Working days promised (outcome promised).", minimum=1,
+                                          maximum=3650),
                    "materials": Field("array", doc="Missing materials (outcome supplement): the one-time notice."),
                    "case_number": Field("string", doc="Case number from the department's system.", max_length=60),
                    **FINISH_SUPERVISION,
@@ -149,7 +169,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              body={"request_id": REQUEST_ID}, command=_ticket_cmd(c.ResumeTicket), errors=TICKET_ERRORS),
     Endpoint("POST", "/api/tickets/{ticket_id}/transfer", "transferTicket", "Transfer, keeping the number", CLERK,
              body={"to_service": Field("string", doc="Service code of the new queue."),
-                   "to_window": Field("integer", doc="Only this window may call it.", minimum=1),
+                   "to_window": Field("integer", doc="Only this window may call it.", minimum=1, maximum=MAX_ID),
                    "front": Field("boolean", doc="Front of the new queue instead of the back."),
                    "note": NOTE, "request_id": REQUEST_ID},
              command=_ticket_cmd(c.TransferTicket, to_service=1, to_window=1, front=1, note=1),
@@ -233,3 +253,6 @@ OTHER_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/api/health", "getHealth", "Liveness and readiness", (), special="health", tag="ops"),
     Endpoint("GET", "/api/openapi.json", "getOpenApi", "This description", (), special="openapi", tag="ops"),
 )
+
+# the commands the WebSocket accepts, by wire name: every row that runs a command
+COMMAND_ROWS: dict[str, Endpoint] = {ep.wire_name: ep for ep in ENDPOINTS if ep.command is not None}

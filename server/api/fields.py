@@ -1,11 +1,13 @@
 """Request body fields: one definition validates the body and describes it in OpenAPI."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from ..domain.errors import DomainError
 
+MAX_NUMBER = 2**53 - 1  # numbers beyond this lose precision in JavaScript; no field needs them
 _JSON_TYPES = {"string": str, "integer": int, "boolean": bool, "number": (int, float), "array": list, "object": dict}
 
 
@@ -16,7 +18,8 @@ class Field:
     doc: str = ""
     enum: tuple[str, ...] | None = None
     max_length: int = 200
-    minimum: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
 
     def check(self, name: str, value: Any) -> Any:
         if not _is_type(value, self.type):
@@ -27,9 +30,15 @@ class Field:
             raise DomainError("invalid_argument", f"{name} is longer than {self.max_length} characters", field=name)
         if self.type == "array" and (len(value) > 50 or not all(isinstance(v, str) and len(v) <= 200 for v in value)):
             raise DomainError("invalid_argument", f"{name} must be a list of at most 50 short strings", field=name)
-        if self.minimum is not None and value < self.minimum:
-            raise DomainError("invalid_argument", f"{name} must be at least {self.minimum}", field=name)
+        if self.type in ("integer", "number"):
+            self._check_range(name, value)
         return value
+
+    def _check_range(self, name: str, value: float) -> None:
+        low = self.minimum if self.minimum is not None else -MAX_NUMBER
+        high = self.maximum if self.maximum is not None else MAX_NUMBER
+        if not (math.isfinite(value) and low <= value <= high):
+            raise DomainError("invalid_field", f"{name} must be a number from {low:g} to {high:g}", field=name)
 
     def openapi(self) -> dict:
         schema: dict = {"type": self.type, "description": self.doc}
@@ -42,6 +51,8 @@ class Field:
             schema["enum"] = list(self.enum)
         if self.minimum is not None:
             schema["minimum"] = self.minimum
+        if self.maximum is not None:
+            schema["maximum"] = self.maximum
         return schema
 
 

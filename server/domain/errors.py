@@ -6,6 +6,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "malformed_request": (400, "the body is not valid JSON or a field has the wrong type"),
     "malformed_message": (400, "a WebSocket frame is not a JSON object with a known type"),
     "invalid_argument": (400, "a field is missing or has a value that is not allowed"),
+    "invalid_field": (400, "a number is not finite or out of its range (details name the field)"),
     "unauthorized": (401, "no token, or the token is wrong or expired"),
     "forbidden": (403, "the caller's role may not do this"),
     "forbidden_origin": (403, "the WebSocket Origin header is not allowed"),
@@ -34,6 +35,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "appointment_used": (409, "the booking code has been checked in already"),
     "appointment_other_day": (409, "the booking is for another day"),
     "request_conflict": (409, "the request id was used before with a different request"),
+    "request_id_reused": (409, "the request id was used before for another action or target"),
     "reprint_expired": (409, "the ticket's reprint time has passed, or it was reprinted too often"),
     "print_pending": (409, "the ticket is still waiting for the printer; it prints when the printer is back"),
     "daily_cap_reached": (409, "today's tickets for this service have all been issued"),
@@ -53,7 +55,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "too_many_attempts": (429, "too many failed sign-ins; wait and try again"),
     "rate_limited": (429, "too many requests from this device; slow down"),
     "internal_error": (500, "an unexpected error; nothing was changed"),
-    "unavailable": (503, "the server is starting or shutting down"),
+    "unavailable": (503, "the server cannot save actions now (storage fault, start-up, shutdown); retry after Retry-After"),
 }
 
 

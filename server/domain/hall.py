@@ -138,6 +138,7 @@ class Rules:
     no_show_return_min: int = 30
     appointment_early_min: int = 15
     appointment_late_min: int = 15
+    appointment_call_early_min: int = 10  # a checked-in appointment may be called this long before its slot
     rating_timeout_s: int = 90
     max_recalls: int = 3
     green_channel_categories: tuple[str, ...] = GREEN_CATEGORIES

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .lifecycle import IN_HAND, Status
+from .queueindex import WaitingOrder
 
 PRIORITY_CHANNELS = ("green", "appointment")
 
@@ -51,6 +52,10 @@ class Ticket:
 
     def queue_key(self) -> tuple:
         return (0 if self.front else 1, self.queue_entered_at, self.id)
+
+    def entry_key(self) -> tuple:
+        """The overdue check's order: who entered the queue first (a transfer "to the front" aside)."""
+        return (self.queue_entered_at, self.id)
 
 
 @dataclass
@@ -102,6 +107,7 @@ class HallState:
     pinned: dict[int, dict[int, Ticket]] = field(default_factory=dict, repr=False, compare=False)  # by window
     _placed: dict[int, tuple[str, int | None]] = field(default_factory=dict, repr=False, compare=False)
     finished: dict[str, dict[int, Ticket]] = field(default_factory=dict, repr=False, compare=False)  # by queue
+    order: WaitingOrder = field(default_factory=WaitingOrder, repr=False, compare=False)  # routing's heads
 
     def window(self, number: int) -> WindowState:
         return self.windows.setdefault(number, WindowState(number))
@@ -128,12 +134,15 @@ class HallState:
             del self.waiting_tickets[ticket_id]
             queue, window = placed
             del (self.queues[queue] if window is None else self.pinned[window])[ticket_id]
+            self.order.remove(ticket_id, queue, window)
         ticket = self.tickets.get(ticket_id)
         if ticket is None or ticket.status is not Status.WAITING:
             if ticket is not None and ticket.status is Status.FINISHED:  # final: its queue never changes
                 self.finished.setdefault(ticket.queue_service, {})[ticket_id] = ticket
             return
         self.waiting_tickets[ticket_id] = ticket
+        self.order.place(ticket.queue_service, ticket.pinned_window, ticket.queue_key(), ticket.entry_key(),
+                         ticket.is_priority)
         self._placed[ticket_id] = (ticket.queue_service, ticket.pinned_window)
         if ticket.pinned_window is None:
             self.queues.setdefault(ticket.queue_service, {})[ticket_id] = ticket

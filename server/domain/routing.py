@@ -9,11 +9,19 @@
 4. Within the chosen class: `service_order` takes the window's first service that has someone
    waiting (oldest first within it); `longest_wait` takes the oldest ticket across its services.
    A ticket transferred "to the front" sorts before all others of its queue.
+5. Nobody is called before entering the queue: an appointment checked in early enters at its slot
+   start and may be called from `rules.appointment_call_early_min` before it, not sooner.
+
+Each step reads only the head of an ordered index kept by the state (queueindex.py), never the
+whole backlog: choosing costs O(services + log n) with 10,000 waiting as with 10.
 """
 from __future__ import annotations
 
 from .hall import HallConfig, Window
 from .model import HallState, Ticket, WindowState
+from .queueindex import Key, OrderedIds, QueueOrder
+
+DEFAULT_ACTION_WAIT_MIN = 30  # a queue whose service left the configuration keeps the schema default
 
 
 def candidates(state: HallState, window: Window) -> list[Ticket]:
@@ -22,42 +30,80 @@ def candidates(state: HallState, window: Window) -> list[Ticket]:
 
 
 def choose_next(state: HallState, hall: HallConfig, window: Window, now: float) -> Ticket | None:
-    pool = candidates(state, window)
-    if not pool:
+    latest_entry = now + hall.rules.appointment_call_early_min * 60  # a later queue entry waits for it
+    pinned = _callable(state.order.pinned.get(window.number), latest_entry)
+    if pinned is not None:
+        return state.tickets[pinned[-1]]
+    queues = _queues_of(state, window)
+    if not queues:
         return None
-    pinned = [t for t in pool if t.pinned_window == window.number]
-    if pinned:
-        return min(pinned, key=Ticket.queue_key)
-    overdue = _overdue(pool, hall, now) if window.policy.promote_past_action else []
-    if overdue:
-        return min(overdue, key=lambda t: (t.queue_entered_at, t.id))
-    return _by_order(_class_to_serve(pool, window, state.window(window.number)), window)
+    if window.policy.promote_past_action:
+        overdue = _oldest_overdue(queues, hall, now)
+        if overdue is not None:
+            return state.tickets[overdue[-1]]
+    heads = {cls: _heads(queues, cls, latest_entry) for cls in (True, False)}
+    if not heads[True] and not heads[False]:
+        return None  # only appointments that wait for their slot
+    priority = _priority_due(bool(heads[True]), bool(heads[False]), window, state.window(window.number))
+    return state.tickets[_first_of_class(heads[priority], window)]
 
 
-def _overdue(pool: list[Ticket], hall: HallConfig, now: float) -> list[Ticket]:
-    limits: dict[str, float] = {}  # per service, looked up once per call rather than per ticket
-
-    def limit_s(code: str) -> float:
-        if code not in limits:
-            service = hall.service(code)
-            limits[code] = (service.action_wait_min if service else 30) * 60
-        return limits[code]
-
-    return [t for t in pool if now - t.queue_entered_at >= limit_s(t.queue_service)]
+def _callable(order: OrderedIds | None, latest_entry: float) -> Key | None:
+    """The first of an ordered place if it may be called now. Keys sort by queue entry after "front"
+    (and a front ticket entered when it was moved, in the past), so if the first may not be called
+    yet, nobody behind it may."""
+    head = order.first() if order else None
+    return head if head is not None and head[1] <= latest_entry else None
 
 
-def _class_to_serve(pool: list[Ticket], window: Window, wstate: WindowState) -> list[Ticket]:
-    priority = [t for t in pool if t.is_priority]
-    normal = [t for t in pool if not t.is_priority]
-    if not priority or not normal:
-        return priority or normal
+def _heads(queues: dict[str, QueueOrder], priority: bool, latest_entry: float) -> dict[str, Key]:
+    """Per queue, the first ticket of the class that may be called now."""
+    found = {}
+    for code, order in queues.items():
+        head = _callable(order.of_class(priority), latest_entry)
+        if head is not None:
+            found[code] = head
+    return found
+
+
+def _queues_of(state: HallState, window: Window) -> dict[str, QueueOrder]:
+    """The window's services' queues that have someone waiting, in the window's order, each once."""
+    found = {}
+    for code in window.services:
+        order = state.order.queue(code)
+        if order is not None and len(order.by_entry):
+            found.setdefault(code, order)
+    return found
+
+
+def _oldest_overdue(queues: dict[str, QueueOrder], hall: HallConfig, now: float) -> Key | None:
+    """The longest-waiting ticket past its service's action threshold. A queue's oldest entry is the
+    only one to check: if it is not overdue, nobody after it is."""
+    best = None
+    for code, order in queues.items():
+        oldest = order.by_entry.first()
+        service = hall.service(code)
+        limit_s = (service.action_wait_min if service else DEFAULT_ACTION_WAIT_MIN) * 60
+        if oldest is not None and now - oldest[0] >= limit_s and (best is None or oldest < best):
+            best = oldest
+    return best
+
+
+def _priority_due(has_priority: bool, has_normal: bool, window: Window, wstate: WindowState) -> bool:
+    """Whether the priority class is served: when only it waits, or it is its turn (normal_per_priority)."""
+    if not has_priority or not has_normal:
+        return has_priority
     since = wstate.normal_since_priority
-    priority_due = since is None or since >= window.policy.normal_per_priority
-    return priority if priority_due else normal
+    return since is None or since >= window.policy.normal_per_priority
 
 
-def _by_order(pool: list[Ticket], window: Window) -> Ticket:
-    if window.policy.mode == "longest_wait":
-        return min(pool, key=Ticket.queue_key)
+def _first_of_class(heads: dict[str, Key], window: Window) -> int:
+    """`longest_wait`: the first by queue key across the queues; `service_order`: the first of the
+    earliest service in the window's list that has someone of this class waiting."""
     rank = {code: i for i, code in enumerate(window.services)}
-    return min(pool, key=lambda t: (rank.get(t.queue_service, len(rank)), *t.queue_key()))
+    best = None
+    for code, head in heads.items():
+        key = head if window.policy.mode == "longest_wait" else (rank[code], *head)
+        if best is None or key < best:
+            best = key
+    return best[-1]  # the ticket id ends every key

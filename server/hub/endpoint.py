@@ -6,13 +6,18 @@ import json
 import logging
 
 from aiohttp import WSMsgType, web
+from yarl import URL
 
 from .. import appkeys as K
-from ..api.endpoints import ENDPOINTS
+from ..actions import runner
+from ..actions.access import clerk_still_signed_in, principal_for_token
+from ..actions.body import load_json
+from ..api.endpoints import COMMAND_ROWS
+from ..audience import hall_for
 from ..api.fields import parse_fields
-from ..api.handlers import clerk_still_signed_in, run_command
 from ..domain.calendar import iso_local
 from ..domain.errors import DomainError
+from ..ratelimit import MessageRate
 from ..views import hall_view
 from .connection import Connection, encode
 from .hub import audience_of, event_frame
@@ -21,26 +26,30 @@ from .scope import Scope, relevant
 log = logging.getLogger("hallq.hub")
 
 CLOSE_UNAUTHORIZED = 4001
-COMMANDS = {ep.command and ep.operation_id: ep for ep in ENDPOINTS}
-COMMAND_NAMES = {
-    "call_next": "callNext", "call_ticket": "callTicket", "recall_ticket": "recallTicket",
-    "start_service": "startService", "finish_service": "finishService", "mark_no_show": "markNoShow",
-    "suspend_ticket": "suspendTicket", "resume_ticket": "resumeTicket", "transfer_ticket": "transferTicket",
-    "cancel_ticket": "cancelTicket", "open_window": "openWindow", "pause_window": "pauseWindow",
-    "resume_window": "resumeWindow", "close_window": "closeWindow", "rate_visit": "rateVisit",
-    "issue_ticket": "issueTicket",
-}
+CLOSE_TOO_MANY_MESSAGES = 4029
 PRINTER_STATES = ("ready", "paper_low", "paper_out", "offline", "error")
+
+
+def allowed_origins(app: web.Application) -> set[str]:
+    """Browser origins a socket may come from: public_url's and server.allowed_origins. Never the
+    request's own Host header (a DNS-rebinding page would send one that matches)."""
+    configured = (app[K.SETTINGS].public_url, *app[K.CONFIG].server.allowed_origins)
+    return {origin_of(url) for url in configured}
+
+
+def origin_of(url: str) -> str:
+    parsed = URL(url.strip())
+    default = {"http": 80, "https": 443}.get(parsed.scheme)
+    port = "" if parsed.port in (None, default) else f":{parsed.port}"
+    return f"{parsed.scheme}://{(parsed.host or '').lower()}{port}"
 
 
 def check_origin(request: web.Request) -> None:
     origin = request.headers.get("Origin")
     if origin is None:
         return  # not a browser (agents, tests)
-    own = f"{request.scheme}://{request.host}"
-    allowed = {own, request.app[K.SETTINGS].public_url, *request.app[K.CONFIG].server.allowed_origins}
-    if origin.rstrip("/") not in {a.rstrip("/") for a in allowed}:
-        raise DomainError("forbidden_origin", f"origin {origin} is not allowed")
+    if origin_of(origin) not in allowed_origins(request.app):
+        raise DomainError("forbidden_origin", f"origin {origin[:100]} is not allowed")
 
 
 async def ws_handler(request: web.Request) -> web.WebSocketResponse:
@@ -79,9 +88,11 @@ async def _receive(ws: web.WebSocketResponse, timeout: float | None = None):
     if msg.type != WSMsgType.TEXT:
         return {}, "malformed_message"
     try:
-        data = json.loads(msg.data)
-    except ValueError:
-        return {}, "malformed_message"
+        data = load_json(msg.data)
+    except DomainError as exc:  # not JSON, too deep, or a bad number: an error frame, the connection stays
+        if exc.code == "malformed_request":
+            exc = DomainError("malformed_message", exc.message, **exc.details)
+        return {}, exc
     return (data, None) if isinstance(data, dict) and isinstance(data.get("type"), str) else ({}, "malformed_message")
 
 
@@ -95,9 +106,7 @@ async def _authenticate(app: web.Application, conn: Connection, timeout: float) 
         return False
     principal = None
     if error is None and data["type"] == "auth" and isinstance(data.get("token"), str):
-        principal = app[K.AUTH].principal(data["token"], app[K.CLOCK].now())
-        if principal is not None and principal.role == "clerk" and not clerk_still_signed_in(app, principal):
-            principal = None
+        principal = principal_for_token(app, data["token"])
     if principal is None:
         await conn.ws.send_str(json.dumps(failure(data.get("id"), "unauthorized", "send auth with a valid token first")))
         await conn.ws.close(code=CLOSE_UNAUTHORIZED, message=b"unauthorized")
@@ -112,19 +121,37 @@ async def _authenticate(app: web.Application, conn: Connection, timeout: float) 
 
 
 async def _serve(app: web.Application, conn: Connection) -> None:
+    server = app[K.CONFIG].server
+    rate = MessageRate(server.ws_max_messages, server.ws_rate_window_s)
+    loop = asyncio.get_running_loop()
     while not conn.dropped:
         data, error = await _receive(conn.ws)
         if data is None:
             return
+        if not rate.allow(loop.time()):  # wall time: a flood is a flood whatever the hall clock says
+            log.warning("closing %s (%s): more than %d messages in %g s", conn.remote, conn.principal.id,
+                        server.ws_max_messages, server.ws_rate_window_s)
+            await conn.ws.close(code=CLOSE_TOO_MANY_MESSAGES, message=b"too many messages")
+            return
+        if isinstance(error, DomainError):
+            conn.send({"id": None, "type": "result", "success": False, "error": error.to_dict()})
+            continue
         if error is not None:
-            conn.send(failure(data.get("id"), error, "each frame must be a JSON object with a type"))
+            conn.send(failure(_frame_id(data), error, "each frame must be a JSON object with a type"))
             continue
         await _dispatch(app, conn, data)
 
 
+def _frame_id(data: dict):
+    """The frame's id, echoed in its result only if it is a plain string or integer."""
+    msg_id = data.get("id")
+    ok = isinstance(msg_id, str) and len(msg_id) <= 100 or isinstance(msg_id, int) and not isinstance(msg_id, bool)
+    return msg_id if ok else None
+
+
 async def _dispatch(app: web.Application, conn: Connection, data: dict) -> None:
     handler = HANDLERS.get(data["type"])
-    msg_id = data.get("id")
+    msg_id = _frame_id(data)
     if handler is None:
         conn.send(failure(msg_id, "malformed_message", f"unknown message type {data['type']!r}"))
         return
@@ -189,7 +216,8 @@ def _snapshot(app, conn: Connection, scope: Scope) -> dict:
     service = app[K.SERVICE]
     conn.scope, conn.buffer = scope, None
     conn.min_seq = service.state.last_seq
-    snapshot = hall_view(service.state, service.hall, app[K.CLOCK].now(), zone=scope.zone, window=scope.window)
+    snapshot = hall_for(hall_view(service.state, service.hall, app[K.CLOCK].now(), zone=scope.zone,
+                                  window=scope.window), audience_of(conn))
     if conn.principal.role in ("manager", "guide"):
         snapshot["devices"] = app[K.HUB].device_list()
     return {"mode": "snapshot", "snapshot": snapshot, "seq": conn.min_seq}
@@ -223,20 +251,20 @@ async def _replay(app, conn: Connection, scope: Scope, since: int):
 
 
 async def _command(app, conn: Connection, data: dict) -> dict:
+    """A queue action over the socket: the same endpoint row, roles, body and answer as over HTTP;
+    the row's path ids (ticket_id, window) travel in args."""
     name, args = data.get("name"), data.get("args", {})
-    endpoint = next((ep for ep in ENDPOINTS if ep.operation_id == COMMAND_NAMES.get(name)), None)
-    if endpoint is None:
+    row = COMMAND_ROWS.get(name) if isinstance(name, str) else None
+    if row is None:
         raise DomainError("malformed_message", f"unknown command {name!r}")
     p = conn.principal
-    if p.role not in endpoint.roles:
+    if p.role not in row.roles:
         raise DomainError("forbidden", f"a {p.role} may not {name}")
     if p.role == "clerk" and not clerk_still_signed_in(app, p):
         raise DomainError("unauthorized", "your session has ended; sign in again")
-    body = parse_fields(endpoint.body or {}, args)
-    request_id = body.pop("request_id", None)
-    match = {k: str(body.pop(k)) for k in ("ticket_id",) if k in body and "{ticket_id}" in endpoint.path}
-    cmd = endpoint.command(p, body, match)
-    return await run_command(app, p, cmd, endpoint.answer, request_id, body | match)
+    body = parse_fields(row.socket_fields(), args)
+    ids = {k: body.pop(k) for k in row.path_params() if k in body}
+    return await runner.run_row(app, p, row, body, ids)
 
 
 async def _printer_status(app, conn: Connection, data: dict) -> dict:

@@ -4,18 +4,10 @@ Publishers never await a socket: `publish` encodes each event once and offers th
 subscriber's bounded queue."""
 from __future__ import annotations
 
+from ..audience import AUDIENCES, audience_of as role_audience, event_for
 from ..domain.hall import HallConfig
 from .connection import Connection, encode
 from .scope import relevant
-
-STAFF_ROLES = ("clerk", "guide", "counter")
-RATING_FIELDS = ("level", "reason")
-# Free text typed by a clerk may hold personal details: never sent to public screens.
-CLERK_TEXT = {"ticket_suspended": ("reason",), "ticket_transferred": ("note",),
-              "service_finished": ("materials", "case_number"), "ticket_cancelled": ("reason",)}
-STAFF_HIDDEN = {"visit_rated": RATING_FIELDS}
-PUBLIC_HIDDEN = {**CLERK_TEXT, "visit_rated": RATING_FIELDS}
-
 
 class Hub:
     def __init__(self, hall: HallConfig, clock):
@@ -87,29 +79,11 @@ def event_frame(event: dict, audience: str) -> str:
 
 
 def _frames(event: dict) -> dict[str, str]:
-    """The event encoded once per audience: managers see everything; staff (clerks, guides,
-    counters) all but rating levels; public screens (displays, kiosks, pads) no free text a clerk
-    typed (it may hold personal details) and no rating levels."""
-    full = encode({"type": "event", "seq": event["seq"], "event": event})
-    staff_cut, public_cut = STAFF_HIDDEN.get(event["type"], ()), PUBLIC_HIDDEN.get(event["type"], ())
-    staff = full if not staff_cut else _encode_without(event, staff_cut)
-    public = full if not public_cut and not _has_notes(event) else _encode_without(event, public_cut, notes=True)
-    return {"manager": full, "staff": staff, "public": public}
-
-
-def _has_notes(event: dict) -> bool:
-    return bool((event.get("ticket") or {}).get("notes"))
-
-
-def _encode_without(event: dict, hidden: tuple[str, ...], notes: bool = False) -> str:
-    cut = {k: v for k, v in event.items() if k not in hidden}
-    if "level" in hidden:
-        cut["rated"] = True
-    if notes and cut.get("ticket"):
-        cut["ticket"] = {**cut["ticket"], "notes": []}
-    return encode({"type": "event", "seq": event["seq"], "event": cut})
+    """The event encoded once per audience, each with only what that audience may receive
+    (server/audience.py)."""
+    return {audience: encode({"type": "event", "seq": event["seq"], "event": event_for(event, audience)})
+            for audience in AUDIENCES}
 
 
 def audience_of(conn: Connection) -> str:
-    role = conn.principal.role if conn.principal is not None else ""
-    return "manager" if role == "manager" else "staff" if role in STAFF_ROLES else "public"
+    return role_audience(conn.principal.role if conn.principal is not None else None)

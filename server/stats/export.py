@@ -3,10 +3,10 @@ ratings, the configuration tables, and any statistics table flattened. UTF-8 wit
 spreadsheet opens the Chinese text correctly."""
 from __future__ import annotations
 
-import csv
 import io
 import sqlite3
 
+from ..csvsafe import SafeWriter
 from ..domain.hall import HallConfig
 from .figures import GROUPS, Query, compute
 from .fold import SEGMENT_COLUMNS, WINDOW_COLUMNS
@@ -35,7 +35,7 @@ TABLES = tuple(_RANGED_SQL) + CONFIG_TABLES + tuple(f"stats_{g}" for g in GROUPS
 def to_csv(header: list[str], rows) -> str:
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out, lineterminator="\r\n")  # typed text never runs as a formula
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue()

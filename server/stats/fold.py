@@ -127,6 +127,12 @@ class SegmentFold:
             self.dirty_windows[(row["day"], row["window"], row["start"])] = row
 
 
+def wait_s(seg: dict, call_at: float) -> float:
+    """Call − queue entry, never negative: an appointment called in its early window (before its
+    slot, which is its queue entry) waited 0 s."""
+    return max(0.0, call_at - seg["entered_at"])
+
+
 # --- one handler per event type ---------------------------------------------------------------------
 
 def _issued(f: SegmentFold, ev: dict) -> None:
@@ -152,7 +158,7 @@ def _called(f: SegmentFold, ev: dict) -> None:
         f.leave_queue(seg, at)
         seg["first_call"] = seg["first_call"] or at
         seg["wait_call"] = at
-        seg["wait_s"] = at - seg["entered_at"]
+        seg["wait_s"] = wait_s(seg, at)
     f._touch(seg)
 
 
@@ -164,7 +170,7 @@ def _recalled(f: SegmentFold, ev: dict) -> None:
     seg["last_call"] = ev["at"]
     if seg["callbacks"] == 0:  # the wait runs to the last call of the queue pass, not of a callback
         seg["wait_call"] = ev["at"]
-        seg["wait_s"] = ev["at"] - seg["entered_at"]
+        seg["wait_s"] = wait_s(seg, ev["at"])
     f._touch(seg)
 
 

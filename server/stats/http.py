@@ -15,14 +15,15 @@ from datetime import date, timedelta
 from aiohttp import web
 
 from .. import appkeys as K
-from ..api.handlers import json_response, require
+from ..actions.access import require
+from ..actions.body import json_response
 from ..domain.errors import DomainError
 from ..store.reader import Reader
 from .export import TABLES, export
 from .figures import GROUPS, Query, compute, merge
 from .live import live_board
 from .report import build_report, month_range
-from .store import PartialCache, read_all
+from .store import PartialCache, SavePartials, read_all
 
 MANAGER = ("manager",)
 STATS_READER = web.AppKey("stats_reader", Reader)
@@ -64,15 +65,15 @@ async def _run(request: web.Request, fn, *args):
     return result
 
 
-def _take_new(conn, cache: PartialCache) -> list:
+def _take_new(conn, cache: PartialCache) -> SavePartials:
     return cache.take_new()
 
 
 async def persist_new(app: web.Application) -> None:
     """Write the closed days' partials computed by the last query (through the one writer)."""
-    statements = await app[STATS_READER].run(_take_new, app[STATS_CACHE])  # JSON off the loop
-    if statements:
-        await app[K.SERVICE].write_only(statements)
+    write = await app[STATS_READER].run(_take_new, app[STATS_CACHE])  # JSON off the loop
+    if write.rows:
+        await app[K.SERVICE].write_only([write])
 
 
 # --- handlers ---------------------------------------------------------------------------------------

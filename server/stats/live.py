@@ -23,6 +23,7 @@ def queues(state: HallState, hall: HallConfig, now: float) -> list[dict]:
     for s in hall.services:
         entries = waiting.get(s.code, [])
         longest = max((now - e for e in entries), default=0.0)
+        longest = max(longest, 0.0)  # an appointment waiting for its slot has not started waiting
         out.append({"service": s.code, "prefix": s.prefix, "name": s.name.to_dict(), "department": s.department,
                     "waiting": len(entries), "longest_wait_s": round(longest, 1), "level": wait_level(s, longest),
                     "warning_wait_min": s.warning_wait_min, "action_wait_min": s.action_wait_min,

@@ -76,6 +76,10 @@ class StatsProjector:
         last = conn.execute("SELECT seq, day FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         if last is None:
             return
+        if _never_projected(conn):  # events recorded before the statistics existed: fill them once
+            conn.execute("BEGIN IMMEDIATE")
+            rebuild_projection(conn)
+            conn.execute("COMMIT")
         try:
             self._warm_up(conn, last[1], last[0] + 1)
         except Exception:
@@ -90,6 +94,11 @@ class StatsProjector:
             self.fold.fold(json.loads(row[0]))
         # the day's rows are written again with this batch: idempotent, and it repairs a batch whose
         # projection failed and was rolled back
+
+
+def _never_projected(conn: sqlite3.Connection) -> bool:
+    return (conn.execute("SELECT 1 FROM segments LIMIT 1").fetchone() is None
+            and conn.execute("SELECT 1 FROM window_time LIMIT 1").fetchone() is None)
 
 
 def rebuild_projection(conn: sqlite3.Connection, chunk: int = 50_000) -> int:

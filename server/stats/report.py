@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import calendar
-import csv
 import io
 import json
 import sqlite3
@@ -17,6 +16,7 @@ import time
 from datetime import date
 
 from ..domain.commands import OUTCOMES
+from ..csvsafe import SafeWriter
 from ..domain.hall import HallConfig
 from ..domain.calendar import business_day
 from .figures import Query, compute, merge
@@ -97,7 +97,7 @@ def build_report(conn: sqlite3.Connection, hall: HallConfig, day_from: str, day_
 
 def report_csv(report: dict) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(["from", "to", "working_days", "accepted", *OUTCOMES, "per_day", "satisfaction_pct"])
     writer.writerow([report["from"], report["to"], report["working_days"], report["accepted"],
                      *(report["outcomes"][o] for o in OUTCOMES), report["per_day"], report["satisfaction_pct"]])

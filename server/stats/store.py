@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 
 TABLE_SQL = ("CREATE TABLE IF NOT EXISTS stats_partials (day TEXT NOT NULL, grouping TEXT NOT NULL, "
              "data TEXT NOT NULL, PRIMARY KEY (day, grouping)) WITHOUT ROWID")
 INSERT_SQL = "INSERT OR REPLACE INTO stats_partials (day, grouping, data) VALUES (?, ?, ?)"
+
+
+@dataclass(frozen=True)
+class SavePartials:
+    """A writer Write (server/store/writer.py): closed days' partials, in the statistics' own table."""
+
+    rows: tuple[tuple[str, str, str], ...]
+
+    def run(self, conn: sqlite3.Connection) -> None:
+        conn.executemany(INSERT_SQL, self.rows)
 
 
 class PartialCache(dict):
@@ -26,11 +37,11 @@ class PartialCache(dict):
             self.new.append(key)
         super().__setitem__(key, value)
 
-    def take_new(self) -> list[tuple[str, tuple]]:
-        """INSERT statements for the entries added since the last call (for the writer)."""
+    def take_new(self) -> SavePartials:
+        """The entries added since the last call, as one write for the writer."""
         keys, self.new = self.new, []
-        return [(INSERT_SQL, (day, kind, encode(self[(day, kind)]))) for day, kind in keys
-                if self.get((day, kind)) not in (None, {}, 1.0)]  # a day without visits costs nothing to redo
+        return SavePartials(tuple((day, kind, encode(self[(day, kind)])) for day, kind in keys
+                                  if self.get((day, kind)) not in (None, {}, 1.0)))  # an empty day costs nothing to redo
 
     def load(self, rows) -> None:
         for day, kind, data in rows:

@@ -8,14 +8,17 @@ from sqlite_utils import Database
 
 from .schema import migrate
 
+BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another program's lock before it is a fault
 
-def connect(path: str | Path, *, write: bool = False) -> sqlite3.Connection:
+
+def connect(path: str | Path, *, write: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
     """A connection used by one thread at a time (the reader pool closes its own from another)."""
     if write:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
+                           timeout=busy_timeout_ms / 1000)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     if write:
         conn.execute("PRAGMA journal_mode = WAL")
         # FULL: the WAL is synced at every commit, so an acknowledged action survives power loss.
@@ -23,8 +26,18 @@ def connect(path: str | Path, *, write: bool = False) -> sqlite3.Connection:
     return conn
 
 
-def open_database(path: str | Path) -> Database:
-    """A sqlite-utils Database on a write connection, migrated to the current schema."""
-    db = Database(connect(path, write=True))
-    migrate(db)
+def open_database(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
+    """A sqlite-utils Database on a write connection, migrated to the current schema and proven
+    writable (a read-only file is refused here, at start-up, not at the first citizen's ticket)."""
+    conn = connect(path, write=True, busy_timeout_ms=busy_timeout_ms)
+    try:
+        db = Database(conn)
+        migrate(db)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("CREATE TABLE IF NOT EXISTS probe (x)")
+        conn.execute("DROP TABLE probe")
+        conn.execute("COMMIT")
+    except Exception:
+        conn.close()
+        raise
     return db

@@ -56,3 +56,26 @@ def pending_print_jobs_of(conn: sqlite3.Connection, device: str) -> list[sqlite3
 def print_job_device(conn: sqlite3.Connection, job_id: str) -> str | None:
     row = conn.execute("SELECT device FROM print_jobs WHERE job_id = ?", (job_id,)).fetchone()
     return row["device"] if row else None
+
+
+def tracking_of_day(conn: sqlite3.Connection, day: str) -> dict[str, int]:
+    """Tracking hash -> ticket id for the day's tickets (the hash is kept in the ticket row only)."""
+    rows = conn.execute("SELECT tracking_hash, id FROM tickets WHERE day = ? AND tracking_hash IS NOT NULL", (day,))
+    return {r["tracking_hash"]: r["id"] for r in rows}
+
+
+def today_figures(conn: sqlite3.Connection, day: str, window: int, staff: str | None) -> dict:
+    """A window's (or its clerk's) counts of the day for the counter terminal: never rating levels."""
+    sql = ("SELECT SUM(end_kind = 'served'), AVG(CASE WHEN end_kind = 'served' THEN handling_s END), "
+           "SUM(end_kind = 'no_show'), SUM(rated), SUM(rating_expired) FROM segments "
+           "WHERE day = ? AND window = ?" + (" AND staff = ?" if staff else ""))
+    row = conn.execute(sql, (day, window) + ((staff,) if staff else ())).fetchone()
+    served, handling, no_shows, rated, expired = row
+    return {"served": served or 0, "handling_mean_s": handling, "no_shows": no_shows or 0,
+            "rated": rated or 0, "not_rated": expired or 0}
+
+
+def latest_print_payload(conn: sqlite3.Connection, ticket_id: int, device: str) -> dict | None:
+    row = conn.execute("SELECT payload FROM print_jobs WHERE ticket_id = ? AND device = ? "
+                       "ORDER BY created_at DESC LIMIT 1", (ticket_id, device)).fetchone()
+    return json.loads(row["payload"]) if row else None

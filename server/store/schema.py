@@ -46,16 +46,54 @@ def migrations() -> Migrations:
 
     @steps(name="0002_stats_projection")
     def stats_projection(db: Database) -> None:
-        # segments + window_time for the statistics (server/stats/projection.py), filled from the
-        # events already recorded so an existing database gets its history.
-        from ..stats.projection import rebuild_projection
-        rebuild_projection(db.conn)
+        # segments + window_time for the statistics (server/stats/projection.py). Frozen text: a
+        # migration never changes once applied. A file with events recorded before this migration
+        # gets its statistics rows from StatsProjector.warm (a repair, not part of the migration).
+        db.executescript(
+            """
+            CREATE TABLE IF NOT EXISTS segments (
+                ticket_id, segment, day, service, channel, appointment, issued, entered_at, hour, weekday,
+                hall_queue, service_queue, left_queue_at, queue_s, first_call, wait_call, last_call, calls,
+                recalls, callbacks, no_show_marks, start, end, end_kind, window, staff, wait_s, walking_s,
+                handling_s, no_start, suspends, suspended_s, transfers, walked_out, outcome, rating, rated,
+                rating_expired, rating_reason, rated_at,
+                PRIMARY KEY (ticket_id, segment)
+            );
+            CREATE INDEX IF NOT EXISTS segments_day ON segments(day);
+            CREATE INDEX IF NOT EXISTS segments_bad ON segments(rating)
+                WHERE rating IN ('dissatisfied', 'very_dissatisfied');
+            CREATE TABLE IF NOT EXISTS window_time (
+                day, window, start, end, state, staff,
+                PRIMARY KEY (day, window, start)
+            );
+            """
+        )
 
     @steps(name="0003_stats_partials")
     def stats_partials(db: Database) -> None:
         # closed days' statistics partials, kept so a restart does not mean a cold month
-        from ..stats.projection import create_tables
-        create_tables(db.conn)
+        db.executescript(
+            """
+            CREATE TABLE IF NOT EXISTS stats_partials (day TEXT NOT NULL, grouping TEXT NOT NULL,
+                data TEXT NOT NULL, PRIMARY KEY (day, grouping)) WITHOUT ROWID;
+            """
+        )
+
+    # --- audit record (privacy and access) ---
+    @steps(name="0040_audit")
+    def audit(db: Database) -> None:
+        # who did what, from which device, with the state before and after (JSON); frozen SQL
+        db.executescript(
+            """
+            CREATE TABLE audit (
+                id INTEGER PRIMARY KEY, at REAL NOT NULL, actor TEXT NOT NULL, device TEXT,
+                action TEXT NOT NULL, target TEXT, before TEXT, after TEXT
+            );
+            CREATE INDEX audit_at ON audit(at);
+            CREATE INDEX audit_action ON audit(action, at);
+            CREATE INDEX audit_actor ON audit(actor, at);
+            """
+        )
 
     @steps(name="0020_supervision")
     def supervision(db: Database) -> None:

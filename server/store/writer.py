@@ -3,60 +3,82 @@
 Commands are decided on the event loop one at a time; their writes queue here in that order. The
 thread takes everything queued, writes it in one BEGIN IMMEDIATE ... COMMIT (one fsync for the
 group), then hands the committed batches back to the loop in order. Nobody is told about an action
-before its batch is committed; a failed commit fails every batch in the group.
+before its batch is committed.
+
+Nothing is built on a failed commit (docs/architecture.md, "The commit path"): every batch carries
+the epoch of the state it was decided on. When a group fails, its epoch is marked failed and every
+later batch of that epoch or an older one is refused unwritten, because it was decided on top of
+the failed one. The service starts a new epoch only after reloading its state from the disk.
 """
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import queue
 import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Protocol
 
 from .connection import open_database
+from .faults import FileIdentity, StaleBatch, StorageFault, classify
+from .writes import Probe, append_events, save_tickets
 
 log = logging.getLogger("hallq.store")
 
 Projector = Callable[[sqlite3.Connection, list[dict]], None]
 
 
+class Write(Protocol):
+    """A named write from server/store/writes.py."""
+
+    def run(self, conn: sqlite3.Connection) -> Any: ...
+
+
 @dataclass
 class WriteBatch:
-    """Everything one accepted action writes."""
+    """Everything one accepted action writes, and the epoch of the state it was decided on."""
 
+    epoch: int = 0
     events: list[dict] = field(default_factory=list)
     tickets: list[dict] = field(default_factory=list)
-    statements: list[tuple[str, tuple]] = field(default_factory=list)
-    on_commit: Callable[["WriteBatch"], None] | None = None
-    future: asyncio.Future | None = None
-    response: dict | None = None  # what the caller answers once the batch is durable
+    writes: list[Write] = field(default_factory=list)
+    future: asyncio.Future | None = None  # resolves to the writes' results, in order
 
 
 _STOP = object()
+PROBE_BUSY_MS = 200  # a probe after a fault must not wait the full busy timeout
 
 
 class Writer:
-    def __init__(self, path: str | Path, projectors: tuple[Projector, ...] = (), max_group: int = 500):
+    def __init__(self, path: str | Path, projectors: tuple[Projector, ...] = (), max_group: int = 500,
+                 busy_timeout_s: float = 10.0):
         self.path = Path(path)
         self.projectors = projectors
         self.max_group = max_group
+        self.busy_timeout_ms = int(busy_timeout_s * 1000)
+        self.after_commit: Callable[[WriteBatch], None] = lambda batch: None  # on the loop, in commit order
         self._queue: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._failed_epoch = -1  # written and read on the writer thread only
         self.commits = 0  # group commits (one fsync each)
         self.batches = 0  # batches in those commits: batches / commits = the average group size
+        self.failed_commits = 0
 
     def start(self) -> None:
+        """Open (and migrate) the database on the writer thread; raise StorageFault at once if it cannot."""
         self._loop = asyncio.get_running_loop()
         ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(ready,), name="hallq-writer", daemon=True)
+        opened: dict = {}
+        self._thread = threading.Thread(target=self._run, args=(ready, opened), name="hallq-writer", daemon=True)
         self._thread.start()
-        if not ready.wait(timeout=60) or not self._thread.is_alive():
-            raise RuntimeError(f"the writer could not open {self.path}")
+        ready.wait()  # the thread always sets it: opened, or failed with the reason
+        if "fault" in opened:
+            self._thread.join()
+            self._thread = None
+            raise opened["fault"]
 
     async def stop(self) -> None:
         if self._thread is None:
@@ -71,23 +93,36 @@ class Writer:
         self._queue.put(batch)
         return batch.future
 
+    def probe(self, epoch: int) -> asyncio.Future:
+        """Try a real write (after a fault): resolves when the file takes writes again, else fails."""
+        return self.submit(WriteBatch(epoch=epoch, writes=[Probe()]))
+
     # --- the writer thread ---------------------------------------------------------------------
 
-    def _run(self, ready: threading.Event) -> None:
-        db = open_database(self.path)
+    def _run(self, ready: threading.Event, opened: dict) -> None:
+        try:
+            db = open_database(self.path, busy_timeout_ms=self.busy_timeout_ms)
+            identity = FileIdentity.of(self.path)
+        except Exception as exc:  # noqa: BLE001 - reported to start(), which says why at once
+            opened["fault"] = classify(exc)
+            ready.set()
+            return
+        self._warm(db.conn)
+        ready.set()
+        try:
+            while (group := self._take_group()) is not None:
+                self._commit_group(db.conn, identity, group)
+        finally:
+            db.conn.close()
+
+    def _warm(self, conn: sqlite3.Connection) -> None:
         for project in self.projectors:
             warm = getattr(project, "warm", None)
             try:
                 if warm is not None:
-                    warm(db.conn)  # before the first write, so no action waits for it
+                    warm(conn)  # before the first write, so no action waits for it
             except Exception:  # noqa: BLE001 - a projection catches up on its next batch; the hall must start
                 log.exception("warm-up of %r failed", project)
-        ready.set()
-        try:
-            while (group := self._take_group()) is not None:
-                self._commit_group(db.conn, group)
-        finally:
-            db.conn.close()
 
     def _take_group(self) -> list[WriteBatch] | None:
         first = self._queue.get()
@@ -105,68 +140,75 @@ class Writer:
             group.append(item)
         return group
 
-    def _commit_group(self, conn: sqlite3.Connection, group: list[WriteBatch]) -> None:
+    def _commit_group(self, conn: sqlite3.Connection, identity: FileIdentity, group: list[WriteBatch]) -> None:
+        stale = [b for b in group if b.epoch <= self._failed_epoch]
+        live = [b for b in group if b.epoch > self._failed_epoch]
+        outcomes: list[tuple[WriteBatch, Any]] = [(b, StaleBatch(b.epoch)) for b in stale]
+        if live:
+            outcomes += self._commit(conn, identity, live)
+        self._loop.call_soon_threadsafe(_finish_group, sorted(outcomes, key=lambda o: group.index(o[0])),
+                                        self.after_commit)
+
+    def _commit(self, conn: sqlite3.Connection, identity: FileIdentity, group: list[WriteBatch]) -> list:
+        probing = all(isinstance(w, Probe) for b in group for w in b.writes) and not any(b.events for b in group)
         try:
+            identity.check()
+            if probing:
+                conn.execute(f"PRAGMA busy_timeout = {PROBE_BUSY_MS}")
             conn.execute("BEGIN IMMEDIATE")
-            for batch in group:
-                write_batch(conn, batch, self.projectors)
+            results = [write_batch(conn, batch, self.projectors) for batch in group]
             conn.execute("COMMIT")
-            self.commits += 1
-            self.batches += len(group)
-            error = None
-        except Exception as exc:  # noqa: BLE001 - every batch of the group learns of the failure
-            log.exception("commit of %d batches failed", len(group))
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            error = exc
-        self._loop.call_soon_threadsafe(_finish_group, group, error)
+        except Exception as exc:  # noqa: BLE001 - every batch of the group, and every later one of its epoch, fails
+            fault = classify(exc)
+            log.error("commit of %d batches failed (%s)", len(group), fault)
+            _rollback(conn)
+            self._failed_epoch = max(self._failed_epoch, max(b.epoch for b in group))
+            self.failed_commits += 1
+            return [(b, fault) for b in group]
+        finally:
+            if probing:
+                conn.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
+        self.commits += 1
+        self.batches += len(group)
+        return list(zip(group, results))
 
 
-def _finish_group(group: list[WriteBatch], error: Exception | None) -> None:
-    """On the loop, in commit order: resolve each batch's future, then run its on_commit.
+def _rollback(conn: sqlite3.Connection) -> None:
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        log.exception("rollback failed")
 
-    Both happen in this one callback, so a waiter still resumes only after every on_commit ran. The
-    future goes first so the waiter's wake-up is queued ahead of what on_commit wakes: the clerk's
-    answer leaves before the hub's writer tasks send the event to hundreds of screens (measured in
-    docs/benchmarks-core.md), not after them."""
-    for batch in group:
+
+def _finish_group(outcomes: list[tuple[WriteBatch, Any]], after_commit: Callable[[WriteBatch], None]) -> None:
+    """On the loop, in commit order: resolve each batch's future, then run the after-commit work.
+
+    Both happen in this one callback, so a waiter still resumes only after every after-commit ran.
+    The future goes first so the waiter's wake-up is queued ahead of what after-commit wakes: the
+    clerk's answer leaves before the hub's writer tasks send the event to hundreds of screens
+    (measured in docs/benchmarks-core.md), not after them."""
+    for batch, outcome in outcomes:
+        failed = isinstance(outcome, StorageFault)
         if batch.future is not None and not batch.future.done():
-            if error is None:
-                batch.future.set_result(None)
+            if failed:
+                batch.future.set_exception(outcome)
             else:
-                batch.future.set_exception(error)
-        if error is None and batch.on_commit is not None:
+                batch.future.set_result(outcome)
+        if not failed:
             try:
-                batch.on_commit(batch)
+                after_commit(batch)
             except Exception:  # noqa: BLE001 - the action is durable; the later batches must still be answered
                 log.exception("after-commit work failed for seq %s", [e["seq"] for e in batch.events][:3])
 
 
-def write_batch(conn: sqlite3.Connection, batch: WriteBatch, projectors: tuple[Projector, ...] = ()) -> None:
+def write_batch(conn: sqlite3.Connection, batch: WriteBatch, projectors: tuple[Projector, ...] = ()) -> list:
     if batch.events:
-        conn.executemany(
-            "INSERT INTO events (seq, type, at, day, ticket_id, window, staff, service, data) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [_event_row(ev) for ev in batch.events],
-        )
+        append_events(conn, batch.events)
     if batch.tickets:
-        conn.executemany(
-            "INSERT OR REPLACE INTO tickets (id, day, label, service, status, channel, issued_at, "
-            "tracking_hash, data, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [_ticket_row(t) for t in batch.tickets],
-        )
-    for sql, params in batch.statements:
-        conn.execute(sql, params)
+        save_tickets(conn, batch.tickets)
+    results = [w.run(conn) for w in batch.writes]
     for project in projectors:
         if batch.events:
             project(conn, batch.events)
-
-
-def _event_row(ev: dict) -> tuple:
-    return (ev["seq"], ev["type"], ev["at"], ev["day"], ev.get("ticket_id"), ev.get("window"),
-            ev.get("staff"), ev.get("service"), json.dumps(ev, ensure_ascii=False, separators=(",", ":")))
-
-
-def _ticket_row(t: dict) -> tuple:
-    return (t["id"], t["day"], t["label"], t["service"], t["status"], t["channel"], t["issued_at"],
-            t.get("tracking_hash") or None, json.dumps(t, ensure_ascii=False, separators=(",", ":")), t["seq"])
+    return results

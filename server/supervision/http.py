@@ -16,7 +16,8 @@ from aiohttp import web
 from .. import appkeys as K
 from ..api.endpoints import Endpoint
 from ..api.fields import Field, parse_fields
-from ..api.handlers import json_response, read_body, require
+from ..actions.access import require
+from ..actions.body import json_response, read_body
 from ..auth import Principal
 from ..domain.errors import DomainError
 from ..stats.http import STATS_READER

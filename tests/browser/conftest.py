@@ -12,7 +12,7 @@ from playwright.async_api import async_playwright
 from yarl import URL
 
 from server.app import create_app
-from tests.conftest import HallClient
+from tests.conftest import HallClient, public_url
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -32,7 +32,10 @@ async def browser():
 @pytest.fixture
 async def page(browser):
     """A 1920x1080 page; uncaught script errors collect in `page.script_errors`."""
-    context = await browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-TW")
+    # bypass_csp: Playwright's wait_for_function evaluates its predicate with new Function(), which the
+    # server's Content-Security-Policy forbids; the pages themselves run under the CSP in
+    # tests/privacy/test_csp_in_browser.py
+    context = await browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-TW", bypass_csp=True)
     new_page = await context.new_page()
     new_page.script_errors = []
     new_page.on("pageerror", lambda err: new_page.script_errors.append(str(err)))
@@ -77,6 +80,7 @@ class RestartableServer:
             await while_unreachable()
         await web.TCPSite(self.runner, "127.0.0.1", self.port or 0, reuse_address=True).start()
         self.port = self.client_port = self.runner.addresses[-1][1]
+        public_url(self.runner.app, self)
 
     async def stop(self) -> None:
         """Shut down as the real server does: sockets closed with 1001, the writer drained."""

@@ -16,7 +16,7 @@ PEOPLE_AHEAD = {"zh-Hans": "前面还有", "zh-Hant": "前面還有", "en": "Peo
 
 async def kiosk_page(browser, hall, kiosk="kiosk-1", portrait=False, query=""):
     size = {"width": 1080, "height": 1920} if portrait else {"width": 1920, "height": 1080}
-    context = await browser.new_context(viewport=size)
+    context = await browser.new_context(viewport=size, bypass_csp=True)  # wait_for_function needs eval
     page = await context.new_page()
     page.script_errors = []
     page.on("pageerror", lambda err: page.script_errors.append(str(err)))
@@ -182,7 +182,8 @@ async def test_tracking_page_updates_live_and_shows_the_window_when_called(brows
     status, mine = await hall.issue("invoice", lang="zh-Hant")
     assert status == 200
     path = mine["tracking_url"].split("/t/")[1]
-    context = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                        bypass_csp=True)
     phone = await context.new_page()
     phone.script_errors = []
     phone.on("pageerror", lambda err: phone.script_errors.append(str(err)))

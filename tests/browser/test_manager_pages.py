@@ -80,11 +80,12 @@ async def test_stats_page_over_a_demo_week(settings, clock, db_path, page, artif
 
     from server.app import create_app
     from server.stats import demo_data
-    from tests.conftest import HallClient
+    from tests.conftest import HallClient, public_url
 
     demo_data.generate(str(db_path), demo_data.plans("2026-11-24", 14, 400, 7, "Asia/Shanghai"))
     server = TestServer(create_app(settings, clock=clock, db_path=db_path, tick_interval_s=0), host="127.0.0.1")
     await server.start_server()
+    public_url(server.app, server)
     try:
         async with aiohttp.ClientSession() as session:
             hall = HallClient(server, session, settings, clock)

@@ -20,7 +20,7 @@ async def test_kept_partials_give_the_same_figures(hall, db_path):
         cache = PartialCache()
         assert compute(conn, query, cache, "2026-11-30") == fresh, group
         restored = PartialCache()
-        restored.load([params for _, params in cache.take_new()])
+        restored.load(cache.take_new().rows)
         assert compute(conn, query, restored, "2026-11-30") == fresh, group
     conn.close()
 

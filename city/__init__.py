@@ -1,0 +1,1 @@
+"""The city: its dashboard app, mirrors of the halls' events, and the admin commands (docs/city.md)."""

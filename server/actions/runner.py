@@ -1,0 +1,65 @@
+"""The one command runner, shared by HTTP and WebSocket: kiosk rate, tracking link, answer, and the
+service's durable execute. Adapters build the command from their endpoint row and call `run`."""
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+from aiohttp import web
+
+from .. import appkeys as K
+from ..auth import Principal
+from ..domain import commands as c
+from ..domain.errors import DomainError
+from ..security import hash_token, new_token
+from ..service import RequestUse
+from .answers import ANSWERS
+
+
+class Row(Protocol):
+    """An endpoint table row (server/api/endpoints.py) as the runner needs it."""
+
+    operation_id: str
+    answer: str
+    command: Callable[[Principal, dict, dict], c.Command] | None
+
+
+async def run_row(app: web.Application, p: Principal, row: Row, body: dict, ids: dict[str, int]) -> dict:
+    """Build the row's command from a checked body and the path ids, and run it (HTTP and WebSocket)."""
+    request_id = body.pop("request_id", None)
+    if "label" in body:
+        body["ticket_id"] = ticket_id_for_label(app, body.pop("label"))
+    cmd = row.command(p, body, ids)
+    use = RequestUse(p.id, request_id, row.operation_id, ids, body) if request_id else None
+    return await run(app, p, cmd, row.answer, use)
+
+
+def ticket_id_for_label(app: web.Application, label: str) -> int:
+    state = app[K.SERVICE].state
+    found = next((t.id for t in state.tickets.values() if t.label == label.strip().upper()), None)
+    if found is None:
+        raise DomainError("unknown_ticket", f"no ticket {label} today")
+    return found
+
+
+async def run(app: web.Application, p: Principal, cmd: c.Command, answer: str, use: RequestUse | None) -> dict:
+    """Run a command for a principal; return the answer once the action is on disk."""
+    service = app[K.SERVICE]
+    tracking_url = None
+    if isinstance(cmd, (c.IssueTicket, c.CheckInAppointment)):
+        if use is None or not service.is_retry(p.id, use.request_id):  # a retry is answered, not counted
+            check_kiosk_rate(app, p)
+        token = new_token(18)
+        cmd.tracking_hash = hash_token(token)
+        tracking_url = f"{app[K.SETTINGS].public_url}/t/{token}"
+    return await service.execute(cmd, request=use, answer=ANSWERS[answer](service, p, tracking_url))
+
+
+def check_kiosk_rate(app: web.Application, p: Principal) -> None:
+    if p.role != "kiosk":
+        return
+    limiter, now = app[K.KIOSK_LIMITER], app[K.CLOCK].now()
+    retry = limiter.retry_after(p.id, now)
+    if retry is not None:
+        raise DomainError("rate_limited", f"this kiosk is issuing too fast; try again in {retry} s",
+                          retry_after_s=retry)
+    limiter.hit(p.id, now)

@@ -1,0 +1,99 @@
+"""Ordered indexes of the waiting tickets, kept by HallState.reindex, so that choosing who is next
+costs O(services + log n) whatever the backlog (routing.choose_next reads only the head of each).
+
+A waiting ticket sits in exactly one place: pinned to a window, or in its queue (service). Each
+place keeps its tickets ordered by the keys the call-next policy compares (docs/routing.md):
+- `queue_key` = (front first, queue entry, id): the order within a class and of pinned tickets;
+- `entry_key` = (queue entry, id): the order of the overdue check, which ignores "front".
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+Key = tuple  # a sort key whose last item is the ticket id
+
+
+class OrderedIds:
+    """A set of ticket ids ordered by a key ending in the id: add O(log n), discard O(1), first amortised
+    O(log n). A heap with lazy deletion: a discarded key stays in the heap until it reaches the top (or
+    the heap is rebuilt once stale keys outnumber live ones), and is recognised because the id's current
+    key differs from it."""
+
+    __slots__ = ("keys", "heap")
+
+    def __init__(self) -> None:
+        self.keys: dict[int, Key] = {}
+        self.heap: list[Key] = []
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def add(self, key: Key) -> None:
+        self.keys[key[-1]] = key
+        heapq.heappush(self.heap, key)
+
+    def discard(self, ticket_id: int) -> None:
+        if self.keys.pop(ticket_id, None) is not None and len(self.heap) > 2 * len(self.keys) + 32:
+            self.heap = list(self.keys.values())  # drop the stale keys so memory follows the live set
+            heapq.heapify(self.heap)
+
+    def first(self) -> Key | None:
+        heap, keys = self.heap, self.keys
+        while heap and keys.get(heap[0][-1]) != heap[0]:
+            heapq.heappop(heap)
+        return heap[0] if heap else None
+
+
+@dataclass
+class QueueOrder:
+    """One service's unpinned waiting tickets: by class for the call order, and all by queue entry."""
+
+    priority: OrderedIds = field(default_factory=OrderedIds)
+    normal: OrderedIds = field(default_factory=OrderedIds)
+    by_entry: OrderedIds = field(default_factory=OrderedIds)
+
+    def add(self, queue_key: Key, entry_key: Key, is_priority: bool) -> None:
+        (self.priority if is_priority else self.normal).add(queue_key)
+        self.by_entry.add(entry_key)
+
+    def discard(self, ticket_id: int) -> None:
+        self.priority.discard(ticket_id)
+        self.normal.discard(ticket_id)
+        self.by_entry.discard(ticket_id)
+
+    def of_class(self, priority: bool) -> OrderedIds:
+        return self.priority if priority else self.normal
+
+
+@dataclass
+class WaitingOrder:
+    """Every waiting ticket's place, ordered: unpinned by queue, pinned by window."""
+
+    queues: dict[str, QueueOrder] = field(default_factory=dict)
+    pinned: dict[int, OrderedIds] = field(default_factory=dict)
+
+    def place(self, queue: str, window: int | None, queue_key: Key, entry_key: Key, is_priority: bool) -> None:
+        if window is None:
+            order = self.queues.get(queue)
+            if order is None:
+                order = self.queues[queue] = QueueOrder()
+            order.add(queue_key, entry_key, is_priority)
+        else:
+            pinned = self.pinned.get(window)
+            if pinned is None:
+                pinned = self.pinned[window] = OrderedIds()
+            pinned.add(queue_key)
+
+    def remove(self, ticket_id: int, queue: str, window: int | None) -> None:
+        if window is None:
+            self.queues[queue].discard(ticket_id)
+        else:
+            self.pinned[window].discard(ticket_id)
+
+    def queue(self, code: str) -> QueueOrder | None:
+        return self.queues.get(code)
+
+    def first_pinned(self, window: int) -> Key | None:
+        order = self.pinned.get(window)
+        return order.first() if order else None

@@ -1,0 +1,31 @@
+"""What is stored and sent for each event: the ticket as the API shows it, the ticket row kept in
+SQLite, and the event's wire form. The service builds them; the views reuse `ticket_view`."""
+from __future__ import annotations
+
+from .domain.calendar import iso_local
+from .domain.hall import HallConfig
+from .domain.model import Ticket
+
+
+def ticket_view(t: Ticket, hall: HallConfig) -> dict:
+    tz = hall.center.timezone
+    return {
+        "id": t.id, "day": t.day, "label": t.label, "service": t.service, "queue_service": t.queue_service,
+        "status": t.status.value, "channel": t.channel, "green_category": t.green_category,
+        "appointment": t.appointment_code is not None, "window": t.window, "pinned_window": t.pinned_window,
+        "issued_at": iso_local(t.issued_at, tz), "queue_entered_at": iso_local(t.queue_entered_at, tz),
+        "called_at": iso_local(t.called_at, tz), "started_at": iso_local(t.started_at, tz),
+        "finished_at": iso_local(t.finished_at, tz), "return_until": iso_local(t.return_until, tz),
+        "recalls": t.recalls, "transfers": t.transfers, "notes": list(t.notes), "segment": t.segment,
+        "outcome": t.outcome, "lang": t.lang,
+    }
+
+
+def ticket_row(t: Ticket, hall: HallConfig, seq: int) -> dict:
+    """The stored row: the view plus the raw epoch times the statistics need."""
+    return {**ticket_view(t, hall), "seq": seq, "issued_at": t.issued_at, "tracking_hash": t.tracking_hash,
+            "times": {"queue_entered_at": t.queue_entered_at, "called_at": t.called_at,
+                      "first_called_at": t.first_called_at, "started_at": t.started_at,
+                      "finished_at": t.finished_at, "suspended_s": t.suspended_s}}
+
+
