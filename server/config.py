@@ -9,7 +9,7 @@ import dataclasses
 import difflib
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable
@@ -338,10 +338,10 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> Settings:
         _check_references(tables)
         for w in tables["windows"]:
             del w["policy"]
+        supervision = SupervisionSettings(**read_table(raw.get("supervision", {}), "supervision", "supervision"))
         return Settings(hall=_build_hall(center, rules, tables, policies, guides), server=_server(raw.get("server", {})),
                         voice=_voice(raw.get("voice", {})), source=source, raw=raw, city=_city(raw.get("city", {})),
-                        calendar=_calendar(raw.get("calendar", {})),
-                        supervision=SupervisionSettings(**read_table(raw.get("supervision", {}), "supervision", "supervision")))
+                        calendar=_calendar(raw.get("calendar", {})), supervision=supervision)
     except ConfigError as exc:
         exc.source = source
         raise

@@ -159,13 +159,15 @@ def backup_main(argv: list[str], out: TextIO | None = None) -> int:
     except BackupError as exc:
         print(f"hallq backup: {exc}", file=sys.stderr)
         return 1
-    print(f"backup written: {made}" + (f" ({len(removed)} older copies removed)" if removed else ""), file=out or sys.stdout)
+    removed_note = f" ({len(removed)} older copies removed)" if removed else ""
+    print(f"backup written: {made}{removed_note}", file=out or sys.stdout)
     return 0
 
 
 def restore_main(argv: list[str], out: TextIO | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hallq restore",
-                                     description="Put a backup back as the hall's database (the server must be stopped).")
+                                     description="Put a backup back as the hall's database "
+                                                 "(the server must be stopped).")
     parser.add_argument("backup", help="the backup file to restore")
     parser.add_argument("--db", required=True, help="the database to replace (or create)")
     args = parser.parse_args(argv)

@@ -195,7 +195,8 @@ async def put_section(request: web.Request) -> web.Response:
 
     def edit(doc: dict) -> None:
         doc[section] = body["value"]
-    return json_response(await _keeper(request).change(edit, body["version"], _author(request, p, f"section:{section}")))
+    author = _author(request, p, f"section:{section}")
+    return json_response(await _keeper(request).change(edit, body["version"], author))
 
 
 async def put_entry(request: web.Request) -> web.Response:
@@ -204,11 +205,13 @@ async def put_entry(request: web.Request) -> web.Response:
     body = await _body(request, "putAdminEntry")
     entry = copy.deepcopy(body["entry"])
     if table in POSITIONAL:
-        if _find(_keeper(request).document, table, key) is None and key != len(_keeper(request).document.get(table, [])):
+        count = len(_keeper(request).document.get(table, []))
+        if _find(_keeper(request).document, table, key) is None and key != count:
             raise DomainError("invalid_argument", f"{table} entries are numbered from 0; a new one is number "
                               f"{len(_keeper(request).document.get(table, []))}", field="key")
     elif entry.get(IDENTITY[table], key) != key:
-        raise DomainError("invalid_argument", f"{IDENTITY[table]} in the body differs from the path", field=IDENTITY[table])
+        raise DomainError("invalid_argument", f"{IDENTITY[table]} in the body differs from the path",
+                          field=IDENTITY[table])
     else:
         entry[IDENTITY[table]] = key
     secret = await _new_secret_if_needed(request.app, table, key, entry)

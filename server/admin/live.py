@@ -141,8 +141,8 @@ class ConfigKeeper:
         writes = [SaveVersion(version, now, author.actor, author.device, author.source, summary(changes),
                               canonical(new_doc)),
                   AuditRow(AuditEntry(now, author.actor, author.action, author.device, author.target,
-                                      before={"version": self.version}, after={"version": version,
-                                                                               "changes": [c.line() for c in changes]}))]
+                                      before={"version": self.version},
+                                      after={"version": version, "changes": [c.line() for c in changes]}))]
         try:
             await self.service.write_only(writes)
         except DomainError:

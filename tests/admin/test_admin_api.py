@@ -78,7 +78,7 @@ async def test_the_second_of_two_managers_editing_the_same_version_gets_a_confli
     assert refused["error"]["code"] == "version_conflict"
     assert refused["error"]["details"]["current_version"] == version + 1
     _, after = await current(hall, token)
-    winner = next(e for (s, _), e in zip(answers, (first, second)) if s == 200)
+    winner = next(e for (s, _), e in zip(answers, (first, second), strict=True) if s == 200)
     assert entry(after, "departments", "code", "tax")["name"]["en"] == winner["name"]["en"]
 
 
@@ -216,7 +216,8 @@ async def test_a_notice_reaches_a_display_socket_within_two_seconds(hall):
     display = await WsClient.open(hall, hall.device_token("display-hall"))
     assert (await display.request({"type": "subscribe", "scope": {}}))["success"]
     center = copy.deepcopy(doc["center"])
-    center["notice"] = {"zh-Hans": "今天下午系统维护", "zh-Hant": "今天下午系統維護", "en": "Maintenance this afternoon"}
+    center["notice"] = {"zh-Hans": "今天下午系统维护", "zh-Hant": "今天下午系統維護",
+                        "en": "Maintenance this afternoon"}
     status, body = await hall.call("PUT", "/api/admin/sections/center", token, {"version": version, "value": center})
     assert status == 200, body
     seen = {}

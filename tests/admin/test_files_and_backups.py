@@ -62,7 +62,8 @@ async def test_import_dry_run_shows_the_difference_and_stores_nothing(settings, 
     (tmp_path / "new.toml").write_text(changed, encoding="utf-8")
     out = io.StringIO()
     assert import_main([str(tmp_path / "new.toml"), "--db", str(db_path), "--dry-run"], out=out) == 0
-    assert "~ services[code=business_setup].name.en: 'Business Registration' -> 'Company Registration'" in out.getvalue()
+    assert ("~ services[code=business_setup].name.en: 'Business Registration' -> 'Company Registration'"
+            in out.getvalue())
     assert "would become version 2" in out.getvalue()
     assert _versions(db_path) == [1]
     out = io.StringIO()
@@ -76,7 +77,8 @@ async def test_import_dry_run_shows_the_difference_and_stores_nothing(settings, 
 
 
 async def test_import_refuses_a_bad_file_and_a_change_that_strands_tickets(hall, db_path, tmp_path):
-    (tmp_path / "bad.toml").write_text(DEMO_HALL_PATH.read_text(encoding="utf-8").replace('prefix = "B"', 'prefix = "b"'))
+    bad = DEMO_HALL_PATH.read_text(encoding="utf-8").replace('prefix = "B"', 'prefix = "b"')
+    (tmp_path / "bad.toml").write_text(bad, encoding="utf-8")
     err = io.StringIO()
     assert import_main([str(tmp_path / "bad.toml"), "--db", str(db_path)], err=err) == 1
     assert "services[1].prefix: must be one or two capital letters, got 'b'" in err.getvalue()
@@ -104,7 +106,8 @@ async def _work(hall: HallClient, rounds: int) -> None:
         if status == 200:
             ticket = called["ticket"]["id"]
             assert (await hall.post(f"/api/tickets/{ticket}/start", clerks[window]))[0] == 200
-            assert (await hall.post(f"/api/tickets/{ticket}/finish", clerks[window], {"outcome": "immediate"}))[0] == 200
+            finished = await hall.post(f"/api/tickets/{ticket}/finish", clerks[window], {"outcome": "immediate"})
+            assert finished[0] == 200
         hall.clock.advance(30)
 
 

@@ -42,7 +42,8 @@ def test_the_last_matching_turn_wins_and_other_windows_keep_their_own():
 def test_the_latest_running_notice_shows():
     text = Names("停电", "停電", "Power cut")
     other = Names("系统维护", "系統維護", "Maintenance")
-    notices = (Notice(text, "2026-11-25 10:00", "2026-11-25 12:00"), Notice(other, "2026-11-25 11:00", "2026-11-25 11:30"))
+    notices = (Notice(text, "2026-11-25 10:00", "2026-11-25 12:00"),
+               Notice(other, "2026-11-25 11:00", "2026-11-25 11:30"))
     assert notice_now(notices, "2026-11-25 09:59") is None
     assert notice_now(notices, "2026-11-25 10:00").text == text
     assert notice_now(notices, "2026-11-25 11:15").text == other
@@ -61,7 +62,8 @@ def test_check_config_names_the_wrong_rota_or_notice_field():
             assert str(exc).startswith(message), str(exc)
         else:
             raise AssertionError(f"accepted {rota}")
-    notice = {"text": {"zh-Hans": "a", "zh-Hant": "a", "en": "a"}, "starts": "2026-11-25 12:00", "ends": "2026-11-25 11:00"}
+    notice = {"text": {"zh-Hans": "a", "zh-Hant": "a", "en": "a"},
+              "starts": "2026-11-25 12:00", "ends": "2026-11-25 11:00"}
     try:
         parse_config({**raw, "notices": [notice]})
     except ValueError as exc:
@@ -126,7 +128,8 @@ async def test_a_timed_notice_reaches_the_display_when_it_starts_and_leaves_when
     token = await manager(hall)
     version, doc = await current(hall, token)
     notice = {"text": {"zh-Hans": "11点起暂停办理不动产业务", "zh-Hant": "11點起暫停辦理不動產業務",
-                       "en": "Property services pause from 11:00"}, "starts": "2026-11-25 10:00", "ends": "2026-11-25 11:00"}
+                       "en": "Property services pause from 11:00"},
+              "starts": "2026-11-25 10:00", "ends": "2026-11-25 11:00"}
     status, body = await hall.call("PUT", "/api/admin/entries/notices/0", token, {"version": version, "entry": notice})
     assert status == 200, body
     display = await WsClient.open(hall, hall.device_token("display-hall"))
@@ -146,6 +149,7 @@ async def test_a_timed_notice_reaches_the_display_when_it_starts_and_leaves_when
         message = await display.recv(timeout=2)
         seen[message["type"]] = message
     assert seen["notice"]["text"] == doc["center"]["notice"]
-    status, body = await hall.call("PUT", "/api/admin/entries/notices/5", token, {"version": version + 1, "entry": notice})
+    status, body = await hall.call("PUT", "/api/admin/entries/notices/5", token,
+                                   {"version": version + 1, "entry": notice})
     assert status == 400 and body["error"]["details"]["field"] == "key"
     await display.close()

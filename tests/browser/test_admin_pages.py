@@ -64,10 +64,11 @@ async def test_add_a_service_with_windows_then_issue_it_at_the_kiosk(hall, admin
     await form.locator("[data-key=windows] input[value='3']").check()
     guide = form.locator("fieldset[data-key=guide]")
     materials = guide.locator("[data-key=materials]")
-    for line in (("居住证申请表", "居住證申請表", "Application form"), ("居民身份证", "居民身份證", "Resident ID card")):
+    for line in (("居住证申请表", "居住證申請表", "Application form"),
+                 ("居民身份证", "居民身份證", "Resident ID card")):
         await materials.locator("button.add-line").click()
         row = materials.locator(".names").last
-        for lang, text in zip(("zh-Hans", "zh-Hant", "en"), line):
+        for lang, text in zip(("zh-Hans", "zh-Hant", "en"), line, strict=True):
             await row.locator(f"input[data-lang='{lang}']").fill(text)
     await guide.locator("input[name=time_limit_days]").fill("5")
     await guide.locator("input[name=consult_phone]").fill("0571-12345")
