@@ -3,7 +3,7 @@
 // hall file knows can be edited; the server checks a change with the rules of `hallq check-config`
 // and answers which field is wrong. Every save carries the version the page read: if another
 // manager saved first, the page says so instead of overwriting (docs/administration.md).
-import { el, lang, setLang, signedIn, token } from "./common.js";
+import { downloadCsv, el, lang, setLang, signedIn, token } from "./common.js";
 
 const TEXT = {
   "zh-Hant": {
@@ -15,7 +15,9 @@ const TEXT = {
     revoked: "令牌已吊銷", online: "在線", offline: "離線", lastSeen: "最後在線", servedAt: "辦理窗口",
     when: "時間", who: "修改人", source: "來源", what: "內容", signOut: "登出", confirmRemove: "確定刪除？",
     badJson: "不是有效的 JSON", rules: "規則", choose: "請在左側選擇一項，或新增。", kind: "類型",
-    rota: "窗口輪值", notices: "定時公告", calendar: "工作日曆",
+    rota: "窗口輪值", notices: "定時公告", calendar: "工作日曆", audit: "審計紀錄", from: "起", to: "止",
+    action: "操作", actor: "操作人", device: "設備", target: "對象", before: "之前", after: "之後", show: "查詢",
+    csv: "下載 CSV", all: "全部",
   },
   "zh-Hans": {
     title: "大厅设置", departments: "部门", services: "事项", windows: "窗口", staff: "人员", devices: "设备",
@@ -26,7 +28,9 @@ const TEXT = {
     revoked: "令牌已吊销", online: "在线", offline: "离线", lastSeen: "最后在线", servedAt: "办理窗口",
     when: "时间", who: "修改人", source: "来源", what: "内容", signOut: "退出", confirmRemove: "确定删除？",
     badJson: "不是有效的 JSON", rules: "规则", choose: "请在左侧选择一项，或新增。", kind: "类型",
-    rota: "窗口轮值", notices: "定时公告", calendar: "工作日历",
+    rota: "窗口轮值", notices: "定时公告", calendar: "工作日历", audit: "审计记录", from: "起", to: "止",
+    action: "操作", actor: "操作人", device: "设备", target: "对象", before: "之前", after: "之后", show: "查询",
+    csv: "下载 CSV", all: "全部",
   },
   en: {
     title: "Administration", departments: "Departments", services: "Services", windows: "Windows", staff: "Staff",
@@ -39,7 +43,9 @@ const TEXT = {
     lastSeen: "Last seen", servedAt: "Windows that call it", when: "When", who: "Who", source: "Source",
     what: "What", signOut: "Sign out", confirmRemove: "Remove it?", badJson: "not valid JSON", rules: "Rules",
     choose: "Choose an entry on the left, or add one.", kind: "Kind",
-    rota: "Window rota", notices: "Timed notices", calendar: "Working calendar",
+    rota: "Window rota", notices: "Timed notices", calendar: "Working calendar", audit: "Audit log", from: "From",
+    to: "To", action: "Action", actor: "Who", device: "Device", target: "Target", before: "Before", after: "After",
+    show: "Show", csv: "Download CSV", all: "all",
   },
 };
 
@@ -211,7 +217,7 @@ class Admin {
       el("nav", {}, el("a", { href: "board.html" }, "⟵"), el("a", { class: "active", href: "admin.html" }, tr("title"))),
       el("span", {}, el("span", { id: "version", class: "version" },
         `${tr("version")} ${this.version}`), select));
-    const tabs = el("nav", { class: "tabs" }, [...TABLES, "center", "versions"].map((name) =>
+    const tabs = el("nav", { class: "tabs" }, [...TABLES, "center", "versions", "audit"].map((name) =>
       el("button", { type: "button", "data-tab": name, class: name === this.tab ? "active" : null,
         onclick: () => this.open(name) }, tr(name))));
     let body;
@@ -220,6 +226,7 @@ class Admin {
       body = el("div", { class: "admin-grid" }, this.sectionForm("center"),
         el("div", {}, this.sectionForm("calendar"), this.sectionForm("rules")));
     }
+    else if (this.tab === "audit") body = this.auditView();
     else body = this.historyTable();
     this.root.replaceChildren(top, el("main", {}, tabs, this.message, this.secret, body));
   }
@@ -407,6 +414,44 @@ class Admin {
       }
     });
     return el("section", {}, el("h2", {}, tr(section)), form);
+  }
+
+  auditQuery(format) {
+    const f = this.auditFilter || {};
+    const params = new URLSearchParams({ format });
+    for (const key of ["from", "to", "action", "actor"]) if (f[key]) params.set(key, f[key]);
+    return `/api/admin/audit?${params}`;
+  }
+
+  auditView() {
+    const f = this.auditFilter || {};
+    const input = (name, type = "text") => el("input", { type, name, value: f[name] || "" });
+    const actions = ["", "config_change", "pin_reset", "pin_changed", "token_rotated", "token_revoked", "sign_in",
+      "sign_in_failed", "sign_out", "cancel", "reprint"];
+    const action = el("select", { name: "action" }, actions.map((a) => el("option", { value: a, selected: a === (f.action || "") }, a || tr("all"))));
+    const form = el("form", { class: "controls", id: "audit-filter" },
+      el("label", {}, tr("from"), input("from", "date")), el("label", {}, tr("to"), input("to", "date")),
+      el("label", {}, tr("action"), action), el("label", {}, tr("actor"), input("actor")),
+      el("button", { type: "submit" }, tr("show")),
+      el("button", { type: "button", id: "audit-csv", onclick: () => downloadCsv(this.auditQuery("csv"), "audit.csv") }, tr("csv")));
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      this.auditFilter = Object.fromEntries(new FormData(form).entries());
+      this.loadAudit().catch((err) => this.fail(err, null));
+    });
+    this.auditBody = el("tbody", {});
+    const head = ["when", "actor", "device", "action", "target", "before", "after"].map((k) => el("th", {}, tr(k)));
+    this.loadAudit().catch((err) => this.fail(err, null));
+    return el("section", {}, form, el("table", { id: "audit" }, el("thead", {}, el("tr", {}, head)), this.auditBody));
+  }
+
+  async loadAudit() {
+    const data = await call("GET", this.auditQuery("json"));
+    const show = (v) => (v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
+    this.auditBody.replaceChildren(...data.rows.map((r) => el("tr", { "data-action": r.action },
+      el("td", {}, r.at_local.slice(0, 19).replace("T", " ")), el("td", {}, show(r.actor)), el("td", {}, show(r.device)),
+      el("td", {}, r.action), el("td", {}, show(r.target)), el("td", { class: "wrap" }, show(r.before)),
+      el("td", { class: "wrap" }, show(r.after)))));
   }
 
   historyTable() {

@@ -13,10 +13,12 @@ from aiohttp import web
 from .. import appkeys as K
 from ..api.openapi import build_spec
 from ..api.router import add_endpoints
+from .audit import AUDIT_ENDPOINTS, AUDIT_HANDLERS
 from .http import ADMIN_ENDPOINTS, ADMIN_HANDLERS, KEEPER
 from .live import ConfigKeeper, file_document
 
 log = logging.getLogger("hallq.admin")
+ENDPOINTS = ADMIN_ENDPOINTS + AUDIT_ENDPOINTS  # every administration row (docs/api.md lists them)
 
 
 def setup_admin(app: web.Application) -> None:
@@ -24,9 +26,9 @@ def setup_admin(app: web.Application) -> None:
     app[KEEPER] = keeper
     app.cleanup_ctx.insert(0, _load_config(keeper))  # before the storage context rebuilds the state
     app.cleanup_ctx.append(_rota_ticker)
-    app[K.ENDPOINTS] = app[K.ENDPOINTS] + ADMIN_ENDPOINTS
+    app[K.ENDPOINTS] = app[K.ENDPOINTS] + ENDPOINTS
     app[K.OPENAPI] = build_spec(app[K.ENDPOINTS])
-    add_endpoints(app, ADMIN_ENDPOINTS, ADMIN_HANDLERS)  # the router checks each row's roles
+    add_endpoints(app, ENDPOINTS, ADMIN_HANDLERS | AUDIT_HANDLERS)  # the router checks each row's roles
 
 
 def _load_config(keeper: ConfigKeeper):

@@ -2,7 +2,7 @@
 `python -m server.api.docs > docs/api.md` (tests/test_docs.py checks the file is current)."""
 from __future__ import annotations
 
-from ..admin.http import ADMIN_ENDPOINTS
+from ..admin import ENDPOINTS as ADMIN_ENDPOINTS
 from ..actions.body import MAX_DEPTH, MAX_INT_DIGITS
 from ..domain.errors import ERROR_CODES
 from .center import CENTER_ENDPOINTS

@@ -248,3 +248,40 @@ async def test_after_a_restart_the_newest_stored_version_wins_over_the_file(sett
     finally:
         await second.close()
     assert json.loads(json.dumps(settings.raw))["departments"][0]["name"]["en"] != "Market Bureau"
+
+
+async def test_the_audit_log_records_every_administration_action_and_filters_and_exports_safely(hall):
+    from server import appkeys as K
+    from server.admin.store import AuditRow
+    from server.store.audit import AuditEntry
+    token = await manager(hall)
+    version, doc = await current(hall, token)
+    dept = entry(doc, "departments", "code", "tax")
+    dept["name"]["en"] = "Tax Office"
+    assert (await put_entry(hall, token, version, "departments", "tax", dept))[0] == 200
+    assert (await hall.post("/api/admin/staff/1003/reset-pin", token, {"version": version + 1}))[0] == 200
+    assert (await hall.post("/api/admin/devices/kiosk-2/rotate-token", token, {"version": version + 2}))[0] == 200
+    await hall.app[K.SERVICE].write_only([AuditRow(AuditEntry(hall.clock.now(), "=1+2", "sign_in_failed",
+                                                              target="staff:=1+2"))])
+    status, log = await hall.get("/api/admin/audit", token)
+    assert status == 200
+    assert [r["action"] for r in log["rows"]][:4] == ["sign_in_failed", "token_rotated", "pin_reset", "config_change"]
+    change = next(r for r in log["rows"] if r["action"] == "config_change")
+    assert change["actor"] == MANAGER and change["target"] == "departments:tax"
+    assert change["before"] == {"version": 1} and change["after"]["version"] == 2
+    assert any("Tax Office" in line for line in change["after"]["changes"])
+    reset = next(r for r in log["rows"] if r["action"] == "pin_reset")
+    assert "scrypt" not in json.dumps(reset)  # the hash never reaches the log
+    status, only = await hall.get("/api/admin/audit?action=pin_reset", token)
+    assert [r["target"] for r in only["rows"]] == ["staff:1003"]
+    async with hall.session.get(hall.url("/api/admin/audit?format=csv"),
+                                headers={"Authorization": f"Bearer {token}"}) as resp:
+        assert resp.status == 200 and resp.content_type == "text/csv"
+        text = (await resp.read()).decode("utf-8-sig")
+    assert "'=1+2" in text and ",=1+2" not in text
+    for query, field in (("from=2026-13-01", "from"), ("from=2026-11-26&to=2026-11-25", "from"),
+                         ("format=xml", "format"), ("actor=" + "x" * 41, "actor")):
+        status, body = await hall.get(f"/api/admin/audit?{query}", token)
+        assert status == 400 and body["error"]["details"]["field"] == field, query
+    status, _ = await hall.get("/api/admin/audit", await hall.sign_in(5))
+    assert status == 403

@@ -180,6 +180,25 @@ async def test_add_a_clerk_who_signs_in_and_chooses_a_pin(hall, admin_page):
     await page.click("#reset-pin")
     await expect(page.locator("#secret-value")).to_be_visible(timeout=WAIT_MS)
     assert (await page.text_content("#secret-value")).strip() != pin
+    await page.click("nav.tabs button[data-tab=audit]")
+    await expect(page.locator("#audit tr[data-action=pin_reset]")).to_have_count(1, timeout=WAIT_MS)
+    await expect(page.locator("#audit tr[data-action=pin_changed]")).to_contain_text("1201")
+    await page.select_option("#audit-filter select[name=action]", "config_change")
+    await page.click("#audit-filter button[type=submit]")
+    await expect(page.locator("#audit tr[data-action=pin_reset]")).to_have_count(0, timeout=WAIT_MS)
+    await expect(page.locator("#audit tr[data-action=config_change]")).to_contain_text("staff:1201")
+    assert page.script_errors == []
+
+
+async def test_only_a_manager_gets_past_the_sign_in(hall, admin_page):
+    page = admin_page
+    await page.goto(hall.url("/manager/admin.html?lang=en"))
+    clerk = hall.clerk_for(3)
+    await page.fill("input[name=staff]", clerk)
+    await page.fill("input[name=pin]", hall.creds["staff"][clerk])
+    await page.click("form.signin button[type=submit]")
+    await expect(page.locator("form.signin .error")).not_to_be_empty(timeout=WAIT_MS)
+    assert await page.locator("#entries").count() == 0
     assert page.script_errors == []
 
 
