@@ -14,6 +14,7 @@ from ..domain.model import HallState
 # The key that names an entry of each array table (diffs and edits address entries by it).
 IDENTITY = {"departments": "code", "services": "code", "windows": "number", "staff": "number", "devices": "id"}
 SECRET_KEYS = ("pin_hash", "token_hash")
+ENTRY = "entry"  # a whole entry added or removed
 
 
 def validate(doc: dict, source: str = "<admin>") -> Settings:
@@ -36,9 +37,9 @@ class Change:
         secret = self.path.rsplit(".", 1)[-1] in SECRET_KEYS
         before, after = ("(hidden)", "(new)") if secret else (_show(self.before), _show(self.after))
         if self.before is None:
-            return f"+ {self.path} = {after}"
+            return f"+ {self.path}" + ("" if self.after == ENTRY else f" = {after}")
         if self.after is None:
-            return f"- {self.path} (was {before})"
+            return f"- {self.path}" + ("" if self.before == ENTRY else f" (was {before})")
         return f"~ {self.path}: {before} -> {after}"
 
 
@@ -66,7 +67,7 @@ def _diff_entries(table: str, old: list, new: list) -> list[Change]:
     for ident in dict.fromkeys([*before, *after]):
         path = f"{table}[{key}={ident}]"
         if ident not in before or ident not in after:
-            changes.append(Change(path, before.get(ident) and "entry", after.get(ident) and "entry"))
+            changes.append(Change(path, ENTRY if ident in before else None, ENTRY if ident in after else None))
         else:
             changes += _diff_values(path, before[ident], after[ident])
     order_before = [i for i in before if i in after]
