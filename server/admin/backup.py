@@ -7,6 +7,7 @@ committing meanwhile), is checked with `PRAGMA integrity_check`, then the oldest
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -47,7 +48,8 @@ def _free_name(folder: Path, now: float) -> Path:
     """hallq-YYYYmmdd-HHMMSS-NNN.db (UTC): names sort in the order the copies were made."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now))
     taken = [p.stem.rsplit("-", 1)[-1] for p in folder.glob(f"{PREFIX}{stamp}-*{SUFFIX}")]
-    n = 1 + max((int(t) for t in taken if t.isdigit()), default=-1)  # after the newest, even if older went
+    # after the newest of that second, even if older ones were pruned
+    n = 1 + max((int(t) for t in taken if re.fullmatch(r"[0-9]{3,}", t)), default=-1)
     return folder / f"{PREFIX}{stamp}-{n:03d}{SUFFIX}"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import re
 import secrets
 
 from aiohttp import web
@@ -28,6 +29,7 @@ STAFF_ROLES = ("clerk", "manager", "guide")
 KEEPER = web.AppKey("config_keeper", ConfigKeeper)
 SECTIONS = ("center", "rules", "voice", "calendar", "supervision")
 POSITIONAL = ("rota", "notices")
+NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "²".isdigit() is true, int("²") is not
 VERSION = Field("integer", required=True, doc="The configuration version the change was made on.", minimum=0)
 ERRORS = ("invalid_config", "version_conflict", "would_strand_tickets", "invalid_argument")
 
@@ -113,7 +115,7 @@ def _table_key(request: web.Request) -> tuple[str, object]:
     if table not in known:
         raise DomainError("invalid_argument", f"unknown table {table!r} (known: {', '.join(known)})", field="table")
     if table == "windows" or table in POSITIONAL:
-        if not raw.isdigit() or len(raw) > 9:
+        if not NUMBER.fullmatch(raw):
             raise DomainError("invalid_argument", f"{table} entries are numbered, got {raw[:20]!r}", field="key")
         return table, int(raw)
     return table, raw
@@ -231,7 +233,7 @@ async def put_entry(request: web.Request) -> web.Response:
 
 
 def _window_numbers(raw: list[str]) -> set[int]:
-    if not all(v.strip().isdigit() and len(v.strip()) < 9 for v in raw):
+    if not all(NUMBER.fullmatch(v.strip()) for v in raw):
         raise DomainError("invalid_argument", "windows must be window numbers", field="windows")
     return {int(v) for v in raw}
 
@@ -268,7 +270,7 @@ async def delete_entry(request: web.Request) -> web.Response:
     p = require(request, MANAGER)
     table, key = _table_key(request)
     raw = request.query.get("version", "")
-    if not raw.isdigit():
+    if not NUMBER.fullmatch(raw):
         raise DomainError("invalid_argument", "version is required (the configuration version you read)",
                           field="version")
     keeper = _keeper(request)
