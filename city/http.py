@@ -10,7 +10,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from server.api.handlers import json_response
+from server.actions.body import json_response
 from server.domain.errors import DomainError
 from server.security import hash_token, new_token, verify_pin
 from server.stats.figures import GROUPS

@@ -9,6 +9,8 @@ from pathlib import Path
 from aiohttp import web
 
 from . import appkeys as K
+from .admin import ENDPOINTS as ADMIN_ENDPOINTS
+from .admin import HANDLERS as ADMIN_HANDLERS
 from .admin import setup_admin
 from .api.endpoints import ENDPOINTS, OTHER_ENDPOINTS
 from .api.center import CENTER_ENDPOINTS, CENTER_HANDLERS
@@ -27,7 +29,7 @@ from .store.queries import live_sessions
 from .store.reader import Reader
 from .store.writer import Writer
 from .stats.http import STATS_HANDLERS, setup_stats
-from .citylink.http import setup_citylink
+from .citylink.http import CITYLINK_ENDPOINTS, CITYLINK_HANDLERS, setup_citylink
 from .stats.projection import StatsProjector
 from .supervision.http import SUPERVISION_ENDPOINTS, SUPERVISION_HANDLERS, setup_supervision
 from .supervision.projector import SupervisionProjector
@@ -37,6 +39,16 @@ from .voice.assemble import ClipLibrary, is_safe_clip_id, voice_problems
 from .voice.templates import VoiceSettings, announcement_for
 
 log = logging.getLogger("hallq.app")
+# Every endpoint table the app serves, each with the handlers of its hand-written rows. The router
+# serves them all alike (roles from the row), and the OpenAPI description and the authorization
+# tests read the same list. A new part of the server adds one line here.
+TABLES = (
+    (ENDPOINTS + OTHER_ENDPOINTS, SESSION_HANDLERS | READ_HANDLERS | KIOSK_HANDLERS | STATS_HANDLERS),
+    (CITYLINK_ENDPOINTS, CITYLINK_HANDLERS),
+    (CENTER_ENDPOINTS, CENTER_HANDLERS),
+    (SUPERVISION_ENDPOINTS, SUPERVISION_HANDLERS),
+    (ADMIN_ENDPOINTS, ADMIN_HANDLERS),  # administration (server/admin/)
+)
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {"display": ROOT / "display" / "web", "counter": ROOT / "counter" / "web",
          "kiosk": ROOT / "kiosk" / "web", "manager": ROOT / "manager" / "web"}
@@ -62,7 +74,7 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     app[K.AUTH] = Authenticator(config.hall)
     app[K.SIGNIN_LIMITER] = SlidingLimiter(server.signin_max_failures, server.signin_lockout_s)
     app[K.KIOSK_LIMITER] = SlidingLimiter(server.kiosk_rate_per_min, 60)
-    endpoints = ENDPOINTS + OTHER_ENDPOINTS + CENTER_ENDPOINTS + SUPERVISION_ENDPOINTS
+    endpoints = [ep for rows, _ in TABLES for ep in rows]
     app[K.ENDPOINTS] = endpoints
     app[K.OPENAPI] = build_spec(endpoints)
     voice = VoiceSettings.from_dict(config.voice)
@@ -75,7 +87,7 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     app.cleanup_ctx.append(_ticker)
     setup_supervision(app)  # case actions' lock, deletion of expired call-back numbers
     app.on_shutdown.append(_close_sockets)
-    _add_routes(app, endpoints, sounds)
+    _add_routes(app, sounds)
     setup_admin(app)  # administration: stored configuration versions, live changes (server/admin/)
     for setup in extra_setup:
         setup(app)
@@ -140,9 +152,9 @@ async def _ticker(app: web.Application):
         await asyncio.gather(task, return_exceptions=True)
 
 
-def _add_routes(app: web.Application, endpoints, sounds: ClipLibrary) -> None:
-    add_endpoints(app, endpoints, SESSION_HANDLERS | READ_HANDLERS | KIOSK_HANDLERS | STATS_HANDLERS
-                  | CENTER_HANDLERS | SUPERVISION_HANDLERS)
+def _add_routes(app: web.Application, sounds: ClipLibrary) -> None:
+    for rows, handlers in TABLES:
+        add_endpoints(app, rows, handlers)
     app.router.add_get("/api/ws", ws_handler, name="websocket")
     app.router.add_get("/sounds/{clip:.+}.wav", _sound_handler(sounds))
     for name, folder in PAGES.items():

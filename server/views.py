@@ -4,7 +4,7 @@ from __future__ import annotations
 from .domain.calendar import iso_local, minute_of_day
 from .domain.hall import HallConfig, Service, Window
 from .domain.lifecycle import Status
-from .domain.model import HallState, Ticket, WindowState
+from .domain.model import HallState, WindowState
 from .estimate import hall_estimates
 from .records import ticket_view
 

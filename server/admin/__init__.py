@@ -1,7 +1,8 @@
 """Administration: the hall's configuration as stored versions, changed live through one path.
 
-`setup_admin(app)` (called once by server.app.create_app) adds the endpoints of server/admin/http.py
-and, at start, loads the newest stored configuration before the hall's state is rebuilt.
+`ENDPOINTS`/`HANDLERS` are one line of server.app.TABLES (the router serves them, roles from each
+row); `setup_admin(app)` makes the configuration keeper, which at start loads the newest stored
+configuration before the hall's state is rebuilt, and runs the rota's tick.
 """
 from __future__ import annotations
 
@@ -11,14 +12,13 @@ import logging
 from aiohttp import web
 
 from .. import appkeys as K
-from ..api.openapi import build_spec
-from ..api.router import add_endpoints
 from .audit import AUDIT_ENDPOINTS, AUDIT_HANDLERS
 from .http import ADMIN_ENDPOINTS, ADMIN_HANDLERS, KEEPER
 from .live import ConfigKeeper, file_document
 
 log = logging.getLogger("hallq.admin")
-ENDPOINTS = ADMIN_ENDPOINTS + AUDIT_ENDPOINTS  # every administration row (docs/api.md lists them)
+ENDPOINTS = ADMIN_ENDPOINTS + AUDIT_ENDPOINTS  # every administration row: one line of server.app.TABLES
+HANDLERS = ADMIN_HANDLERS | AUDIT_HANDLERS
 
 
 def setup_admin(app: web.Application) -> None:
@@ -26,9 +26,6 @@ def setup_admin(app: web.Application) -> None:
     app[KEEPER] = keeper
     app.cleanup_ctx.insert(0, _load_config(keeper))  # before the storage context rebuilds the state
     app.cleanup_ctx.append(_rota_ticker)
-    app[K.ENDPOINTS] = app[K.ENDPOINTS] + ENDPOINTS
-    app[K.OPENAPI] = build_spec(app[K.ENDPOINTS])
-    add_endpoints(app, ENDPOINTS, ADMIN_HANDLERS | AUDIT_HANDLERS)  # the router checks each row's roles
 
 
 def _load_config(keeper: ConfigKeeper):

@@ -9,7 +9,6 @@ from aiohttp import web
 
 from .. import appkeys as K
 from ..api.endpoints import Endpoint
-from ..actions.access import require
 from ..actions.body import json_response
 from .catalogue import catalogue_of
 from .link import CityLink, LinkState
@@ -25,7 +24,6 @@ CITYLINK_ENDPOINTS = [
 
 
 async def city_link(request: web.Request) -> web.Response:
-    require(request, ("manager",))
     link = request.app.get(CITY_LINK)
     state = link.state if link is not None else LinkState(status="off")
     return json_response(state.to_dict(request.app[K.CLOCK].now()))
@@ -35,9 +33,8 @@ CITYLINK_HANDLERS = {"city_link": city_link}
 
 
 def setup_citylink(app: web.Application, db_path: Path) -> None:
-    """Routes always (the board shows "off" without a [city] table); the link only when configured."""
-    for ep in CITYLINK_ENDPOINTS:
-        app.router.add_route(ep.method, ep.path, CITYLINK_HANDLERS[ep.special], name=ep.operation_id)
+    """The link only when configured; its route is always there (the board shows "off" without a
+    [city] table): server/app.py serves CITYLINK_ENDPOINTS like every other table."""
     settings = CitySettings.from_table(app[K.CONFIG].city)
     if not settings.enabled:
         return
