@@ -75,8 +75,16 @@ class ConfigKeeper:
             if self.file_doc is not None and canonical(self.file_doc) != canonical(self.document):
                 log.warning("the configuration file differs from stored version %d, which is used (the newest "
                             "stored version wins); to apply the file run `hallq config import FILE`", self.version)
-                self.base = validate(self.document, source=f"stored version {self.version}").hall
+                stored = validate(self.document, source=f"stored version {self.version}")
+                self.base = stored.hall
+                self._follow_calendar(stored)
         self.switch(self.hall_now(self.base))
+
+    def _follow_calendar(self, settings) -> None:
+        """Deadlines counted in working days (supervision's projection) use the stored calendar."""
+        for projector in self.service.writer.projectors:
+            if hasattr(projector, "calendar"):
+                projector.calendar = settings.calendar
 
     def hall_now(self, base: HallConfig) -> HallConfig:
         """`base` with the rota's turns and the notice of this minute applied."""
@@ -149,6 +157,7 @@ class ConfigKeeper:
             self.switch(old_hall)
             raise
         self.version, self.document, self.base = version, new_doc, settings.hall
+        self._follow_calendar(settings)
         self._tell_screens(old_hall, new_hall, version, changes)
         log.info("configuration version %d by %s (%s): %s", version, author.actor, author.source, summary(changes))
         return {"version": version, "changes": [c.line() for c in changes]}
@@ -161,6 +170,9 @@ class ConfigKeeper:
             self.service.state.window(window.number)  # a new window starts closed
         self.hub.hall = hall
         self.auth.use_hall(hall)
+        for projector in self.service.writer.projectors:  # projections that read the hall (supervision's
+            if hasattr(projector, "hall"):  # case departments) follow it too: same writer, same order
+                projector.hall = hall
         self._drop_revoked_devices(old, hall)
         for listener in self.listeners:
             listener(old, hall)

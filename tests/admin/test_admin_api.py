@@ -285,3 +285,18 @@ async def test_the_audit_log_records_every_administration_action_and_filters_and
         assert status == 400 and body["error"]["details"]["field"] == field, query
     status, _ = await hall.get("/api/admin/audit", await hall.sign_in(5))
     assert status == 403
+
+
+async def test_a_calendar_change_reaches_the_working_day_deadlines_at_once(hall):
+    token = await manager(hall)
+    version, doc = await current(hall, token)
+    calendar = {"weekend": [6, 7], "holidays": ["2026-11-26"], "workdays": []}
+    status, body = await hall.call("PUT", "/api/admin/sections/calendar", token, {"version": version, "value": calendar})
+    assert status == 200, body
+    keeper = hall.app[KEEPER]
+    deadlines = next(p for p in keeper.service.writer.projectors if hasattr(p, "calendar"))
+    assert not deadlines.calendar.is_working_day("2026-11-26")
+    assert deadlines.calendar.add_working_days("2026-11-25", 1) == "2026-11-27"
+    status, body = await hall.call("PUT", "/api/admin/sections/calendar", token,
+                                   {"version": version + 1, "value": {"holidays": ["2026-11-31"]}})
+    assert status == 400 and body["error"]["details"]["field"] == "calendar.holidays"

@@ -88,6 +88,8 @@ async def test_window_seven_serves_business_in_the_afternoon_and_returns_to_tax(
     hall.clock.advance(4 * 3600)  # 13:00
     await keeper.tick()
     assert (await display.recv(timeout=2))["type"] == "config_changed"
+    cases = next(p for p in keeper.service.writer.projectors if hasattr(p, "hall"))
+    assert cases.department_of(7, "business_change") == "market"  # a bad rating now goes to the market bureau
     clerk = await hall.sign_in(7)
     status, called = await hall.post("/api/windows/7/call-next", clerk)
     assert status == 200 and called["ticket"]["service"] == "business_change"
