@@ -289,9 +289,10 @@ async def test_the_audit_log_records_every_administration_action_and_filters_and
 
 async def test_a_calendar_change_reaches_the_working_day_deadlines_at_once(hall):
     token = await manager(hall)
-    version, doc = await current(hall, token)
+    version, _ = await current(hall, token)
     calendar = {"weekend": [6, 7], "holidays": ["2026-11-26"], "workdays": []}
-    status, body = await hall.call("PUT", "/api/admin/sections/calendar", token, {"version": version, "value": calendar})
+    status, body = await hall.call("PUT", "/api/admin/sections/calendar", token,
+                                   {"version": version, "value": calendar})
     assert status == 200, body
     keeper = hall.app[KEEPER]
     deadlines = next(p for p in keeper.service.writer.projectors if hasattr(p, "calendar"))
