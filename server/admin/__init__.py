@@ -14,11 +14,12 @@ from aiohttp import web
 from .. import appkeys as K
 from .audit import AUDIT_ENDPOINTS, AUDIT_HANDLERS
 from .http import ADMIN_ENDPOINTS, ADMIN_HANDLERS, KEEPER
+from .onetime import ONE_TIME_ENDPOINTS, ONE_TIME_HANDLERS
 from .live import ConfigKeeper, file_document
 
 log = logging.getLogger("hallq.admin")
-ENDPOINTS = ADMIN_ENDPOINTS + AUDIT_ENDPOINTS  # every administration row: one line of server.app.TABLES
-HANDLERS = ADMIN_HANDLERS | AUDIT_HANDLERS
+ENDPOINTS = ADMIN_ENDPOINTS + AUDIT_ENDPOINTS + ONE_TIME_ENDPOINTS  # one line of server.app.TABLES
+HANDLERS = ADMIN_HANDLERS | AUDIT_HANDLERS | ONE_TIME_HANDLERS
 
 
 def setup_admin(app: web.Application) -> None:

@@ -53,3 +53,10 @@ def version_rows(conn: sqlite3.Connection, limit: int = 100) -> list[dict]:
 def version_document(conn: sqlite3.Connection, version: int) -> dict | None:
     row = conn.execute("SELECT document FROM config_versions WHERE version = ?", (version,)).fetchone()
     return None if row is None else json.loads(row["document"])
+
+
+def finish_of_ticket(conn: sqlite3.Connection, ticket_id: int) -> dict | None:
+    """The ticket's latest service_finished event (its outcome and the materials the clerk ticked)."""
+    row = conn.execute("SELECT data FROM events WHERE ticket_id = ? AND type = 'service_finished' "
+                       "ORDER BY seq DESC LIMIT 1", (ticket_id,)).fetchone()
+    return None if row is None else json.loads(row["data"])
