@@ -17,7 +17,8 @@ const TEXT = {
     badJson: "不是有效的 JSON", rules: "規則", choose: "請在左側選擇一項，或新增。", kind: "類型",
     rota: "窗口輪值", notices: "定時公告", calendar: "工作日曆", audit: "審計紀錄", from: "起", to: "止",
     action: "操作", actor: "操作人", device: "設備", target: "對象", before: "之前", after: "之後", show: "查詢",
-    csv: "下載 CSV", all: "全部",
+    csv: "下載 CSV", all: "全部", choosePin: "請設定您自己的密碼", oneTime: "一次性密碼", newPin: "新密碼（4-12 位數字）",
+    newPinAgain: "再輸入一次", pinsDiffer: "兩次輸入的密碼不同", pinWrong: "一次性密碼錯誤",
   },
   "zh-Hans": {
     title: "大厅设置", departments: "部门", services: "事项", windows: "窗口", staff: "人员", devices: "设备",
@@ -30,7 +31,8 @@ const TEXT = {
     badJson: "不是有效的 JSON", rules: "规则", choose: "请在左侧选择一项，或新增。", kind: "类型",
     rota: "窗口轮值", notices: "定时公告", calendar: "工作日历", audit: "审计记录", from: "起", to: "止",
     action: "操作", actor: "操作人", device: "设备", target: "对象", before: "之前", after: "之后", show: "查询",
-    csv: "下载 CSV", all: "全部",
+    csv: "下载 CSV", all: "全部", choosePin: "请设置您自己的密码", oneTime: "一次性密码", newPin: "新密码（4-12 位数字）",
+    newPinAgain: "再输入一次", pinsDiffer: "两次输入的密码不同", pinWrong: "一次性密码错误",
   },
   en: {
     title: "Administration", departments: "Departments", services: "Services", windows: "Windows", staff: "Staff",
@@ -45,7 +47,9 @@ const TEXT = {
     choose: "Choose an entry on the left, or add one.", kind: "Kind",
     rota: "Window rota", notices: "Timed notices", calendar: "Working calendar", audit: "Audit log", from: "From",
     to: "To", action: "Action", actor: "Who", device: "Device", target: "Target", before: "Before", after: "After",
-    show: "Show", csv: "Download CSV", all: "all",
+    show: "Show", csv: "Download CSV", all: "all", choosePin: "Choose your own PIN", oneTime: "One-time PIN",
+    newPin: "New PIN (4 to 12 digits)", newPinAgain: "New PIN again", pinsDiffer: "The two PINs differ",
+    pinWrong: "The one-time PIN is wrong",
   },
 };
 
@@ -464,9 +468,39 @@ class Admin {
   }
 }
 
+/** Signed in with a one-time PIN (new, or reset): choose one's own before anything else. */
+function ownPin(root) {
+  return new Promise((resolve) => {
+    const input = (name) => el("input", { type: "password", name, inputmode: "numeric", autocomplete: "new-password", required: true });
+    const current = input("current_pin");
+    const fresh = input("new_pin");
+    const again = input("new_pin_again");
+    const error = el("p", { class: "error", role: "alert" });
+    const form = el("form", { class: "signin", id: "own-pin" }, el("h1", {}, tr("choosePin")),
+      el("label", {}, tr("oneTime"), current), el("label", {}, tr("newPin"), fresh), el("label", {}, tr("newPinAgain"), again),
+      error, el("button", { type: "submit" }, tr("save")));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      if (fresh.value !== again.value) {
+        error.textContent = tr("pinsDiffer");
+        return;
+      }
+      try {
+        await call("POST", "/api/sessions/current/pin", { current_pin: current.value, new_pin: fresh.value });
+        resolve();
+      } catch (err) {
+        error.textContent = err.code === "unauthorized" ? tr("pinWrong") : err.message;
+      }
+    });
+    root.replaceChildren(form);
+  });
+}
+
 async function main() {
   const root = document.getElementById("app");
   await signedIn(root);
+  const me = await call("GET", "/api/sessions/current");
+  if (me.pin_change_required) await ownPin(root);
   await new Admin(root).load();
 }
 

@@ -88,6 +88,7 @@ async def who_am_i(request: web.Request) -> web.Response:
     if p.staff:
         staff = service.hall.staff_member(p.staff)
         answer["staff_name"] = staff.name if staff else ""
+        answer["pin_change_required"] = bool(staff and staff.pin_change_required)
     answer["window_state"] = window_of(service, p)
     answer["default_lang"] = service.hall.center.default_lang  # the page's language until the user picks one
     return json_response(answer)

@@ -10,7 +10,7 @@ from yarl import URL
 
 from .. import appkeys as K
 from ..actions import runner
-from ..actions.access import clerk_still_signed_in, principal_for_token
+from ..actions.access import clerk_still_signed_in, principal_for_token, refuse_until_own_pin
 from ..actions.body import load_json
 from ..api.endpoints import COMMAND_ROWS
 from ..audience import hall_for
@@ -262,6 +262,7 @@ async def _command(app, conn: Connection, data: dict) -> dict:
         raise DomainError("forbidden", f"a {p.role} may not {name}")
     if p.role == "clerk" and not clerk_still_signed_in(app, p):
         raise DomainError("unauthorized", "your session has ended; sign in again")
+    refuse_until_own_pin(app, p, row.operation_id)
     body = parse_fields(row.socket_fields(), args)
     ids = {k: body.pop(k) for k in row.path_params() if k in body}
     return await runner.run_row(app, p, row, body, ids)

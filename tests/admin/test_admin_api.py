@@ -195,6 +195,15 @@ async def test_a_new_clerk_signs_in_with_the_one_time_pin_and_chooses_their_own(
     counter = hall.device_token(hall.counter_for(7))
     status, session = await hall.post("/api/sessions", counter, {"staff": "1101", "pin": body["pin"]})
     assert status == 200 and session["pin_change_required"] is True
+    await hall.issue("tax_filing")
+    status, refused = await hall.post("/api/windows/7/call-next", session["token"])  # not before a PIN of one's own
+    assert status == 403 and refused["error"]["code"] == "pin_change_required"
+    socket = await WsClient.open(hall, session["token"])
+    reply = await socket.request({"type": "command", "name": "call_next", "args": {}})
+    assert reply["error"]["code"] == "pin_change_required"
+    await socket.close()
+    status, me = await hall.get("/api/sessions/current", session["token"])
+    assert status == 200 and me["pin_change_required"] is True
     status, answer = await hall.post("/api/sessions/current/pin", session["token"],
                                      {"current_pin": body["pin"], "new_pin": "12"})
     assert status == 400 and answer["error"]["details"]["field"] == "new_pin"
@@ -208,6 +217,8 @@ async def test_a_new_clerk_signs_in_with_the_one_time_pin_and_chooses_their_own(
     await hall.call("DELETE", "/api/sessions/current", session["token"])
     status, again = await hall.post("/api/sessions", counter, {"staff": "1101", "pin": "246810"})
     assert status == 200 and again["pin_change_required"] is False
+    status, called = await hall.post("/api/windows/7/call-next", again["token"])
+    assert status == 200 and called["ticket"]["service"] == "tax_filing"
 
 
 async def test_a_notice_reaches_a_display_socket_within_two_seconds(hall):

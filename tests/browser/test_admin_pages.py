@@ -229,3 +229,27 @@ async def test_rotate_a_device_token_and_post_a_notice_to_the_hall_display(hall,
     assert set(before) < set(after)
     await display_context.close()
     assert page.script_errors == []
+
+
+async def test_a_manager_with_a_reset_pin_chooses_their_own_before_anything_else(hall, admin_page):
+    token = (await hall.post("/api/sessions", None, {"staff": "9001", "pin": hall.creds["staff"]["9001"]}))[1]["token"]
+    status, config = await hall.get("/api/admin/config", token)
+    status, reset = await hall.post("/api/admin/staff/9002/reset-pin", token, {"version": config["version"]})
+    assert status == 200
+    page = admin_page
+    await page.goto(hall.url("/manager/admin.html?lang=en"))
+    await page.fill("input[name=staff]", "9002")
+    await page.fill("input[name=pin]", reset["pin"])
+    await page.click("form.signin button[type=submit]")
+    await expect(page.locator("#own-pin")).to_be_visible(timeout=WAIT_MS)
+    await page.fill("#own-pin input[name=current_pin]", reset["pin"])
+    await page.fill("#own-pin input[name=new_pin]", "975310")
+    await page.fill("#own-pin input[name=new_pin_again]", "975311")
+    await page.click("#own-pin button[type=submit]")
+    await expect(page.locator("#own-pin .error")).to_have_text("The two PINs differ")
+    await page.fill("#own-pin input[name=new_pin_again]", "975310")
+    await page.click("#own-pin button[type=submit]")
+    await expect(page.locator("#entries")).to_be_visible(timeout=WAIT_MS)
+    status, _ = await hall.post("/api/sessions", None, {"staff": "9002", "pin": "975310"})
+    assert status == 200
+    assert page.script_errors == []
