@@ -268,7 +268,8 @@ class Admin {
           || [entry.department, (entry.hours || []).join(", "), (entry.services || []).join(", ")].filter(Boolean).join(" · ")),
         el("td", {}, device ? el("span", { class: `badge ${device.online ? "online" : "offline"}` },
           device.online ? tr("online") : tr("offline")) : entry.disabled ? keyLabel("disabled") : ""),
-        el("td", { class: "muted" }, device && device.last_seen ? `${tr("lastSeen")} ${device.last_seen}` : ""));
+        el("td", { class: "muted" }, device && device.printer ? `${keyLabel("printer")}: ${device.printer}` : "",
+          device && device.last_seen ? ` ${tr("lastSeen")} ${device.last_seen.slice(0, 16).replace("T", " ")}` : ""));
     });
     const add = el("button", { type: "button", id: "add", onclick: () => { this.selected = ""; this.render(); } }, tr("add"));
     return el("section", { class: "entries" }, el("h2", {}, tr(table), " ", add),

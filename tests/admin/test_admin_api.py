@@ -312,3 +312,15 @@ async def test_a_calendar_change_reaches_the_working_day_deadlines_at_once(hall)
     status, body = await hall.call("PUT", "/api/admin/sections/calendar", token,
                                    {"version": version + 1, "value": {"holidays": ["2026-11-31"]}})
     assert status == 400 and body["error"]["details"]["field"] == "calendar.holidays"
+
+
+async def test_the_device_list_shows_who_is_online_and_when_last_seen(hall):
+    token = await manager(hall)
+    display = await WsClient.open(hall, hall.device_token("display-hall"))
+    assert (await display.request({"type": "subscribe", "scope": {}}))["success"]
+    status, body = await hall.get("/api/admin/devices", token)
+    assert status == 200
+    rows = {d["device"]: d for d in body["devices"]}
+    assert rows["display-hall"]["online"] is True and rows["display-hall"]["last_seen"].startswith("2026-11-25T09:00")
+    assert rows["kiosk-2"]["online"] is False and rows["kiosk-2"]["last_seen"] is None
+    await display.close()
