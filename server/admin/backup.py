@@ -32,6 +32,7 @@ def backup(db: Path, folder: Path, keep: int, now: float) -> tuple[Path, list[Pa
         dest = sqlite3.connect(partial)
         try:
             source.backup(dest, pages=1024)  # in steps: the hall's writer is never held up for long
+            dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal/-shm beside it
         finally:
             dest.close()
     finally:
@@ -95,6 +96,7 @@ def restore(copy: Path, db: Path, now: float) -> Path | None:
     source, dest = sqlite3.connect(f"file:{copy}?mode=ro", uri=True), sqlite3.connect(staged)
     try:
         source.backup(dest)
+        dest.execute("PRAGMA journal_mode = WAL")  # as the server runs it
     finally:
         source.close()
         dest.close()

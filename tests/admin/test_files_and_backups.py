@@ -137,6 +137,7 @@ async def test_backups_during_a_stream_of_actions_restore_to_the_same_state(hall
                                    io.StringIO()) == 0
     kept = copies(folder)
     assert taken >= 1 and len(kept) == min(3, taken + 1)
+    assert sorted(folder.iterdir()) == kept  # self-contained copies: no -wal, -shm or partial files beside them
     manager_token = await manager(hall)
     before = await _view(hall, manager_token)
     for older in kept[:-1]:  # taken mid-stream: each restores to a consistent, earlier state
