@@ -35,7 +35,7 @@ def _db_path(args: argparse.Namespace) -> Path:
 
 def _latest(path: Path) -> dict | None:
     if not path.is_file():
-        raise SystemExit(f"hallq: no database at {path}")
+        raise FileNotFoundError(f"no database at {path}")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     try:
@@ -55,7 +55,11 @@ def export_main(argv: list[str], out: TextIO | None = None) -> int:
     parser.add_argument("--config", help="the file the server runs with: its [server] table is copied in")
     parser.add_argument("--out", help="write to this file instead of standard output")
     args = parser.parse_args(argv)
-    latest = _latest(_db_path(args))
+    try:
+        latest = _latest(_db_path(args))
+    except FileNotFoundError as exc:
+        print(f"hallq config export: {exc}", file=sys.stderr)
+        return 1
     if latest is None:
         print("hallq: the database holds no configuration version yet (start the server once)", file=sys.stderr)
         return 1

@@ -102,6 +102,7 @@ def strand_problems(old: HallConfig, new: HallConfig, state: HallState) -> list[
     problems = []
     problems += _removed_services(old, new, state)
     problems += _changed_prefixes(old, new, state)
+    problems += _changed_day(old, new, state)
     problems += _removed_windows(old, new, state)
     problems += _removed_staff(old, new, state)
     problems += _unserved(new, state)
@@ -145,6 +146,17 @@ def _changed_prefixes(old: HallConfig, new: HallConfig, state: HallState) -> lis
                         "message": f"{s.code!r} has issued {s.prefix} tickets today; change its prefix after "
                                    "the business day ends (tickets and announcements would mix two prefixes)"})
     return out
+
+
+def _changed_day(old: HallConfig, new: HallConfig, state: HallState) -> list[dict]:
+    """The time zone and the day boundary decide which business day it is: not while a day is open."""
+    before, after = old.center, new.center
+    if (before.timezone, before.day_boundary_min) == (after.timezone, after.day_boundary_min) or not state.tickets:
+        return []
+    field = "center.timezone" if before.timezone != after.timezone else "center.day_boundary"
+    return [{"field": field, "tickets": len(state.tickets),
+             "message": f"{len(state.tickets)} ticket(s) were issued this business day; change the time zone or "
+                        "the day boundary before the first ticket of a day (the day and its numbers would shift)"}]
 
 
 def _removed_windows(old: HallConfig, new: HallConfig, state: HallState) -> list[dict]:

@@ -324,3 +324,24 @@ async def test_the_device_list_shows_who_is_online_and_when_last_seen(hall):
     assert rows["display-hall"]["online"] is True and rows["display-hall"]["last_seen"].startswith("2026-11-25T09:00")
     assert rows["kiosk-2"]["online"] is False and rows["kiosk-2"]["last_seen"] is None
     await display.close()
+
+
+async def test_the_day_boundary_cannot_move_while_a_day_has_tickets(hall):
+    token = await manager(hall)
+    version, doc = await current(hall, token)
+    center = copy.deepcopy(doc["center"])
+    center["day_boundary"] = "05:00"
+    await hall.issue("invoice")
+    status, body = await hall.call("PUT", "/api/admin/sections/center", token, {"version": version, "value": center})
+    assert status == 409 and body["error"]["details"]["problems"][0]["field"] == "center.day_boundary"
+
+
+def test_the_cli_names_the_administration_commands(capsys, tmp_path):
+    from server.cli import main
+    assert main([]) == 2
+    usage = capsys.readouterr().out
+    for command in ("config export", "backup", "restore"):
+        assert command in usage
+    assert main(["config", "export", "--db", str(tmp_path / "none.db")]) == 1
+    assert "no database at" in capsys.readouterr().err
+    assert main(["config", "nothing"]) == 2
