@@ -51,7 +51,7 @@ class Screen:
         self._task = asyncio.get_running_loop().create_task(self._read())
 
     @classmethod
-    async def open(cls, url: str, token: str, scope: dict, measure: bool) -> "Screen":
+    async def open(cls, url: str, token: str, scope: dict, measure: bool) -> Screen:
         ws = await asyncio.wait_for(connect(url, compression=None, max_size=2**22, ping_interval=None),
                                     OPEN_TIMEOUT)
         await ws.send(json.dumps({"id": 1, "type": "auth", "token": token}))

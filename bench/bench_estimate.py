@@ -32,8 +32,8 @@ def accuracy_rows(seeds: int) -> list[tuple]:
     rows = []
     for peak in LOADS:
         runs = [accuracy(HallDay(hall, seed, peak).run()) for seed in range(1, seeds + 1)]
-        med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
-        rows.append((peak, med("tickets"), med("mean_wait_min"), med("mae_min"), med("inside_pct"), med("mean_width_min")))
+        rows.append((peak, *(statistics.median(r[key] for r in runs)
+                             for key in ("tickets", "mean_wait_min", "mae_min", "inside_pct", "mean_width_min"))))
     return rows
 
 

@@ -98,8 +98,10 @@ def query_timings(db: Path, runs: int) -> dict:
         # warm: the closed days' partials are cached (as after the start-up warm-up); `today` is the
         # day after the range, so its last day (yesterday) is still read from the rows every time
         "report_30_days_warm": _warm(lambda cache: build_report(conn, hall, start, end, "monthly", cache, after), runs),
-        "stats_30_days_by_service_warm": _warm(lambda cache: compute(conn, Query(hall, start, end, "service"), cache, after), runs),
-        "stats_30_days_by_window_warm": _warm(lambda cache: compute(conn, Query(hall, start, end, "window"), cache, after), runs),
+        "stats_30_days_by_service_warm": _warm(
+            lambda cache: compute(conn, Query(hall, start, end, "service"), cache, after), runs),
+        "stats_30_days_by_window_warm": _warm(
+            lambda cache: compute(conn, Query(hall, start, end, "window"), cache, after), runs),
         "live_today": timed(lambda: _today_figures(conn, today), runs),
         "visits_today": conn.execute("SELECT SUM(issued) FROM segments WHERE day = ?", (end,)).fetchone()[0],
     }

@@ -26,7 +26,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_HALL = ROOT / "server" / "demo_hall.toml"
 DEMO_CREDENTIALS = ROOT / "server" / "demo_credentials.toml"
-PYTHON = ROOT / ".venv" / "bin" / "python"
+PYTHON = Path(sys.executable)  # the interpreter running the bench, wherever its virtualenv lives
+VAR = ROOT / "var"
+
+
+def var_dir(*parts: str) -> Path:
+    """A folder under var/ (git-ignored), created on first use so a fresh clone runs the benches."""
+    path = VAR.joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def free_port() -> int:
@@ -36,7 +44,9 @@ def free_port() -> int:
 
 
 def toml_value(value) -> str:
-    return json.dumps(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def derived_config(base: str, server_settings: dict) -> str:
@@ -81,7 +91,7 @@ class ServerProcess:
         """`root`: the source tree to run (another checkout, e.g. `git archive` of an older commit, for
         an A/B comparison in one session); the venv is always this repository's."""
         self.server_settings = {"log_level": log_level, **(server_settings or {})}
-        self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="hallq-bench-", dir=ROOT / "var")
+        self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="hallq-bench-", dir=var_dir())
         self.workdir = Path(workdir or self._tmp.name)
         self.pin_cpus, self.base_config, self.root = pin, config, Path(root)
         self.port = 0
@@ -92,15 +102,15 @@ class ServerProcess:
 
     # --- life cycle -----------------------------------------------------------------------------
 
-    def start(self, timeout: float = 30.0) -> "ServerProcess":
+    def start(self, timeout: float = 30.0) -> ServerProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
         config_path = self.workdir / "hall.toml"
         config_path.write_text(derived_config(self.base_config.read_text(encoding="utf-8"), self.server_settings),
                                encoding="utf-8")
         self.port = free_port()
         env = dict(os.environ, PYTHONUNBUFFERED="1",
-                   ESCPOS_CAPABILITIES_PICKLE_DIR=str(ROOT / "var" / "escpos"))
-        self._log = open(self.log_path, "wb")
+                   ESCPOS_CAPABILITIES_PICKLE_DIR=str(var_dir("escpos")))
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - open while the server runs; closed in stop()
         self.proc = subprocess.Popen(
             [str(PYTHON), "-m", "server.cli", "serve", "--config", str(config_path), "--db", str(self.db_path),
              "--host", "127.0.0.1", "--port", str(self.port), "--no-demo-printers"],
@@ -144,7 +154,7 @@ class ServerProcess:
         if self._tmp is not None:
             self._tmp.cleanup()
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -255,7 +265,7 @@ def machine() -> str:
     return f"nproc={os.cpu_count()}, {cpu}, Python {sys.version.split()[0]}"
 
 
-def fsync_probe(count: int = 500, directory: Path = ROOT / "var") -> dict:
+def fsync_probe(count: int = 500, directory: Path = VAR) -> dict:
     """The floor under any durable commit here: p50/p99 ms of appending 4 KiB and fsync, `count` times."""
     directory.mkdir(parents=True, exist_ok=True)
     path, times = directory / f"fsync-probe-{os.getpid()}", []

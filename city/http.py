@@ -6,7 +6,7 @@ import asyncio
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -181,7 +181,7 @@ async def _report(request: web.Request, day_from: str, day_to: str, kind: str) -
     csv_wanted, now = _wants_csv(request), request.app[K.CLOCK].now()
     mirrors = sorted(request.app[K.CITY].mirrors.values(), key=lambda m: m.hall_id)
     parts = await asyncio.gather(*(m.run(hall_part, m, day_from, day_to, kind, now) for m in mirrors))
-    report = city_report(list(parts), day_from, day_to, kind, request.app[K.NAME])
+    report = city_report(list(parts), day_from, day_to, kind, request.app[K.NAME], len(request.app[K.CITY].halls))
     if csv_wanted:
         return _csv(report_csv(report), f"hallq-city-{kind}-{day_from}-{day_to}.csv")
     return json_response(report)
@@ -214,7 +214,8 @@ ROUTES = (
           "group_by: the hall's own GET /api/stats answer"),
     Route("GET", "/api/compare", "cityCompare", compare, "Halls side by side by department or service "
           "(by=, from=, to=, format=json|csv)"),
-    Route("GET", "/api/report/daily", "cityReportDaily", report_daily, "The city's daily report (day=, format=json|csv)"),
+    Route("GET", "/api/report/daily", "cityReportDaily", report_daily,
+          "The city's daily report (day=, format=json|csv)"),
     Route("GET", "/api/report/monthly", "cityReportMonthly", report_monthly,
           "The city's monthly report (month=YYYY-MM, format=json|csv)"),
     Route("GET", "/api/report", "cityReport", report_range, "The city's report for from..to (format=json|csv)"),

@@ -15,7 +15,8 @@ import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from server.domain.calendar import business_day
 from server.domain.hall import HallConfig
@@ -64,8 +65,7 @@ class HallMirror:
         try:
             write_batch(conn, WriteBatch(events=events), (self._projector,))
             self._forget_days(conn, {ev["day"] for ev in events})
-            for sql, params in self.cache.take_new():
-                conn.execute(sql, params)
+            self.cache.take_new().run(conn)  # closed days' partials computed by queries since the last ingest
             conn.execute("COMMIT")
         except Exception:
             conn.execute("ROLLBACK")

@@ -46,14 +46,14 @@ class TempPostgres:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         return subprocess.run(cmd, check=check, capture_output=True, text=True, timeout=120)
 
-    def init(self) -> "TempPostgres":
+    def init(self) -> TempPostgres:
         if self._as_postgres:
             shutil.chown(self.folder, "postgres", "postgres")
         os.chmod(self.folder, 0o700)
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", SUPERUSER, "-E", "UTF8", "--no-sync")
         return self
 
-    def start(self) -> "TempPostgres":
+    def start(self) -> TempPostgres:
         options = f"-k {self.folder} -p {self.port} -c listen_addresses='' -c fsync=off"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "-t", "60", "start")
         return self
@@ -68,7 +68,7 @@ class TempPostgres:
         self.stop("immediate")
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def __enter__(self) -> "TempPostgres":
+    def __enter__(self) -> TempPostgres:
         return self.init().start()
 
     def __exit__(self, *exc) -> None:

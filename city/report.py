@@ -24,11 +24,17 @@ def hall_part(conn: sqlite3.Connection, mirror: HallMirror, day_from: str, day_t
     return {"hall_id": mirror.hall_id, "name": mirror.hall.center.name.to_dict(), "report": report, "days": days}
 
 
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
+
+
 def _pct(fig: dict | None) -> float | None:
     return None if not fig or fig["value"] is None else round(fig["value"] * 100, 1)
 
 
-def city_report(parts: list[dict], day_from: str, day_to: str, kind: str, city_name: dict) -> dict:
+def city_report(parts: list[dict], day_from: str, day_to: str, kind: str, city_name: dict,
+                registered: int | None = None) -> dict:
+    """`registered`: halls the city knows (some may not have sent anything yet)."""
     all_days = [g for p in parts for g in p["days"]]
     total = merge(all_days) if all_days else None
     working_days = len({g["key"] for g in all_days if g["counts"]["served"] > 0})
@@ -38,7 +44,7 @@ def city_report(parts: list[dict], day_from: str, day_to: str, kind: str, city_n
         for d in p["report"]["departments"]:
             departments[d["code"]] = departments.get(d["code"], 0) + d["accepted"]
     figures = {
-        "kind": kind, "from": day_from, "to": day_to, "halls": len(parts),
+        "kind": kind, "from": day_from, "to": day_to, "halls": max(registered or 0, len(parts)),
         "halls_open": sum(1 for p in parts if p["report"]["working_days"] > 0),
         "working_days": working_days, "accepted": served, "issued": total["counts"]["issued"] if total else 0,
         "outcomes": {o: total["outcomes"][o]["numerator"] if total else 0 for o in OUTCOMES},
@@ -47,7 +53,7 @@ def city_report(parts: list[dict], day_from: str, day_to: str, kind: str, city_n
         "satisfaction_pct": _pct(total["satisfaction_rate"]) if total else None,
         "ratings": total["counts"]["rated"] if total else 0,
         "service_level_pct": _pct(total["service_level"]) if total else None,
-        "mean_wait_min": round(total["wait_served"]["mean_s"] / 60, 1) if total and total["wait_served"]["mean_s"] else None,
+        "mean_wait_min": _minutes(total["wait_served"]["mean_s"]) if total else None,
         "departments": [{"code": c, "accepted": n} for c, n in sorted(departments.items())],
     }
     figures["text"] = {lang: city_text(figures, city_name[lang], lang) for lang in OUTCOME_NAMES}
@@ -94,7 +100,8 @@ def report_csv(r: dict) -> str:
     return out.getvalue()
 
 
-def compare_rows(conn: sqlite3.Connection, mirror: HallMirror, day_from: str, day_to: str, by: str, now: float) -> list[dict]:
+def compare_rows(conn: sqlite3.Connection, mirror: HallMirror, day_from: str, day_to: str, by: str,
+                 now: float) -> list[dict]:
     """On the mirror's thread: one row per department or service of this hall."""
     result = mirror.figures(conn, day_from, day_to, by, now, percentiles=False)
     names = {s.code: s.name.to_dict() for s in mirror.hall.services} if by == "service" else {

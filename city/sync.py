@@ -94,6 +94,7 @@ def overview_row(info: dict, mirror: HallMirror | None, now: float) -> dict:
     """One hall on the city board: live figures and the link's lag."""
     summary = (mirror.summary if mirror else None) or {}
     totals = summary.get("totals") or {}
+    counts = totals.get("counts") or {}
     cat = info["catalogue"] or {}
     oldest = summary.get("oldest_entry")
     return {
@@ -101,7 +102,7 @@ def overview_row(info: dict, mirror: HallMirror | None, now: float) -> dict:
         "day": summary.get("day"), "waiting": summary.get("waiting", 0),
         "longest_wait_s": round(max(0.0, now - oldest), 1) if oldest else 0.0,
         "windows_open": summary.get("windows_open", 0), "windows_paused": summary.get("windows_paused", 0),
-        "issued": (totals.get("counts") or {}).get("issued", 0), "served": (totals.get("counts") or {}).get("served", 0),
+        "issued": counts.get("issued", 0), "served": counts.get("served", 0),
         "service_level": totals.get("service_level"), "satisfaction_rate": totals.get("satisfaction_rate"),
         "wait_served": totals.get("wait_served"),
         "link": {"status": link_status(info), "shipped_seq": info["last_seq"], "hall_seq": info["hall_seq"],

@@ -15,6 +15,7 @@ from .admin import setup_admin
 from .api.endpoints import ENDPOINTS, OTHER_ENDPOINTS
 from .api.center import CENTER_ENDPOINTS, CENTER_HANDLERS
 from .api.kiosk_handlers import KIOSK_HANDLERS
+from .actions.session_end import end_lapsed
 from .api.middleware import errors, security_headers
 from .api.openapi import build_spec
 from .api.reads import READ_HANDLERS
@@ -23,7 +24,8 @@ from .api.sessions import SESSION_HANDLERS
 from .auth import Authenticator, Session
 from .clock import SystemClock
 from .config import Settings
-from .ratelimit import SlidingLimiter
+from .actions.signin_guard import SignInGuard
+from .ratelimit import GrowingDelay, SlidingLimiter
 from .service import HallService
 from .store.queries import live_sessions
 from .store.reader import Reader
@@ -72,7 +74,7 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     app[K.SETTINGS] = Runtime(server.public_url.rstrip("/"), server.session_ttl_h, tick_interval_s)
     app[K.CLOCK] = clock
     app[K.AUTH] = Authenticator(config.hall)
-    app[K.SIGNIN_LIMITER] = SlidingLimiter(server.signin_max_failures, server.signin_lockout_s)
+    app[K.SIGNIN_GUARD] = SignInGuard(GrowingDelay(server.signin_max_failures, server.signin_lockout_s))
     app[K.KIOSK_LIMITER] = SlidingLimiter(server.kiosk_rate_per_min, 60)
     endpoints = [ep for rows, _ in TABLES for ep in rows]
     app[K.ENDPOINTS] = endpoints
@@ -104,7 +106,8 @@ def _build_core(app: web.Application, path: Path, voice: VoiceSettings) -> None:
     announce = (lambda label, window, recall: announcement_for(label, window, recall, voice))
     config = app[K.CONFIG]
     supervision = SupervisionProjector(config.hall, config.calendar, config.supervision)  # opens bad-review cases
-    writer = Writer(path, projectors=(StatsProjector(), supervision))  # statistics rows in the same transaction
+    writer = Writer(path, projectors=(StatsProjector(), supervision),  # statistics rows in the same transaction
+                    busy_timeout_s=config.server.db_busy_timeout_s)
     service = HallService(app[K.CONFIG].hall, app[K.CLOCK], writer, Reader(path), announce=announce)
     hub = Hub(service.hall, app[K.CLOCK])
     service.publisher = hub
@@ -142,6 +145,7 @@ async def _ticker(app: web.Application):
             await asyncio.sleep(interval)
             try:
                 await app[K.SERVICE].tick()
+                end_lapsed(app)  # sessions that ended by time, devices revoked: their sockets close
             except Exception:  # noqa: BLE001 - housekeeping must never stop
                 log.exception("tick failed")
 

@@ -14,6 +14,8 @@ to the check-in that uses them, never in a broadcast, to nobody).
 """
 from __future__ import annotations
 
+from typing import Any
+
 PUBLIC, STAFF, MANAGER = "public", "staff", "manager"
 AUDIENCES = (PUBLIC, STAFF, MANAGER)
 STAFF_UP = (STAFF, MANAGER)
@@ -34,8 +36,9 @@ TICKET_FIELDS: dict[str, tuple[str, ...]] = {
 
 # Event fields kept from some audiences, by event type.
 EVENT_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
-    "ticket_issued": {"appointment_code": NOBODY, "green_category": STAFF_UP, "tracking_hash": NOBODY},
-    "appointment_booked": {"code": NOBODY},
+    "ticket_issued": {"appointment_code": NOBODY, "green_category": STAFF_UP, "tracking_hash": NOBODY,
+                      "issued_by": STAFF_UP},
+    "appointment_booked": {"code": NOBODY, "booked_by": STAFF_UP},
     "appointment_checked_in": {"code": NOBODY},
     "ticket_suspended": {"reason": STAFF_UP},
     "ticket_transferred": {"note": STAFF_UP},
@@ -43,6 +46,13 @@ EVENT_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "ticket_cancelled": {"reason": STAFF_UP},
     "visit_rated": {"level": (MANAGER,), "reason": (MANAGER,)},
 }
+
+# Text fields of events that no person types: ids, codes from the configuration, enums and values
+# the server sets. Every text field of every event is either here, in EVENT_FIELDS or in
+# PUBLIC_TEXT (tests/privacy/test_audience_table.py), so a new field cannot slip out unclassified.
+SYSTEM_TEXT = frozenset({"staff", "service", "prefix", "label", "channel", "kiosk", "lang", "slot_day",
+                         "closed_day", "new_day", "outcome", "to_service"})
+SYSTEM_TEXT_OF = {("ticket_walked_out", "reason")}  # day_end: set by the server at the day's turn
 
 # Text a person types that IS meant for the hall: the reason a window is paused (午休 / lunch break)
 # is shown on the screens. Listed so the privacy test and docs/security.md know it is deliberate.
@@ -58,34 +68,40 @@ def _allowed(rules: dict[str, tuple[str, ...]], name: str, audience: str) -> boo
     return name not in rules or audience in rules[name]
 
 
-def ticket_for(view: dict | None, audience: str) -> dict | None:
+def ticket_for(view: dict[str, Any] | None, audience: str) -> dict[str, Any] | None:
     """A ticket view with only the fields this audience may receive."""
     if view is None:
         return None
+    if all(_allowed(TICKET_FIELDS, k, audience) for k in view):
+        return view  # nothing to cut: the same object (the hub then encodes it once for several audiences)
     return {k: v for k, v in view.items() if _allowed(TICKET_FIELDS, k, audience)}
 
 
-def window_for(view: dict | None, audience: str) -> dict | None:
+def window_for(view: dict[str, Any] | None, audience: str) -> dict[str, Any] | None:
     if view is None or not view.get("ticket"):
         return view
     return {**view, "ticket": ticket_for(view["ticket"], audience)}
 
 
-def hall_for(view: dict, audience: str) -> dict:
+def hall_for(view: dict[str, Any], audience: str) -> dict[str, Any]:
     """The hall snapshot (GET /api/hall, the WebSocket subscribe answer) for one audience."""
     return {**view, "windows": [window_for(w, audience) for w in view.get("windows", [])]}
 
 
-def event_for(event: dict, audience: str) -> dict:
+def event_for(event: dict[str, Any], audience: str) -> dict[str, Any]:
     """One event as this audience may receive it. A hidden rating level is replaced by `rated`."""
-    rules = EVENT_FIELDS.get(event.get("type"), {})
+    rules = EVENT_FIELDS.get(str(event.get("type")), {})
+    ticket = event.get("ticket")
+    ticket_cut = ticket_for(ticket, audience) if isinstance(ticket, dict) else ticket
+    if ticket_cut is ticket and all(_allowed(rules, k, audience) for k in event):
+        return event  # nothing to cut
     cut = {k: v for k, v in event.items() if _allowed(rules, k, audience)}
     if "level" in event and "level" not in cut:
         cut["rated"] = True
-    if isinstance(cut.get("ticket"), dict):
-        cut["ticket"] = ticket_for(cut["ticket"], audience)
+    if "ticket" in cut:
+        cut["ticket"] = ticket_cut
     return cut
 
 
-def events_for(events: list[dict], audience: str) -> list[dict]:
+def events_for(events: list[dict[str, Any]], audience: str) -> list[dict[str, Any]]:
     return [event_for(ev, audience) for ev in events]

@@ -48,7 +48,10 @@ class Authenticator:
     def principal(self, token: str | None, now: float) -> Principal | None:
         if not token:
             return None
-        digest = hash_token(token)
+        return self.principal_for_hash(hash_token(token), now)
+
+    def principal_for_hash(self, digest: str, now: float) -> Principal | None:
+        """The principal behind a token's hash, while it is valid (a WebSocket re-checks its own)."""
         device = self._devices.get(digest)
         if device is not None:
             return Principal(role=device.kind, id=device.id, window=device.window, zone=device.zone,
@@ -69,3 +72,16 @@ class Authenticator:
 
     def sessions_of(self, staff: str) -> list[Session]:
         return [s for s in self.sessions.values() if s.staff == staff]
+
+    def revoke_device(self, device_id: str) -> None:
+        """A device's token stops working (a stolen kiosk PC; the token is rotated in the configuration).
+        Call actions.session_end.end_lapsed afterwards to close its open sockets."""
+        self._devices = {h: d for h, d in self._devices.items() if d.id != device_id}
+
+    def forget(self, token_hashes) -> None:
+        """Sessions that ended (signed out, expired): their tokens stop working at once."""
+        for digest in token_hashes:
+            self.sessions.pop(digest, None)
+
+    def expired(self, now: float) -> list[Session]:
+        return [s for s in self.sessions.values() if s.expires_at <= now]

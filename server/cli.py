@@ -30,6 +30,8 @@ SUBCOMMANDS = {
     "kiosk-agent": _delegate("kiosk.agent"),
     "demo-data": _delegate("server.stats.demo_data"),
     "report": _delegate("server.stats.report"),
+    "doctor": _delegate("server.doctor"),
+    "city": _delegate("city.cli"),  # branch centers: the city database and dashboard (docs/city.md)
     # administration (server/admin/cli.py)
     "config": _delegate("server.admin.cli", "config_main"),
     "backup": _delegate("server.admin.cli", "backup_main"),
@@ -48,6 +50,8 @@ commands:
   kiosk-agent    print a kiosk's tickets on its ESC/POS printer
   demo-data      fill a database with synthetic history
   report         print the statistics report for a date range
+  doctor         check a database: integrity, event chain, state rebuild
+  city           the city: init, add-hall, add-manager, serve, demo (docs/city.md)
   config export  write the live configuration as TOML (config import FILE [--dry-run]: store a file)
   backup         copy the database while the hall runs, keeping the newest N copies
   restore        check a backup and put it back as the database (server stopped)
@@ -109,10 +113,15 @@ def serve_main(argv: list[str]) -> int:
     settings = load_settings(args)
     logging.basicConfig(level=settings.server.log_level.upper(), force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from server.store.faults import REASONS, StorageFault
     from server import logmask
     logmask.install()  # tokens never reach a log line
     try:
         asyncio.run(_serve(settings, demo_printers=not args.no_demo_printers))
+    except StorageFault as fault:
+        print(f"hallq: cannot start: the database {settings.server.db_path} cannot be written: "
+              f"{REASONS.get(fault.reason, fault.reason)} ({fault.detail})", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"hallq: cannot start: {exc}", file=sys.stderr)
         return 1

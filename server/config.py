@@ -9,14 +9,14 @@ import dataclasses
 import difflib
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable
 
 from .config_schema import (ARRAY_TABLES, FORBIDDEN, KINDS, REQUIRED, SCHEMA, TOP_LEVEL, BadValue, Key)
-from .domain.hall import (Center, Department, Device, HallConfig, Names, Notice, RotaEntry, RoutingPolicy, Rules,
-                          Service, ServiceGuide, Staff, Window)
+from .domain.hall import (Center, Department, Device, EstimateRules, HallConfig, Names, Notice, RotaEntry,
+                          RoutingPolicy, Rules, Service, ServiceGuide, Staff, Window)
 from .security import hash_token, verify_pin
 from .domain.workdays import WorkCalendar
 from .supervision.settings import SupervisionSettings
@@ -37,30 +37,33 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class ServerSettings:
-    host: str = "127.0.0.1"
-    port: int = 8080
-    db_path: str = "var/hallq.db"
-    public_url: str = "http://127.0.0.1:8080"  # never empty once loaded: derived from host and port
-    allowed_origins: tuple[str, ...] = ()
-    log_level: str = "info"
-    ws_auth_timeout_s: float = 5.0
-    ws_heartbeat_s: float = 20.0
-    ws_send_queue: int = 1000
-    ws_max_frame_bytes: int = 65536
-    ws_replay_limit: int = 5000
-    max_body_bytes: int = 65536
-    signin_max_failures: int = 5
-    signin_lockout_s: int = 300
-    kiosk_rate_per_min: int = 30
-    session_ttl_h: float = 14.0
-    tracking_ttl: str = "business_day"
-    estimate_recent: int = 20
-    estimate_min_samples: int = 3
-    reprint_window_min: int = 10
+    """The [server] table. Defaults live in one place, server/config_schema.py (SERVER)."""
+
+    host: str
+    port: int
+    db_path: str
+    public_url: str
+    allowed_origins: tuple[str, ...]
+    log_level: str
+    ws_auth_timeout_s: float
+    ws_heartbeat_s: float
+    ws_send_queue: int
+    ws_max_frame_bytes: int
+    ws_replay_limit: int
+    max_body_bytes: int
+    signin_max_failures: int
+    signin_lockout_s: int
+    kiosk_rate_per_min: int
+    session_ttl_h: float
+    tracking_ttl: str
+    estimate_recent: int
+    estimate_min_samples: int
+    reprint_window_min: int
+    db_busy_timeout_s: float
     # --- privacy and access ---
-    ws_max_messages: int = 100
-    ws_rate_window_s: float = 10.0
-    frame_ancestors: tuple[str, ...] = ()
+    ws_max_messages: int
+    ws_rate_window_s: float
+    frame_ancestors: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -338,10 +341,13 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> Settings:
         _check_references(tables)
         for w in tables["windows"]:
             del w["policy"]
+        server = _server(raw.get("server", {}))
+        hall = replace(_build_hall(center, rules, tables, policies, guides),
+                       estimate=EstimateRules(server.estimate_recent, server.estimate_min_samples))
         supervision = SupervisionSettings(**read_table(raw.get("supervision", {}), "supervision", "supervision"))
-        return Settings(hall=_build_hall(center, rules, tables, policies, guides), server=_server(raw.get("server", {})),
-                        voice=_voice(raw.get("voice", {})), source=source, raw=raw, city=_city(raw.get("city", {})),
-                        calendar=_calendar(raw.get("calendar", {})), supervision=supervision)
+        return Settings(hall=hall, server=server, voice=_voice(raw.get("voice", {})), source=source, raw=raw,
+                        city=_city(raw.get("city", {})), calendar=_calendar(raw.get("calendar", {})),
+                        supervision=supervision)
     except ConfigError as exc:
         exc.source = source
         raise

@@ -287,9 +287,11 @@ SERVER = _keys(
     kiosk_rate_per_min=Key("integer", 30, "Tickets one kiosk may issue per minute (guards against a stuck button).", POSITIVE),
     session_ttl_h=Key("number", 14, "Hours a staff sign-in session lasts.", _at_least(0.1)),
     tracking_ttl=Key("string", "business_day", "How long a ticket's tracking link works: business_day (until the day ends).", _one_of(TRACKING_TTLS)),
-    estimate_recent=Key("integer", 20, "Recent handling times per service that feed the wait estimate.", POSITIVE),
+    estimate_recent=Key("integer", 20, "Recent handling times per service that feed the wait estimate (at most 500).", _between(1, 500)),
     estimate_min_samples=Key("integer", 3, "Below this many recent handling times, the estimate uses typical_handling_min.", POSITIVE),
     reprint_window_min=Key("integer", 10, "Minutes after issue during which the issuing kiosk may reprint a ticket.", POSITIVE),
+    # --- the store ---
+    db_busy_timeout_s=Key("number", 10, "Seconds a write waits for another program's lock on the database before it is refused as `unavailable`.", _at_least(0.05)),
     # --- privacy and access ---
     ws_max_messages=Key("integer", 100, "Messages one WebSocket may send within ws_rate_window_s; more: closed with 4029.", POSITIVE),
     ws_rate_window_s=Key("number", 10, "The window, in seconds, of the WebSocket message rate limit.", _at_least(1)),

@@ -7,7 +7,8 @@ readers of the CSV can strip. Numbers are left alone (a negative number is not t
 from __future__ import annotations
 
 import csv
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -25,7 +26,7 @@ def safe_row(row: Iterable[Any]) -> list[Any]:
 class SafeWriter:
     """csv.writer with every cell neutralised; same writerow/writerows."""
 
-    def __init__(self, out, **kwargs):
+    def __init__(self, out: Any, **kwargs: Any) -> None:
         self._writer = csv.writer(out, **kwargs)
 
     def writerow(self, row: Iterable[Any]) -> None:

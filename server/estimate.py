@@ -14,15 +14,13 @@ Model (measured by bench/bench_estimate.py, docs/benchmarks-kiosk.md):
 """
 from __future__ import annotations
 
-import heapq
 import math
-from statistics import median
 
-from .domain.hall import HallConfig, Service, Window
+from .domain.hall import EstimateRules, HallConfig, Service, Window
 from .domain.model import HallState
 
-RECENT_SERVICES = 20
-MIN_SAMPLES = 3
+RECENT_SERVICES = EstimateRules.recent  # the defaults; a hall's own come from hall.estimate ([server] settings)
+MIN_SAMPLES = EstimateRules.min_samples
 WALK_MIN = 1.0
 MODEL_SPREAD = 0.1  # relative uncertainty of the sharing model itself
 LOW_Z, HIGH_Z = 1.0, 1.2  # waits are skewed: late more often than early
@@ -36,19 +34,18 @@ def recent_cycle_min(state: HallState, service: Service, recent: int = RECENT_SE
 
 def all_cycles(state: HallState, services, recent: int = RECENT_SERVICES,
                min_samples: int = MIN_SAMPLES) -> dict[str, tuple[float, float, int]]:
-    """recent_cycle_min for many services, from the finished-ticket index (no scan of the whole day)."""
+    """recent_cycle_min for many services, from the state's index of finishes: the medians are kept
+    until the service's next finish, so an issue costs the same at the day's 30,000th ticket."""
     cycles = {}
+    finishes = state.finishes
     for service in services:
-        done = (t for t in state.finished.get(service.code, {}).values() if t.finished_at and t.called_at)
-        # the latest by finish time; among equal times the lower ticket id first
-        latest = heapq.nlargest(recent, done, key=lambda t: (t.finished_at, -t.id))
-        if len(latest) < min_samples:
+        samples = min(recent, finishes.count(service.code))
+        if samples < min_samples:
             typical = service.typical_handling_min
-            cycles[service.code] = (typical + WALK_MIN, typical, len(latest))
+            cycles[service.code] = (typical + WALK_MIN, typical, samples)
             continue
-        cycle = median((t.finished_at - t.called_at) / 60 for t in latest)
-        handling = median((t.finished_at - (t.started_at or t.called_at)) / 60 for t in latest)
-        cycles[service.code] = (max(cycle, 0.5), max(handling, 0.5), len(latest))
+        cycle, handling, samples = finishes.medians(service.code, recent)
+        cycles[service.code] = (max(cycle, 0.5), max(handling, 0.5), samples)
     return cycles
 
 
@@ -73,16 +70,14 @@ def window_share(window: Window, service_code: str, work: dict[str, float]) -> f
     return weights.get(service_code, 0.0) / total if total > 0 else 1.0
 
 
-def estimate_wait(state: HallState, hall: HallConfig, service_code: str, ahead: int,
-                  recent: int = RECENT_SERVICES, min_samples: int = MIN_SAMPLES) -> dict:
-    cycles = all_cycles(state, hall.services, recent, min_samples)
+def estimate_wait(state: HallState, hall: HallConfig, service_code: str, ahead: int) -> dict:
+    cycles = all_cycles(state, hall.services, hall.estimate.recent, hall.estimate.min_samples)
     return _estimate(state, hall, service_code, ahead, cycles, _waiting_counts(state))
 
 
-def hall_estimates(state: HallState, hall: HallConfig, recent: int = RECENT_SERVICES,
-                   min_samples: int = MIN_SAMPLES) -> dict[str, dict]:
-    """The estimate a ticket issued now would get, for every service (one pass over the day)."""
-    cycles = all_cycles(state, hall.services, recent, min_samples)
+def hall_estimates(state: HallState, hall: HallConfig) -> dict[str, dict]:
+    """The estimate a ticket issued now would get, for every service."""
+    cycles = all_cycles(state, hall.services, hall.estimate.recent, hall.estimate.min_samples)
     counts = _waiting_counts(state)
     return {s.code: _estimate(state, hall, s.code, counts.get(s.code, 0), cycles, counts) for s in hall.services}
 

@@ -8,7 +8,8 @@ from .domain.hall import HallConfig, Names
 from .domain.model import Ticket
 from .store.writes import PrintJob
 
-HINT = Names("请留意屏幕显示和语音叫号", "請留意螢幕顯示及語音叫號", "Please watch the screens and listen for your number")
+HINT = Names("请留意屏幕显示和语音叫号", "請留意螢幕顯示及語音叫號",
+             "Please watch the screens and listen for your number")
 GREEN = Names("绿色通道", "綠色通道", "Green channel")
 
 

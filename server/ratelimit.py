@@ -1,6 +1,7 @@
 """A sliding-window limit per key: at most `limit` hits within `window_s` seconds."""
 from __future__ import annotations
 
+import math
 from collections import deque
 
 
@@ -8,7 +9,7 @@ class SlidingLimiter:
     def __init__(self, limit: int, window_s: float):
         self.limit = limit
         self.window_s = window_s
-        self._hits: dict[str, deque] = {}
+        self._hits: dict[str, deque[float]] = {}
 
     def retry_after(self, key: str, now: float) -> int | None:
         """Seconds until `key` may act again, or None if it may act now."""
@@ -23,7 +24,7 @@ class SlidingLimiter:
     def clear(self, key: str) -> None:
         self._hits.pop(key, None)
 
-    def _recent(self, key: str, now: float) -> deque:
+    def _recent(self, key: str, now: float) -> deque[float]:
         recent = self._hits.setdefault(key, deque())
         while recent and recent[0] <= now - self.window_s:
             recent.popleft()
@@ -49,13 +50,13 @@ class GrowingDelay:
     def delay_after(self, failures: int) -> float:
         if failures < self.free:
             return 0.0
-        return min(self.max_delay_s, self.base_s * 2 ** (failures - self.free))
+        return float(min(self.max_delay_s, self.base_s * 2.0 ** (failures - self.free)))
 
     def retry_after(self, key: str, now: float) -> int | None:
         """Whole seconds until `key` may try again, or None if it may try now."""
         failures, last = self._failures.get(key, (0, 0.0))
         wait = last + self.delay_after(failures) - now
-        return int(wait) + 1 if wait > 0 else None
+        return math.ceil(wait) if wait > 0 else None
 
     def failed(self, key: str, now: float) -> None:
         failures, _ = self._failures.get(key, (0, 0.0))

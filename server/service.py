@@ -146,10 +146,10 @@ class HallService:
                       writes: tuple[Write, ...] = ()) -> dict:
         """Run one command; return its answer once it is durable. Raises DomainError."""
         await self.ensure_writable()
+        self._turn_day_if_due()  # first: a request id of yesterday is not today's retry
         key = f"{request.actor}|{request.request_id}" if request else None
         if key and key in self.done:
             return await self._replay(self.done[key], request)
-        self._turn_day_if_due()
         batch, body = self._decide(cmd, answer, writes)
         if key:
             self._remember(batch, key, request.fingerprint(), body)
@@ -239,6 +239,8 @@ class HallService:
         except StorageFault as fault:
             if epoch is not None:
                 self._storage_failed(fault, epoch)
+                async with self._recovering:  # the refused client hears of it once memory matches the disk
+                    await self._reload_if_needed()
             raise self._unavailable(fault) from fault
 
     def _storage_failed(self, fault: StorageFault, epoch: int) -> None:
@@ -270,12 +272,21 @@ class HallService:
         if self.fault is not None:
             raise self._unavailable(self.fault)
 
+    async def _reload_if_needed(self) -> None:
+        if self._reloaded:
+            return
+        try:
+            await self.load()
+        except Exception as exc:  # noqa: BLE001 - the file may be gone for readers too; retried on recovery
+            log.warning("reloading the state after a storage fault failed: %s", exc)
+
     async def _recover(self) -> None:
         if self.fault is None:
             return
         try:
+            await self._reload_if_needed()
             if not self._reloaded:
-                await self.load()
+                return
             await self.writer.probe(self.epoch)
         except StorageFault as fault:
             self.fault = fault
@@ -289,7 +300,8 @@ class HallService:
     async def health(self) -> dict | None:
         """None when writes work; else the reason, in plain words (after one recovery attempt)."""
         if self.attention is not None:
-            return {"reason": "needs_attention", "message": REASONS["needs_attention"], **self.attention}
+            return {"reason": "needs_attention", "message": REASONS["needs_attention"], "seq": self.attention["seq"],
+                    "type": self.attention["type"], "detail": self.attention["reason"]}
         if self.fault is not None:
             async with self._recovering:
                 await self._recover()
@@ -364,18 +376,32 @@ def _done_key(stored: str) -> str:
 
 
 def _rebuild_state(conn, hall: HallConfig, today: str) -> Replayed:
-    """Replay the last business day's events (and bookings made earlier for it) into a fresh state.
-    Total: an event that cannot be applied stops the replay there and is reported, never raised."""
+    """Replay the last business day's events (and bookings made earlier for it) into a fresh state."""
     last = queries.last_event(conn)
     if last is None:
         return Replayed(engine.new_state(hall, today))
-    day = last["day"]
+    replayed = replay_day(conn, hall, last["day"])
+    if replayed.problem is None:
+        replayed.state.last_seq = last["seq"]
+    return replayed
+
+
+def replay_day(conn, hall: HallConfig, day: str) -> Replayed:
+    """One business day's state from its events. Total: an event that cannot be applied stops the
+    replay there and is reported with its seq and reason, never raised (start-up must not crash-loop)."""
     state = engine.new_state(hall, day, next_ticket_id=queries.max_ticket_id(conn) + 1)
     for data in queries.bookings_for(conn, day, day) + queries.events_of_day(conn, day):
         try:
             engine.apply(state, hall, e.Event.from_dict(data))
         except Exception as exc:  # noqa: BLE001 - reported with its seq; the server starts read-only
-            return Replayed(state, {"seq": data.get("seq"), "type": data.get("type"),
-                                    "reason": f"{type(exc).__name__}: {exc}"})
-    state.last_seq = last["seq"]
+            return Replayed(state, {"seq": data.get("seq"), "type": data.get("type"), "reason": _plain(exc)})
     return Replayed(state)
+
+
+def _plain(exc: Exception) -> str:
+    """Why an event could not be applied, in words an operator can act on."""
+    if isinstance(exc, KeyError):
+        return f"it refers to {exc.args[0]!r}, which no earlier event created (an event before it is missing)"
+    if isinstance(exc, DomainError):
+        return f"the rules refuse it: {exc.message}"
+    return f"{type(exc).__name__}: {exc}"

@@ -40,7 +40,8 @@ async def test_early_check_in_waits_for_its_slot_and_never_waits_negative(hall, 
 
     conn = sqlite3.connect(db_path)
     try:
-        (wait_s,) = conn.execute("SELECT wait_s FROM segments WHERE ticket_id = ?", (called["ticket"]["id"],)).fetchone()
+        (wait_s,) = conn.execute("SELECT wait_s FROM segments WHERE ticket_id = ?",
+                                 (called["ticket"]["id"],)).fetchone()
         total = compute(conn, Query(hall.settings.hall, DAY, DAY, "total"))["groups"][0]
     finally:
         conn.close()

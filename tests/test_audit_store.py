@@ -2,7 +2,9 @@
 commit with it, and read back newest first with before/after decoded."""
 from __future__ import annotations
 
-from server.store.audit import AuditEntry, append_audit, audit_rows, audit_statement
+import pytest
+
+from server.store.audit import AuditEntry, append_audit, audit_rows
 from server.store.connection import connect, open_database
 from server.store.reader import Reader
 from server.store.writer import WriteBatch, Writer
@@ -14,8 +16,13 @@ class _Service:
     def __init__(self, writer: Writer):
         self.writer = writer
 
-    async def write_only(self, statements):
-        await self.writer.submit(WriteBatch(statements=statements))
+    async def write_only(self, writes):
+        await self.writer.submit(WriteBatch(writes=list(writes)))
+
+
+class _Broken:
+    def run(self, conn):
+        conn.execute("INSERT INTO no_such_table VALUES (1)")
 
 
 async def test_audit_rows_round_trip(tmp_path):
@@ -27,7 +34,7 @@ async def test_audit_rows_round_trip(tmp_path):
         await append_audit(service, AuditEntry(at=100.0, actor="1001", action="sign_in_failed", device="counter-3"))
         cancel = AuditEntry(at=200.0, actor="1001", action="cancel", device="counter-3", target="ticket:7",
                             before={"status": "waiting"}, after={"status": "cancelled", "reason": "走錯"})
-        await writer.submit(WriteBatch(statements=[audit_statement(cancel)]))
+        await writer.submit(WriteBatch(writes=[cancel]))
     finally:
         await writer.stop()
     reader = Reader(path)
@@ -48,12 +55,9 @@ async def test_audit_row_fails_with_its_batch(tmp_path):
     writer = Writer(path)
     writer.start()
     try:
-        bad = WriteBatch(statements=[audit_statement(AuditEntry(at=1.0, actor="x", action="cancel")),
-                                     ("INSERT INTO no_such_table VALUES (1)", ())])
-        try:
+        bad = WriteBatch(writes=[AuditEntry(at=1.0, actor="x", action="cancel"), _Broken()])
+        with pytest.raises(Exception):  # noqa: B017 - whatever the writer raises, the batch failed
             await writer.submit(bad)
-        except Exception:  # noqa: BLE001 - the failure itself is what we wait for
-            pass
     finally:
         await writer.stop()
     conn = connect(path)

@@ -3,6 +3,7 @@ print agents. Each is an asyncio task talking to the server over real HTTP or We
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -142,10 +143,8 @@ class Clerk:
         return None
 
     async def run(self) -> None:
-        try:
+        with contextlib.suppress(DayOver):
             await self._day()
-        except DayOver:
-            pass
         await asyncio.gather(*self.rating_tasks, return_exceptions=True)
 
     async def _day(self) -> None:
@@ -292,10 +291,8 @@ class Display:
 
     async def run(self) -> None:
         while True:
-            try:
-                await self._once()
-            except (OSError, websockets.WebSocketException, asyncio.TimeoutError, KeyError):
-                pass
+            with contextlib.suppress(TimeoutError, OSError, websockets.WebSocketException, KeyError):
+                await self._once()  # a dropped connection reconnects on the next turn
             await asyncio.sleep(random.uniform(0.1, 0.4))
 
     async def _once(self) -> None:

@@ -109,7 +109,7 @@ def displays_gapless(run) -> Check:
 def announcements(run, events: dict) -> Check:
     want = [s for s in sorted(run.displays[0].types) if run.displays[0].types[s] in CALLS] if run.displays else []
     bad = []
-    for agent, sink in zip(run.speakers, run.sinks):
+    for agent, sink in zip(run.speakers, run.sinks, strict=False):
         if agent.played_seqs != want:
             extra = Counter(agent.played_seqs) - Counter(want)
             miss = Counter(want) - Counter(agent.played_seqs)

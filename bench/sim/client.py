@@ -75,7 +75,7 @@ class Api:
                     self.stats.answered += 1
                     self.stats.status[status] = self.stats.status.get(status, 0) + 1
                     return status, answer
-            except (aiohttp.ClientError, asyncio.TimeoutError, NetworkDown, ConnectionError):
+            except (TimeoutError, aiohttp.ClientError, NetworkDown, ConnectionError):
                 pass
             attempt += 1
             self.stats.retries += 1

@@ -211,7 +211,7 @@ async def simulate(opts: Options, progress=print) -> tuple[Run, list]:
         kiosk_tasks = [asyncio.create_task(kiosk(k, Api(base, session, dev[k], k, stats), arrivals[k], sh))
                        for k in kiosks]
         clerks = []
-        for w, token in zip(windows, clerk_tokens):
+        for w, token in zip(windows, clerk_tokens, strict=False):
             flaky = run.flaky if w == 3 else None
             lunch_at = rng.uniform(3.2, 4.5) * 3600
             clerks.append(Clerk(w, Api(base, session, token, f"clerk-{w}", stats, flaky=flaky),

@@ -10,12 +10,13 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PYTHON = ROOT / ".venv" / "bin" / "python"
+PYTHON = Path(sys.executable)  # the interpreter running the simulation, wherever its virtualenv lives
 
 
 def free_port() -> int:
@@ -40,8 +41,10 @@ class SimServer:
         return f"ws://127.0.0.1:{self.port}/api/ws"
 
     def start(self, timeout: float = 30.0) -> None:
-        env = dict(os.environ, PYTHONUNBUFFERED="1", ESCPOS_CAPABILITIES_PICKLE_DIR=str(ROOT / "var" / "escpos"))
-        self._log = open(self.log_path, "ab")
+        escpos = ROOT / "var" / "escpos"
+        escpos.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ, PYTHONUNBUFFERED="1", ESCPOS_CAPABILITIES_PICKLE_DIR=str(escpos))
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - open while the server runs; closed when it stops
         self.proc = subprocess.Popen(
             [str(PYTHON), "-m", "server.cli", "serve", "--config", str(self.config_path), "--db", str(self.db_path),
              "--host", "127.0.0.1", "--port", str(self.port), "--no-demo-printers"],

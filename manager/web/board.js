@@ -3,7 +3,7 @@
 // GET /api/stats/live (debounced); between refreshes a local one-second timer ages the clocks.
 // No polling of the server.
 import { HubClient } from "/common/hub.js";
-import { api, duration, el, header, minutes, name, percent, signedIn, t, token } from "./common.js";
+import { api, duration, el, header, lang, minutes, name, percent, signedIn, t, token } from "./common.js";
 
 const REFRESH_DEBOUNCE_MS = 150;
 
@@ -20,8 +20,14 @@ class Board {
 
   async refresh() {
     this.data = await api("/api/stats/live");
+    this.link = await api("/api/city/link").catch(() => null);  // the city link's state (docs/city.md)
     this.fetchedAt = performance.now();
     this.render();
+  }
+
+  async refreshLink() {  // the link moves without hall events (catching up, the city going away)
+    this.link = await api("/api/city/link").catch(() => null);
+    if (this.data) this.render();
   }
 
   soon() {
@@ -36,7 +42,8 @@ class Board {
   render() {
     const d = this.data;
     this.body.replaceChildren(
-      el("section", {}, el("h1", {}, `${t("board")} · ${d.day} `, this.status), this.totals(d.totals)),
+      el("section", {}, el("h1", {}, `${t("board")} · ${d.day} `, this.status), this.totals(d.totals),
+        cityLink(this.link)),
       el("div", { class: "grid2" }, this.queues(d.queues), this.windows(d.windows)),
       el("div", { class: "grid2" }, this.clerks(d.clerks), this.devices(d.devices)),
     );
@@ -97,6 +104,27 @@ class Board {
   }
 }
 
+// The city link, one line under the totals: up to date, N events behind, last contact, or why it stopped.
+const CITY_TEXT = {
+  "zh-Hant": { city: "市中心連線", up_to_date: "已同步", behind: "落後", connecting: "連線中", unreachable: "無法連線",
+    stopped: "已停止", events: "筆事件", contact: "最後聯絡", ago: "秒前" },
+  "zh-Hans": { city: "市中心连接", up_to_date: "已同步", behind: "落后", connecting: "连接中", unreachable: "无法连接",
+    stopped: "已停止", events: "条事件", contact: "最后联络", ago: "秒前" },
+  en: { city: "City link", up_to_date: "up to date", behind: "behind", connecting: "connecting", unreachable: "unreachable",
+    stopped: "stopped", events: "events", contact: "last contact", ago: "s ago" },
+};
+
+function cityLink(link) {
+  if (!link || link.status === "off") return null;
+  const tx = CITY_TEXT[lang()] || CITY_TEXT["zh-Hant"];
+  const badge = { up_to_date: "online", behind: "paused", connecting: "offline" }[link.status] || "problem";
+  const parts = [`${tx.city}: `, el("span", { class: `badge ${badge}` }, tx[link.status] || link.status)];
+  if (link.behind) parts.push(` ${tx.behind} ${link.behind} ${tx.events}`);
+  if (link.last_contact_age_s !== null) parts.push(` · ${tx.contact} ${Math.round(link.last_contact_age_s)} ${tx.ago}`);
+  if (link.error && link.status !== "up_to_date") parts.push(el("div", { class: "error" }, `${link.error_code}: ${link.error}`));
+  return el("p", { id: "city-link", "data-status": link.status }, ...parts);
+}
+
 async function start() {
   const root = document.getElementById("app");
   await signedIn(root);
@@ -111,6 +139,7 @@ async function start() {
   });
   hub.start();
   setInterval(() => board.tick(), 1000);
+  setInterval(() => board.refreshLink(), 5000);
 }
 
 start().catch((err) => { document.body.append(el("p", { class: "error" }, String(err))); });

@@ -24,9 +24,24 @@ def principal_for_token(app: web.Application, token: str | None) -> Principal | 
     return p
 
 
+def principal_for_hash(app: web.Application, token_hash: str) -> Principal | None:
+    """As principal_for_token, from the token's hash (what a WebSocket keeps to check itself again)."""
+    p = app[K.AUTH].principal_for_hash(token_hash, app[K.CLOCK].now())
+    if p is not None and p.role == "clerk" and not clerk_still_signed_in(app, p):
+        return None
+    return p
+
+
 def clerk_still_signed_in(app: web.Application, p: Principal) -> bool:
     """A clerk session lives only while its clerk is signed in at its window (not after the day's turn)."""
     return app[K.SERVICE].state.window(p.window).staff == p.staff
+
+
+def own_window_only(row) -> bool:
+    """A clerk may use this endpoint row for its own window only: a path naming a window, or an
+    action on a ticket (the ticket must be held at the clerk's window or wait in a queue it
+    serves). Enforced by the command builders (wrong_window) and the rules (not_at_this_window)."""
+    return "clerk" in row.roles and ("{window}" in row.path or row.method != "GET" and "{ticket_id}" in row.path)
 
 
 def authorize(p: Principal | None, roles: tuple[str, ...]) -> Principal | None:

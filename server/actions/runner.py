@@ -12,6 +12,7 @@ from ..domain import commands as c
 from ..domain.errors import DomainError
 from ..security import hash_token, new_token
 from ..service import RequestUse
+from ..store.audit import AuditEntry
 from .answers import ANSWERS
 
 
@@ -51,7 +52,19 @@ async def run(app: web.Application, p: Principal, cmd: c.Command, answer: str, u
         token = new_token(18)
         cmd.tracking_hash = hash_token(token)
         tracking_url = f"{app[K.SETTINGS].public_url}/t/{token}"
-    return await service.execute(cmd, request=use, answer=ANSWERS[answer](service, p, tracking_url))
+    return await service.execute(cmd, request=use, answer=ANSWERS[answer](service, p, tracking_url),
+                                 writes=audit_writes(app, p, cmd))
+
+
+def audit_writes(app: web.Application, p: Principal, cmd: c.Command) -> tuple:
+    """A manual cancel is audited in the same transaction as the cancel itself."""
+    if not isinstance(cmd, c.CancelTicket):
+        return ()
+    ticket = app[K.SERVICE].state.tickets.get(cmd.ticket_id)
+    before = {"status": ticket.status.value, "label": ticket.label, "window": ticket.window} if ticket else None
+    device = None if p.is_session else p.id
+    return (AuditEntry(app[K.CLOCK].now(), p.staff or p.id, "cancel", device, f"ticket:{cmd.ticket_id}", before,
+                       {"status": "cancelled", "reason": cmd.reason, "by_window": p.window}),)
 
 
 def check_kiosk_rate(app: web.Application, p: Principal) -> None:

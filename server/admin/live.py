@@ -22,7 +22,7 @@ from ..domain.rota import hall_now
 from ..store.connection import open_database
 from ..store.audit import AuditEntry
 from .document import canonical, hall_document
-from .store import AuditRow, SaveVersion, latest_version
+from .store import SaveVersion, latest_version
 from .rules import Change, diff, refuse_stranding, strand_problems, summary, validate
 
 log = logging.getLogger("hallq.admin")
@@ -148,9 +148,9 @@ class ConfigKeeper:
         self.switch(new_hall)  # no await since the checks: atomic between two commands
         writes = [SaveVersion(version, now, author.actor, author.device, author.source, summary(changes),
                               canonical(new_doc)),
-                  AuditRow(AuditEntry(now, author.actor, author.action, author.device, author.target,
-                                      before={"version": self.version},
-                                      after={"version": version, "changes": [c.line() for c in changes]}))]
+                  AuditEntry(now, author.actor, author.action, author.device, author.target,
+                             before={"version": self.version},
+                             after={"version": version, "changes": [c.line() for c in changes]})]
         try:
             await self.service.write_only(writes)
         except DomainError:

@@ -1,12 +1,12 @@
-"""Configuration versions in SQLite: the writes the one writer runs, and the reads (server/store's
-Write protocol: a small record whose `run(conn)` is its one statement)."""
+"""Configuration versions in SQLite: the write the one writer runs, and the reads (server/store's
+Write protocol: a small record whose `run(conn)` is its one statement). The audit row of a change
+is server.store.audit's AuditEntry, a write of the same batch."""
 from __future__ import annotations
 
 import json
 import sqlite3
 from dataclasses import dataclass
 
-from ..store.audit import AuditEntry, audit_statement
 
 INSERT_VERSION = ("INSERT INTO config_versions (version, at, actor, device, source, summary, document) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?)")
@@ -27,16 +27,6 @@ class SaveVersion:
     def run(self, conn: sqlite3.Connection) -> None:
         conn.execute(INSERT_VERSION, (self.version, self.at, self.actor, self.device, self.source, self.summary,
                                       self.document))
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    """The audit record of an administration action, committed in the same batch as the action."""
-
-    entry: AuditEntry
-
-    def run(self, conn: sqlite3.Connection) -> None:
-        conn.execute(*audit_statement(self.entry))
 
 
 def latest_version(conn: sqlite3.Connection) -> dict | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..admin import ENDPOINTS as ADMIN_ENDPOINTS
+from ..actions.access import own_window_only
 from ..actions.body import MAX_DEPTH, MAX_INT_DIGITS
 from ..domain.errors import ERROR_CODES
 from .center import CENTER_ENDPOINTS
@@ -39,11 +40,41 @@ from the same table as the routes, so it always matches them.
 """.replace("{depth}", str(MAX_DEPTH)).replace("{digits}", str(MAX_INT_DIGITS))
 
 
+ACCESS = """## Access
+
+Who may call what is the `roles` column below, checked by the router for every row (HTTP and the
+WebSocket's commands alike): a caller without a token gets `401 unauthorized`, a role not listed
+`403 forbidden`. On top of the roles:
+
+- **Clerks act at their own window only.** Where the column says *clerk (own window)*, a clerk
+  may name only the window signed in at (`403 wrong_window`), and acts only on a ticket held at
+  that window or waiting in a queue the window serves, cancelling included (`409
+  not_at_this_window`). A clerk reads only its own window's missed, suspended and today's lists.
+- **Guides** (the guide desk) issue tickets (green channel included), check bookings in, book
+  appointments and cancel any waiting ticket (a citizen who left); they read the hall and every
+  window's lists. They never see rating levels.
+- **Managers** may do what guides do and read statistics, reports, CSV exports and bad ratings
+  with their reasons.
+- **Devices**: kiosks issue and check in (and reprint their own tickets), rating pads rate the
+  visit at their window, displays and counters only read. Devices never receive text a person
+  typed (docs/security.md).
+- Every refusal changes nothing. Sign-in failures, sign-ins, sign-outs, manual cancels and
+  reprints are kept in the audit record. Sign-in attempts are throttled per staff number
+  (`429 too_many_attempts` with `Retry-After`), never for long at a clerk's own counter.
+"""
+
+
+def roles_cell(ep) -> str:
+    if not ep.roles:
+        return "public"
+    return ", ".join("clerk (own window)" if r == "clerk" and own_window_only(ep) else r for r in ep.roles)
+
+
 def endpoint_table() -> str:
     rows = ["| method | path | operationId | roles | what |", "|---|---|---|---|---|"]
     from ..supervision.http import SUPERVISION_ENDPOINTS  # imported here: it imports the API handlers
     for ep in ENDPOINTS + OTHER_ENDPOINTS + CENTER_ENDPOINTS + SUPERVISION_ENDPOINTS + ADMIN_ENDPOINTS:
-        roles = ", ".join(ep.roles) if ep.roles else "public"
+        roles = roles_cell(ep)
         rows.append(f"| {ep.method} | `{ep.path}` | `{ep.operation_id}` | {roles} | {ep.summary} |")
     return "\n".join(rows)
 
@@ -55,7 +86,7 @@ def error_table() -> str:
 
 
 def render() -> str:
-    return "\n".join([INTRO, "## Endpoints\n", endpoint_table(), "", "## Error codes\n", error_table(), ""])
+    return "\n".join([INTRO, ACCESS, "## Endpoints\n", endpoint_table(), "", "## Error codes\n", error_table(), ""])
 
 
 if __name__ == "__main__":

@@ -71,12 +71,20 @@ def _window_cmd(cls, *keys):
     return build
 
 
+def _call_ticket(p: Principal, body: dict, match: dict) -> c.Command:
+    window = _window_of(p, match)
+    if "ticket_id" not in body:
+        raise DomainError("invalid_argument", "name the ticket: ticket_id or label", field="ticket_id")
+    return c.CallTicket(window=window, staff=p.staff, ticket_id=body["ticket_id"])
+
+
 def _issue(p: Principal, body: dict, match: dict) -> c.Command:
     channel = body.get("channel", "normal")
     if channel == "green" and not (p.green_channel or p.role in STAFF_DESK):
         raise DomainError("forbidden", "green-channel tickets are issued at the guide desk, not at this kiosk")
     return c.IssueTicket(service=body["service"], channel=channel, green_category=body.get("green_category"),
-                         kiosk=p.id if p.role == "kiosk" else None, lang=body.get("lang", "zh-Hant"))
+                         kiosk=p.id if p.role == "kiosk" else None, lang=body.get("lang", "zh-Hant"),
+                         issued_by=p.staff if p.role in STAFF_DESK else None)
 
 
 def _check_in(p: Principal, body: dict, match: dict) -> c.Command:
@@ -97,7 +105,8 @@ def _rate(p: Principal, body: dict, match: dict) -> c.Command:
 
 def _book(p: Principal, body: dict, match: dict) -> c.Command:
     return c.BookAppointment(code=body["code"].strip().upper(), service=body["service"],
-                             slot_start=float(body["slot_start"]), slot_end=float(body["slot_end"]))
+                             slot_start=float(body["slot_start"]), slot_end=float(body["slot_end"]),
+                             booked_by=p.staff)
 
 
 EPOCH_MAX = 4_102_444_800  # 2100-01-01: no booking is further away
@@ -142,7 +151,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              body={"ticket_id": Field("integer", doc="Ticket id.", minimum=1, maximum=MAX_ID),
                    "label": Field("string", doc="Ticket number as printed (A012), instead of ticket_id.", max_length=10),
                    "request_id": REQUEST_ID},
-             command=_window_cmd(c.CallTicket, "ticket_id"),
+             command=_call_ticket,
              errors=("unknown_ticket", "return_window_expired", "ticket_in_hand")),
     Endpoint("POST", "/api/tickets/{ticket_id}/recall", "recallTicket", "Call the ticket in hand again", CLERK,
              body={"request_id": REQUEST_ID}, command=_ticket_cmd(c.RecallTicket), errors=TICKET_ERRORS + ("max_recalls",)),

@@ -10,6 +10,7 @@ from ..domain.errors import DomainError
 from ..printjobs import new_job
 from ..qrsvg import qr_svg
 from ..records import ticket_view
+from ..store.audit import AuditEntry, AuditReprint
 from ..store.queries import latest_print_payload
 from ..store.writes import MAX_REPRINTS, Reprint
 from .reads import tracked_ticket
@@ -57,7 +58,9 @@ async def reprint(request: web.Request) -> web.Response:
     if payload is None:
         raise DomainError("unknown_ticket", "this ticket was never printed here")
     job = new_job(p.id, ticket.id, payload, now, reprint=True)
-    [refused] = await service.write_only([Reprint(job)])
+    audit = AuditReprint(AuditEntry(now, p.id, "reprint", p.id, f"ticket:{ticket.id}",
+                                    after={"job_id": job.job_id, "label": ticket.label}), job.job_id)
+    refused, _ = await service.write_only([Reprint(job), audit])
     if refused:
         text = ("the ticket is still waiting for the printer; it prints when the printer is back"
                 if refused == "print_pending" else f"this ticket was reprinted {MAX_REPRINTS} times already")

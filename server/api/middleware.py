@@ -7,9 +7,8 @@ from aiohttp import ClientPayloadError, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from .. import appkeys as K
-
-from ..domain.errors import ERROR_CODES, DomainError
 from ..actions.body import json_response
+from ..domain.errors import ERROR_CODES, DomainError
 
 log = logging.getLogger("hallq.api")
 

@@ -9,6 +9,7 @@ from aiohttp import web
 from .. import appkeys as K
 from ..actions.access import caller
 from ..actions.body import json_response
+from ..audience import audience_of, hall_for, ticket_for
 from ..auth import Principal
 from ..domain.errors import DomainError
 from ..domain.lifecycle import Status
@@ -29,7 +30,8 @@ async def hall(request: web.Request) -> web.Response:
     zone = request.query.get("zone") or p.zone
     window = query_id(request.query, "window") or (p.window if p.role in ("counter", "rating_pad") else None)
     service.turn_day_if_due()
-    return json_response(hall_view(service.state, service.hall, service.clock.now(), zone=zone, window=window))
+    view = hall_view(service.state, service.hall, service.clock.now(), zone=zone, window=window)
+    return json_response(hall_for(view, audience_of(p.role)))
 
 
 async def ticket(request: web.Request) -> web.Response:
@@ -37,7 +39,7 @@ async def ticket(request: web.Request) -> web.Response:
     view = await request.app[K.SERVICE].ticket(ticket_id)
     if view is None:
         raise DomainError("unknown_ticket", f"no ticket {ticket_id}")
-    return json_response({"ticket": view})
+    return json_response({"ticket": ticket_for(view, audience_of(caller(request).role))})
 
 
 def _window(request: web.Request):
@@ -49,10 +51,12 @@ def _window(request: web.Request):
 
 
 async def missed(request: web.Request) -> web.Response:
-    p, window = caller(request), _window(request)
+    """The no-shows this window could call back; a clerk reads only the window signed in at."""
+    window = _window_for_reading(request, caller(request))
     service = request.app[K.SERVICE]
     tickets = [t for t in missed_tickets(service.state, service.hall, service.clock.now())
-               if t["queue_service"] in window.services or p.role != "clerk"]
+               if t["pinned_window"] == window.number
+               or t["pinned_window"] is None and t["queue_service"] in window.services]
     return json_response({"tickets": tickets})
 
 

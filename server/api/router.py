@@ -33,7 +33,13 @@ def guarded(ep: Endpoint, handler: Handler) -> Handler:
             request[PRINCIPAL] = authorized
         request[IDS] = path_ids(request.match_info)
         return await handler(request)
+    handle.endpoint = ep  # type: ignore[attr-defined] - which row a route serves (tests derive access from it)
     return handle
+
+
+def endpoint_of(route: web.AbstractRoute) -> Endpoint | None:
+    """The endpoint row a route was added for, or None (static pages, sounds, the WebSocket)."""
+    return getattr(route.handler, "endpoint", None)
 
 
 def command_handler(ep: Endpoint) -> Handler:

@@ -8,8 +8,8 @@ from pathlib import Path
 from aiohttp import web
 
 from .. import appkeys as K
-from ..api.endpoints import Endpoint
 from ..actions.body import json_response
+from ..api.endpoints import Endpoint
 from .catalogue import catalogue_of
 from .link import CityLink, LinkState
 from .settings import CitySettings

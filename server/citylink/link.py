@@ -11,6 +11,7 @@ follow on, or a hall whose history no longer matches what the city holds (restor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import sqlite3
@@ -19,7 +20,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import asyncpg
 
@@ -103,6 +104,7 @@ class CityLink:
     # --- control, from any thread ------------------------------------------------------------------
 
     def start(self) -> None:
+        log.info("city link for hall %s to %s", self.settings.hall_id, self.settings.safe_dsn())
         self._thread = threading.Thread(target=self._thread_main, name="hallq-citylink", daemon=True)
         self._thread.start()
         self._ready.wait(timeout=10)
@@ -158,10 +160,8 @@ class CityLink:
             sqlite.close()
 
     def _unreachable(self, message: str, sqlite) -> None:
-        try:
+        with contextlib.suppress(sqlite3.Error):
             self._set(hall_seq=newest_seq(sqlite))  # the board counts what waits to be shipped
-        except sqlite3.Error:
-            pass
         if self.state.status == "stopped":
             return  # the stop's reason stays on the board until the link works again
         if self.state.error != message:
@@ -171,10 +171,8 @@ class CityLink:
     async def _sleep(self, seconds: float) -> None:
         if seconds <= 0 or self._stop.is_set():
             return
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop.wait(), seconds)
-        except asyncio.TimeoutError:
-            pass
 
     async def _connect(self) -> asyncpg.Connection:
         s = self.settings
@@ -208,10 +206,12 @@ class CityLink:
             raise LinkStopped("history_diverged", f"the city holds this hall's events up to seq {pos} but the hall "
                                                   f"only up to {hall_seq}: restored from a backup? Nothing was merged.")
         if pos and hash_at(sqlite, pos) != head["last_hash"]:
-            raise LinkStopped("history_diverged", f"event {pos} at the hall differs from the one the city holds: "
-                                                  "the hall's history changed (restored from a backup?). Nothing was merged.")
+            raise LinkStopped("history_diverged", f"event {pos} at the hall differs from the one the city "
+                                                  "holds: the hall's history changed (restored from a backup?). "
+                                                  "Nothing was merged.")
         await conn.execute("UPDATE city.halls SET catalogue = $2::jsonb, hall_seq = $3, last_contact = now(), "
-                           "error_code = NULL, error = NULL, error_at = NULL WHERE hall_id = $1",
+                           "error_code = NULL, error = NULL, error_at = NULL "
+                           "WHERE hall_id = $1",
                            hall_id, _json(self.catalogue), hall_seq)
         self._set(shipped_seq=pos, hall_seq=hall_seq, last_contact=self.now(), error_code=None, error=None,
                   status="up_to_date" if pos == hall_seq else "behind")

@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -26,7 +27,7 @@ class CitySettings:
         return bool(self.dsn)
 
     @classmethod
-    def from_table(cls, values: Mapping[str, Any] | None) -> "CitySettings":
+    def from_table(cls, values: Mapping[str, Any] | None) -> CitySettings:
         return cls(**dict(values or {}))
 
     def password(self) -> str | None:

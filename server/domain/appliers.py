@@ -1,12 +1,19 @@
-"""Appliers: fold one event into the state. Replaying a day's events rebuilds the live state."""
+"""Appliers: fold one event into the state. Replaying a day's events rebuilds the live state.
+
+A ticket's status after an event is never set by hand: each ticket event stands for one action of
+the lifecycle table (EVENT_ACTIONS), and `_move` takes the status after it from the table."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import events as e
 from .hall import HallConfig
-from .lifecycle import Status
+from .lifecycle import INITIAL, Status, next_status
 from .model import Appointment, HallState, PendingRating, Ticket, WindowState
+
+
+Applier = Callable[[HallState, HallConfig, Any], None]  # each takes its own event type
 
 
 def new_state(hall: HallConfig, day: str, last_seq: int = 0, next_ticket_id: int = 1) -> HallState:
@@ -24,27 +31,33 @@ def apply(state: HallState, hall: HallConfig, event: e.Event) -> None:
     state.last_seq = max(state.last_seq, event.seq)
 
 
-def _on_issued(state, hall, ev: e.TicketIssued):
+def _on_issued(state: HallState, hall: HallConfig, ev: e.TicketIssued) -> None:
     state.tickets[ev.ticket_id] = Ticket(
         id=ev.ticket_id, day=ev.day, service=ev.service, prefix=ev.prefix, number=ev.number,
         label=ev.label, issued_at=ev.at, channel=ev.channel, green_category=ev.green_category,
         appointment_code=ev.appointment_code, kiosk=ev.kiosk, lang=ev.lang,
         tracking_hash=ev.tracking_hash, queue_service=ev.service, queue_entered_at=ev.queue_entered_at,
+        status=INITIAL,
     )
     state.numbers[ev.prefix] = max(state.numbers.get(ev.prefix, 0), ev.number)
     state.issued[ev.service] = state.issued.get(ev.service, 0) + 1
     state.next_ticket_id = max(state.next_ticket_id, ev.ticket_id + 1)
 
 
-def _on_booked(state, hall, ev: e.AppointmentBooked):
+def _on_booked(state: HallState, hall: HallConfig, ev: e.AppointmentBooked) -> None:
     state.appointments[ev.code] = Appointment(
         code=ev.code, service=ev.service, slot_day=ev.slot_day, slot_start=ev.slot_start,
         slot_end=ev.slot_end)
 
 
-def _on_checked_in(state, hall, ev: e.AppointmentCheckedIn):
+def _on_checked_in(state: HallState, hall: HallConfig, ev: e.AppointmentCheckedIn) -> None:
     if ev.code in state.appointments:
         state.appointments[ev.code].ticket_id = ev.ticket_id
+
+
+def _move(ticket: Ticket, event: e.Event) -> None:
+    """The status after the event's action, from the lifecycle table."""
+    ticket.status = next_status(ticket.status, EVENT_ACTIONS[type(event)])
 
 
 def _take(state: HallState, ticket: Ticket, window: int, staff: str, at: float) -> None:
@@ -55,11 +68,12 @@ def _take(state: HallState, ticket: Ticket, window: int, staff: str, at: float) 
     wstate.ticket_id = ticket.id
 
 
-def _on_called(state, hall, ev: e.TicketCalled):
+def _on_called(state: HallState, hall: HallConfig, ev: e.TicketCalled) -> None:
     ticket = state.tickets[ev.ticket_id]
-    if ticket.status is Status.WAITING:
+    was_waiting = ticket.status is Status.WAITING
+    _move(ticket, ev)  # first: an event the table refuses changes nothing
+    if was_waiting:
         _count_for_fairness(state.window(ev.window), ticket)
-    ticket.status = Status.CALLED
     ticket.pinned_window, ticket.front, ticket.return_until = None, False, None
     _take(state, ticket, ev.window, ev.staff, ev.at)
 
@@ -71,15 +85,17 @@ def _count_for_fairness(wstate: WindowState, ticket: Ticket) -> None:
         wstate.normal_since_priority += 1
 
 
-def _on_recalled(state, hall, ev: e.TicketRecalled):
+def _on_recalled(state: HallState, hall: HallConfig, ev: e.TicketRecalled) -> None:
     ticket = state.tickets[ev.ticket_id]
+    _move(ticket, ev)
     ticket.recalls = ev.recalls
     ticket.called_at = ev.at
 
 
-def _on_started(state, hall, ev: e.ServiceStarted):
+def _on_started(state: HallState, hall: HallConfig, ev: e.ServiceStarted) -> None:
     ticket = state.tickets[ev.ticket_id]
-    ticket.status, ticket.started_at = Status.SERVING, ev.at
+    _move(ticket, ev)
+    ticket.started_at = ev.at
 
 
 def _release(state: HallState, ticket: Ticket) -> None:
@@ -87,28 +103,30 @@ def _release(state: HallState, ticket: Ticket) -> None:
         state.window(ticket.window).ticket_id = None
 
 
-def _on_finished(state, hall, ev: e.ServiceFinished):
+def _on_finished(state: HallState, hall: HallConfig, ev: e.ServiceFinished) -> None:
     ticket = state.tickets[ev.ticket_id]
-    ticket.status, ticket.finished_at, ticket.outcome = Status.FINISHED, ev.at, ev.outcome
+    _move(ticket, ev)
+    ticket.finished_at, ticket.outcome = ev.at, ev.outcome
     _release(state, ticket)
     if ev.outcome != "unrecorded":
         state.pending_ratings[ticket.id] = PendingRating(ticket.id, ticket.segment, ev.window, ev.staff, ev.at)
 
 
-def _on_no_show(state, hall, ev: e.TicketNoShow):
+def _on_no_show(state: HallState, hall: HallConfig, ev: e.TicketNoShow) -> None:
     ticket = state.tickets[ev.ticket_id]
-    ticket.status, ticket.return_until = Status.NO_SHOW, ev.return_until
+    _move(ticket, ev)
+    ticket.return_until = ev.return_until
     _release(state, ticket)
 
 
-def _on_suspended(state, hall, ev: e.TicketSuspended):
+def _on_suspended(state: HallState, hall: HallConfig, ev: e.TicketSuspended) -> None:
     ticket = state.tickets[ev.ticket_id]
-    ticket.status, ticket.suspended_at = Status.SUSPENDED, ev.at
+    _move(ticket, ev)
+    ticket.suspended_at = ev.at
     _release(state, ticket)
 
 
 def _requeue(ticket: Ticket, service: str, pinned: int | None, front: bool, at: float) -> None:
-    ticket.status = Status.WAITING
     ticket.segment += 1
     ticket.queue_service, ticket.pinned_window, ticket.front = service, pinned, front
     ticket.queue_entered_at = at
@@ -117,15 +135,17 @@ def _requeue(ticket: Ticket, service: str, pinned: int | None, front: bool, at: 
     ticket.recalls = 0
 
 
-def _on_resumed(state, hall, ev: e.TicketResumed):
+def _on_resumed(state: HallState, hall: HallConfig, ev: e.TicketResumed) -> None:
     ticket = state.tickets[ev.ticket_id]
+    _move(ticket, ev)
     ticket.suspended_s += ev.at - (ticket.suspended_at or ev.at)
     ticket.suspended_at = None
     _requeue(ticket, ticket.queue_service, ev.window, True, ev.at)
 
 
-def _on_transferred(state, hall, ev: e.TicketTransferred):
+def _on_transferred(state: HallState, hall: HallConfig, ev: e.TicketTransferred) -> None:
     ticket = state.tickets[ev.ticket_id]
+    _move(ticket, ev)
     _release(state, ticket)
     ticket.transfers += 1
     if ev.note:
@@ -133,44 +153,60 @@ def _on_transferred(state, hall, ev: e.TicketTransferred):
     _requeue(ticket, ev.to_service, ev.to_window, ev.front, ev.at)
 
 
-def _on_cancelled(state, hall, ev: e.TicketCancelled):
+def _on_cancelled(state: HallState, hall: HallConfig, ev: e.TicketCancelled) -> None:
     ticket = state.tickets[ev.ticket_id]
+    _move(ticket, ev)
     _release(state, ticket)
-    ticket.status = Status.CANCELLED
 
 
-def _on_walked_out(state, hall, ev: e.TicketWalkedOut):
-    state.tickets[ev.ticket_id].status = Status.WALKED_OUT
+def _on_walked_out(state: HallState, hall: HallConfig, ev: e.TicketWalkedOut) -> None:
+    _move(state.tickets[ev.ticket_id], ev)
 
 
-def _on_window(status: str):
-    def applier(state, hall, ev):
+WindowEvent = e.WindowOpened | e.WindowPaused | e.WindowResumed | e.WindowClosed
+
+
+def _on_window(status: str) -> Applier:
+    def applier(state: HallState, hall: HallConfig, ev: WindowEvent) -> None:
         wstate = state.window(ev.window)
         wstate.status, wstate.status_since = status, ev.at
         wstate.pause_reason = getattr(ev, "reason", "") if status == "paused" else ""
     return applier
 
 
-def _on_signed_in(state, hall, ev: e.ClerkSignedIn):
+def _on_signed_in(state: HallState, hall: HallConfig, ev: e.ClerkSignedIn) -> None:
     state.window(ev.window).staff = ev.staff
 
 
-def _on_signed_out(state, hall, ev: e.ClerkSignedOut):
+def _on_signed_out(state: HallState, hall: HallConfig, ev: e.ClerkSignedOut) -> None:
     state.window(ev.window).staff = None
 
 
-def _on_rated(state, hall, ev):
+def _on_rated(state: HallState, hall: HallConfig, ev: e.VisitRated | e.RatingExpired) -> None:
     state.pending_ratings.pop(ev.ticket_id, None)
     state.rated.add((ev.ticket_id, ev.segment))
 
 
-def _on_day_closed(state, hall, ev: e.DayClosed):
+def _on_rating_expired(state: HallState, hall: HallConfig, ev: e.RatingExpired) -> None:
+    state.pending_ratings.pop(ev.ticket_id, None)
+    state.rating_expired.add((ev.ticket_id, ev.segment))
+
+
+def _on_day_closed(state: HallState, hall: HallConfig, ev: e.DayClosed) -> None:
     fresh = new_state(hall, ev.new_day, state.last_seq, state.next_ticket_id)
     fresh.appointments = {k: a for k, a in state.appointments.items() if a.slot_day >= ev.new_day}
     state.__dict__.update(fresh.__dict__)
 
 
-APPLIERS: dict[type, Callable] = {
+# The lifecycle action each ticket event stands for (the events that create a ticket or only touch
+# its rating leave the status alone).
+EVENT_ACTIONS: dict[type[e.Event], str] = {
+    e.TicketCalled: "call", e.TicketRecalled: "recall", e.ServiceStarted: "start", e.ServiceFinished: "finish",
+    e.TicketNoShow: "no_show", e.TicketSuspended: "suspend", e.TicketResumed: "resume",
+    e.TicketTransferred: "transfer", e.TicketCancelled: "cancel", e.TicketWalkedOut: "day_end",
+}
+
+APPLIERS: dict[type[e.Event], Applier] = {
     e.TicketIssued: _on_issued, e.AppointmentBooked: _on_booked, e.AppointmentCheckedIn: _on_checked_in,
     e.TicketCalled: _on_called, e.TicketRecalled: _on_recalled, e.ServiceStarted: _on_started,
     e.ServiceFinished: _on_finished, e.TicketNoShow: _on_no_show, e.TicketSuspended: _on_suspended,
@@ -178,6 +214,6 @@ APPLIERS: dict[type, Callable] = {
     e.TicketWalkedOut: _on_walked_out, e.WindowOpened: _on_window("open"),
     e.WindowPaused: _on_window("paused"), e.WindowResumed: _on_window("open"),
     e.WindowClosed: _on_window("closed"), e.ClerkSignedIn: _on_signed_in,
-    e.ClerkSignedOut: _on_signed_out, e.VisitRated: _on_rated, e.RatingExpired: _on_rated,
+    e.ClerkSignedOut: _on_signed_out, e.VisitRated: _on_rated, e.RatingExpired: _on_rating_expired,
     e.DayClosed: _on_day_closed,
 }

@@ -1,6 +1,8 @@
 """Checks shared by the deciders: each raises DomainError or returns what it checked."""
 from __future__ import annotations
 
+from typing import Any
+
 from . import events as e
 from . import commands as c
 from .calendar import minute_of_day
@@ -81,8 +83,11 @@ def ahead_of(state: HallState, service_code: str) -> int:
     return state.queue_length(service_code)
 
 
-def new_ticket_event(state: HallState, hall: HallConfig, service_code: str, now: float, **extra) -> e.TicketIssued:
+def new_ticket_event(state: HallState, hall: HallConfig, service_code: str, now: float,
+                     **extra: Any) -> e.TicketIssued:
     service = hall.service(service_code)
+    if service is None:
+        raise DomainError("unknown_service", f"there is no service {service_code!r}", service=service_code)
     number = state.numbers.get(service.prefix, 0) + 1
     return e.TicketIssued(
         at=now, ticket_id=state.next_ticket_id, service=service_code, prefix=service.prefix,

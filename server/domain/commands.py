@@ -28,6 +28,7 @@ class IssueTicket(Command):
     kiosk: str | None = None
     lang: str = "zh-Hant"
     tracking_hash: str = ""
+    issued_by: str | None = None  # the staff member who issued it at the guide desk (none at a kiosk)
 
 
 @dataclass(kw_only=True)
@@ -39,6 +40,7 @@ class BookAppointment(Command):
     service: str
     slot_start: float
     slot_end: float
+    booked_by: str | None = None  # the staff member who made the booking
 
 
 @dataclass(kw_only=True)

@@ -1,7 +1,8 @@
 """Deciders: (state, hall, command, now) -> events, or DomainError. They never change the state."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from typing import Any, cast
 
 from . import commands as c
 from . import events as e
@@ -9,12 +10,13 @@ from .calendar import business_day
 from .checks import (check_issuing, clerk_window, hands_free, held_here, new_ticket_event, open_window,
                      find_ticket, window_config)
 from .errors import DomainError
-from .lifecycle import FINAL, Status, next_status
-from .model import PendingRating, Ticket
+from .lifecycle import FINAL, Status, day_end_status, next_status
+from .hall import HallConfig
+from .model import HallState, PendingRating, Ticket
 from .routing import choose_next
 
 
-def _issue(state, hall, cmd: c.IssueTicket, now):
+def _issue(state: HallState, hall: HallConfig, cmd: c.IssueTicket, now: float) -> list[e.Event]:
     if cmd.channel not in ("normal", "green"):
         raise DomainError("invalid_argument", "channel must be normal or green")
     if cmd.channel == "green" and cmd.green_category not in hall.rules.green_channel_categories:
@@ -23,10 +25,11 @@ def _issue(state, hall, cmd: c.IssueTicket, now):
     check_issuing(state, hall, cmd.service, now)
     return [new_ticket_event(state, hall, cmd.service, now, channel=cmd.channel,
                               green_category=cmd.green_category if cmd.channel == "green" else None,
-                              kiosk=cmd.kiosk, lang=cmd.lang, tracking_hash=cmd.tracking_hash)]
+                              kiosk=cmd.kiosk, lang=cmd.lang, tracking_hash=cmd.tracking_hash,
+                              issued_by=cmd.issued_by)]
 
 
-def _book(state, hall, cmd: c.BookAppointment, now):
+def _book(state: HallState, hall: HallConfig, cmd: c.BookAppointment, now: float) -> list[e.Event]:
     if hall.service(cmd.service) is None:
         raise DomainError("unknown_service", f"there is no service {cmd.service!r}")
     if cmd.code in state.appointments:
@@ -37,10 +40,10 @@ def _book(state, hall, cmd: c.BookAppointment, now):
     if slot_day < state.day:
         raise DomainError("invalid_argument", "the slot is in the past")
     return [e.AppointmentBooked(at=now, code=cmd.code, service=cmd.service, slot_day=slot_day,
-                                slot_start=cmd.slot_start, slot_end=cmd.slot_end)]
+                                slot_start=cmd.slot_start, slot_end=cmd.slot_end, booked_by=cmd.booked_by)]
 
 
-def _check_in(state, hall, cmd: c.CheckInAppointment, now):
+def _check_in(state: HallState, hall: HallConfig, cmd: c.CheckInAppointment, now: float) -> list[e.Event]:
     appt = state.appointments.get(cmd.code)
     if appt is None:
         raise DomainError("unknown_appointment", "no booking with that code")
@@ -50,7 +53,8 @@ def _check_in(state, hall, cmd: c.CheckInAppointment, now):
     if appt.slot_day != state.day:
         raise DomainError("appointment_other_day", f"the booking is for {appt.slot_day}", slot_day=appt.slot_day)
     rules = hall.rules
-    on_time = appt.slot_start - rules.appointment_early_min * 60 <= now <= appt.slot_start + rules.appointment_late_min * 60
+    on_time = (appt.slot_start - rules.appointment_early_min * 60 <= now
+               <= appt.slot_start + rules.appointment_late_min * 60)
     issued = new_ticket_event(
         state, hall, appt.service, now, channel="appointment" if on_time else "normal",
         appointment_code=appt.code, kiosk=cmd.kiosk, lang=cmd.lang, tracking_hash=cmd.tracking_hash,
@@ -59,7 +63,7 @@ def _check_in(state, hall, cmd: c.CheckInAppointment, now):
     return [issued, e.AppointmentCheckedIn(at=now, code=appt.code, ticket_id=issued.ticket_id, on_time=on_time)]
 
 
-def _sign_in(state, hall, cmd: c.SignIn, now):
+def _sign_in(state: HallState, hall: HallConfig, cmd: c.SignIn, now: float) -> list[e.Event]:
     window_config(hall, cmd.window)
     staff = hall.staff_member(cmd.staff)
     if staff is None:
@@ -78,54 +82,54 @@ def _sign_in(state, hall, cmd: c.SignIn, now):
             e.WindowOpened(at=now, window=cmd.window, staff=cmd.staff)]
 
 
-def _sign_out(state, hall, cmd: c.SignOut, now):
+def _sign_out(state: HallState, hall: HallConfig, cmd: c.SignOut, now: float) -> list[e.Event]:
     wstate = clerk_window(state, hall, cmd.window, cmd.staff)
     hands_free(state, cmd.window)
     closing = [e.WindowClosed(at=now, window=cmd.window, staff=cmd.staff)] if wstate.status != "closed" else []
     return closing + [e.ClerkSignedOut(at=now, window=cmd.window, staff=cmd.staff)]
 
 
-def _open(state, hall, cmd: c.OpenWindow, now):
+def _open(state: HallState, hall: HallConfig, cmd: c.OpenWindow, now: float) -> list[e.Event]:
     if clerk_window(state, hall, cmd.window, cmd.staff).status != "closed":
         raise DomainError("window_already_open", f"window {cmd.window} is open already")
     return [e.WindowOpened(at=now, window=cmd.window, staff=cmd.staff)]
 
 
-def _pause(state, hall, cmd: c.PauseWindow, now):
+def _pause(state: HallState, hall: HallConfig, cmd: c.PauseWindow, now: float) -> list[e.Event]:
     open_window(state, hall, cmd.window, cmd.staff)
     if not cmd.reason.strip():
         raise DomainError("invalid_argument", "a pause needs a reason")
     return [e.WindowPaused(at=now, window=cmd.window, staff=cmd.staff, reason=cmd.reason.strip())]
 
 
-def _resume_window(state, hall, cmd: c.ResumeWindow, now):
+def _resume_window(state: HallState, hall: HallConfig, cmd: c.ResumeWindow, now: float) -> list[e.Event]:
     if clerk_window(state, hall, cmd.window, cmd.staff).status != "paused":
         raise DomainError("window_not_paused", f"window {cmd.window} is not paused")
     return [e.WindowResumed(at=now, window=cmd.window, staff=cmd.staff)]
 
 
-def _close(state, hall, cmd: c.CloseWindow, now):
+def _close(state: HallState, hall: HallConfig, cmd: c.CloseWindow, now: float) -> list[e.Event]:
     if clerk_window(state, hall, cmd.window, cmd.staff).status == "closed":
         raise DomainError("window_not_open", f"window {cmd.window} is closed already")
     hands_free(state, cmd.window)
     return [e.WindowClosed(at=now, window=cmd.window, staff=cmd.staff)]
 
 
-def _call_next(state, hall, cmd: c.CallNext, now):
+def _call_next(state: HallState, hall: HallConfig, cmd: c.CallNext, now: float) -> list[e.Event]:
     open_window(state, hall, cmd.window, cmd.staff)
     hands_free(state, cmd.window)
-    ticket = choose_next(state, hall, hall.window(cmd.window), now)
+    ticket = choose_next(state, hall, window_config(hall, cmd.window), now)
     if ticket is None:
         raise DomainError("queue_empty", f"nobody is waiting for window {cmd.window}")
     return [e.TicketCalled(at=now, ticket_id=ticket.id, window=cmd.window, staff=cmd.staff)]
 
 
-def _call_ticket(state, hall, cmd: c.CallTicket, now):
+def _call_ticket(state: HallState, hall: HallConfig, cmd: c.CallTicket, now: float) -> list[e.Event]:
     open_window(state, hall, cmd.window, cmd.staff)
     hands_free(state, cmd.window)
     ticket = find_ticket(state, cmd.ticket_id)
     next_status(ticket.status, "call")
-    window = hall.window(cmd.window)
+    window = window_config(hall, cmd.window)
     if ticket.pinned_window not in (None, cmd.window) or (
             ticket.pinned_window is None and ticket.queue_service not in window.services):
         raise DomainError("not_at_this_window", f"window {cmd.window} does not serve {ticket.label}'s queue")
@@ -136,7 +140,7 @@ def _call_ticket(state, hall, cmd: c.CallTicket, now):
                            callback=callback, by_number=True)]
 
 
-def _recall(state, hall, cmd: c.RecallTicket, now):
+def _recall(state: HallState, hall: HallConfig, cmd: c.RecallTicket, now: float) -> list[e.Event]:
     ticket = held_here(state, hall, cmd)
     next_status(ticket.status, "recall")
     if ticket.recalls >= hall.rules.max_recalls:
@@ -145,12 +149,12 @@ def _recall(state, hall, cmd: c.RecallTicket, now):
                              recalls=ticket.recalls + 1)]
 
 
-def _start(state, hall, cmd: c.StartService, now):
+def _start(state: HallState, hall: HallConfig, cmd: c.StartService, now: float) -> list[e.Event]:
     next_status(held_here(state, hall, cmd).status, "start")
     return [e.ServiceStarted(at=now, ticket_id=cmd.ticket_id, window=cmd.window, staff=cmd.staff)]
 
 
-def _finish(state, hall, cmd: c.FinishService, now):
+def _finish(state: HallState, hall: HallConfig, cmd: c.FinishService, now: float) -> list[e.Event]:
     ticket = held_here(state, hall, cmd)
     next_status(ticket.status, "finish")
     _check_outcome(cmd)
@@ -191,24 +195,24 @@ def _supervision_fields(hall, cmd: c.FinishService) -> dict:
             "linked_to": (cmd.linked_to or "").strip().upper() or None}
 
 
-def _no_show(state, hall, cmd: c.MarkNoShow, now):
+def _no_show(state: HallState, hall: HallConfig, cmd: c.MarkNoShow, now: float) -> list[e.Event]:
     next_status(held_here(state, hall, cmd).status, "no_show")
     return [e.TicketNoShow(at=now, ticket_id=cmd.ticket_id, window=cmd.window, staff=cmd.staff,
                            return_until=now + hall.rules.no_show_return_min * 60)]
 
 
-def _suspend(state, hall, cmd: c.SuspendTicket, now):
+def _suspend(state: HallState, hall: HallConfig, cmd: c.SuspendTicket, now: float) -> list[e.Event]:
     next_status(held_here(state, hall, cmd).status, "suspend")
     return [e.TicketSuspended(at=now, ticket_id=cmd.ticket_id, window=cmd.window, staff=cmd.staff,
                               reason=cmd.reason.strip())]
 
 
-def _resume_ticket(state, hall, cmd: c.ResumeTicket, now):
+def _resume_ticket(state: HallState, hall: HallConfig, cmd: c.ResumeTicket, now: float) -> list[e.Event]:
     next_status(held_here(state, hall, cmd).status, "resume")
     return [e.TicketResumed(at=now, ticket_id=cmd.ticket_id, window=cmd.window, staff=cmd.staff)]
 
 
-def _transfer(state, hall, cmd: c.TransferTicket, now):
+def _transfer(state: HallState, hall: HallConfig, cmd: c.TransferTicket, now: float) -> list[e.Event]:
     ticket = held_here(state, hall, cmd)
     next_status(ticket.status, "transfer")
     if cmd.to_service is None and cmd.to_window is None:
@@ -225,22 +229,24 @@ def _transfer(state, hall, cmd: c.TransferTicket, now):
                                 note=cmd.note.strip())]
 
 
-def _cancel(state, hall, cmd: c.CancelTicket, now):
+def _cancel(state: HallState, hall: HallConfig, cmd: c.CancelTicket, now: float) -> list[e.Event]:
     ticket = find_ticket(state, cmd.ticket_id)
-    if cmd.window is not None and ticket.window not in (None, cmd.window) and ticket.status not in FINAL:
-        raise DomainError("not_at_this_window", f"{ticket.label} is held by window {ticket.window}")
+    if cmd.window is not None and ticket.status not in FINAL:
+        _check_clerk_may_cancel(hall, ticket, cmd.window)
     next_status(ticket.status, "cancel")
     return [e.TicketCancelled(at=now, ticket_id=ticket.id, window=cmd.window, staff=cmd.staff,
                               reason=cmd.reason.strip())]
 
 
-def _rate(state, hall, cmd: c.RateVisit, now):
+def _rate(state: HallState, hall: HallConfig, cmd: c.RateVisit, now: float) -> list[e.Event]:
     if cmd.level not in c.RATING_LEVELS:
         raise DomainError("invalid_argument", "level must be one of " + ", ".join(c.RATING_LEVELS))
     pending = state.pending_ratings.get(cmd.ticket_id)
     find_ticket(state, cmd.ticket_id)
     if pending is None or pending.window != cmd.window:
         ticket = state.tickets.get(cmd.ticket_id)
+        if ticket is not None and (ticket.id, ticket.segment) in state.rating_expired:
+            raise DomainError("rating_closed", "the time to rate this visit has passed")
         if ticket is not None and (ticket.id, ticket.segment) in state.rated:
             raise DomainError("already_rated", "this visit was rated already")
         raise DomainError("rating_closed", "there is no visit to rate for this ticket at this window")
@@ -251,7 +257,7 @@ def _rate(state, hall, cmd: c.RateVisit, now):
                          reason=cmd.reason.strip()[:500])]
 
 
-def _tick(state, hall, cmd: c.Tick, now):
+def _tick(state: HallState, hall: HallConfig, cmd: c.Tick, now: float) -> list[e.Event]:
     timeout = hall.rules.rating_timeout_s
     return [_expire(p, now) for p in state.pending_ratings.values() if now - p.finished_at > timeout]
 
@@ -261,11 +267,11 @@ def _expire(pending: PendingRating, now: float) -> e.RatingExpired:
                            window=pending.window, staff=pending.staff)
 
 
-def _close_day(state, hall, cmd: c.CloseDay, now):
+def _close_day(state: HallState, hall: HallConfig, cmd: c.CloseDay, now: float) -> list[e.Event]:
     if cmd.new_day <= state.day:
         raise DomainError("invalid_argument", f"the day {state.day} is not over")
-    events: list[e.Event] = [_day_end_event(t, now) for t in state.tickets.values() if t.status not in FINAL]
-    events = [ev for ev in events if ev is not None]
+    moved = [_day_end_event(t, now) for t in state.tickets.values() if t.status not in FINAL]
+    events: list[e.Event] = [ev for ev in moved if ev is not None]
     events += [_expire(p, now) for p in state.pending_ratings.values()]
     for w in state.windows.values():
         if w.status != "closed":
@@ -277,19 +283,27 @@ def _close_day(state, hall, cmd: c.CloseDay, now):
 
 
 def _day_end_event(t: Ticket, now: float) -> e.Event | None:
-    after = {Status.WAITING: "walk", Status.SUSPENDED: "walk", Status.CALLED: "no_show",
-             Status.SERVING: "finish"}.get(t.status)
-    if after == "walk":
-        return e.TicketWalkedOut(at=now, ticket_id=t.id, reason="day_end")
-    if after == "no_show":
-        return e.TicketNoShow(at=now, ticket_id=t.id, window=t.window, staff=t.staff or "", return_until=now)
-    if after == "finish":
-        return e.ServiceFinished(at=now, ticket_id=t.id, window=t.window, staff=t.staff or "",
-                                 outcome="unrecorded")
-    return None  # no-show stays a no-show
+    """The event that records the day's-end move the lifecycle table names for this ticket's status."""
+    after = day_end_status(t.status)
+    if after is None:
+        return None  # e.g. a no-show stays a no-show
+    return DAY_END_EVENTS[after](t, now)
 
 
-DECIDERS: dict[type, Callable] = {
+# Which event records each status a ticket may reach at the day's end (the table says which one).
+DAY_END_EVENTS: dict[Status, Callable[[Ticket, float], e.Event]] = {
+    Status.WALKED_OUT: lambda t, now: e.TicketWalkedOut(at=now, ticket_id=t.id, reason="day_end"),
+    # a called or served ticket is held by a window
+    Status.NO_SHOW: lambda t, now: e.TicketNoShow(at=now, ticket_id=t.id, window=cast(int, t.window),
+                                                  staff=t.staff or "", return_until=now),
+    Status.FINISHED: lambda t, now: e.ServiceFinished(at=now, ticket_id=t.id, window=cast(int, t.window),
+                                                      staff=t.staff or "", outcome="unrecorded"),
+}
+
+
+Decider = Callable[[HallState, HallConfig, Any, float], list[e.Event]]  # each takes its own command type
+
+DECIDERS: dict[type[c.Command], Decider] = {
     c.IssueTicket: _issue, c.BookAppointment: _book, c.CheckInAppointment: _check_in,
     c.SignIn: _sign_in, c.SignOut: _sign_out, c.OpenWindow: _open, c.PauseWindow: _pause,
     c.ResumeWindow: _resume_window, c.CloseWindow: _close, c.CallNext: _call_next,
@@ -298,3 +312,15 @@ DECIDERS: dict[type, Callable] = {
     c.ResumeTicket: _resume_ticket, c.TransferTicket: _transfer, c.CancelTicket: _cancel,
     c.RateVisit: _rate, c.Tick: _tick, c.CloseDay: _close_day,
 }
+
+
+def _check_clerk_may_cancel(hall: HallConfig, ticket: Ticket, window_number: int) -> None:
+    """A clerk (the command names a window) cancels only a ticket held at that window, or one
+    waiting in a queue the window serves (or pinned to it); the guide desk and managers (no window)
+    may cancel any ticket."""
+    if ticket.window not in (None, window_number):
+        raise DomainError("not_at_this_window", f"{ticket.label} is held by window {ticket.window}")
+    window = hall.window(window_number)
+    if ticket.window is None and window is not None and (ticket.pinned_window not in (None, window_number) or (
+            ticket.pinned_window is None and ticket.queue_service not in window.services)):
+        raise DomainError("not_at_this_window", f"window {window_number} does not serve {ticket.label}'s queue")

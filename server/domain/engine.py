@@ -4,7 +4,7 @@ day's events through `apply` rebuilds exactly the state the live server had.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from . import commands as c
 from . import events as e

@@ -1,6 +1,8 @@
 """Domain errors: a stable snake_case code, an English message, and the HTTP status it maps to."""
 from __future__ import annotations
 
+from typing import Any
+
 # code -> (HTTP status, meaning). docs/api.md must list every code (tests/test_docs.py checks).
 ERROR_CODES: dict[str, tuple[int, str]] = {
     "malformed_request": (400, "the body is not valid JSON or a field has the wrong type"),
@@ -57,14 +59,15 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "too_many_attempts": (429, "too many failed sign-ins; wait and try again"),
     "rate_limited": (429, "too many requests from this device; slow down"),
     "internal_error": (500, "an unexpected error; nothing was changed"),
-    "unavailable": (503, "the server cannot save actions now (storage fault, start-up, shutdown); retry after Retry-After"),
+    "unavailable": (503, "the server cannot save actions now (storage fault, start-up, shutdown); "
+                       "retry after Retry-After"),
 }
 
 
 class DomainError(Exception):
     """A refused action. Raised before any change, so the state is untouched."""
 
-    def __init__(self, code: str, message: str, **details):
+    def __init__(self, code: str, message: str, **details: Any):
         if code not in ERROR_CODES:
             raise ValueError(f"unregistered error code {code!r}")
         super().__init__(message)
@@ -76,8 +79,8 @@ class DomainError(Exception):
     def http_status(self) -> int:
         return ERROR_CODES[self.code][0]
 
-    def to_dict(self) -> dict:
-        body = {"code": self.code, "message": self.message}
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.details:
             body["details"] = self.details
         return body

@@ -5,6 +5,7 @@ Frozen dataclasses built by server.config from the TOML file; the rules read the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from functools import cached_property
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
@@ -26,7 +27,7 @@ class Names:
     def get(self, lang: str) -> str:
         return {"zh-Hans": self.zh_hans, "zh-Hant": self.zh_hant, "en": self.en}.get(lang, self.zh_hant)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str]:
         return {"zh-Hans": self.zh_hans, "zh-Hant": self.zh_hant, "en": self.en}
 
 
@@ -127,7 +128,7 @@ class Device:
     token_hash: str
     window: int | None = None
     zone: str | None = None
-    printer: dict | None = None
+    printer: dict[str, Any] | None = None
     green_channel: bool = False  # may this kiosk issue green-channel tickets itself
 
 
@@ -145,12 +146,21 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class EstimateRules:
+    """How the wait estimate reads the day's history ([server] estimate_recent, estimate_min_samples)."""
+
+    recent: int = 20  # latest finished visits per service whose median cycle and handling time count
+    min_samples: int = 3  # below this many, the service's typical_handling_min stands in
+
+
+@dataclass(frozen=True)
 class Center:
     name: Names
     timezone: str = "Asia/Shanghai"
     day_boundary_min: int = 4 * 60
     opening_hours: tuple[TimeRange, ...] = ()
-    missed_rule: Names = Names("过号请到服务台登记", "過號請到服務台登記", "Missed your number? Please see the service desk.")
+    missed_rule: Names = Names("过号请到服务台登记", "過號請到服務台登記",
+                               "Missed your number? Please see the service desk.")
     notice: Names = Names("", "", "")
     default_lang: str = "zh-Hans"  # every page starts in it and returns to it when idle
 
@@ -188,6 +198,7 @@ class HallConfig:
     staff: tuple[Staff, ...] = ()
     devices: tuple[Device, ...] = ()
     rules: Rules = field(default_factory=Rules)
+    estimate: EstimateRules = field(default_factory=EstimateRules)
     rota: tuple[RotaEntry, ...] = ()  # administration: windows' turns (applied by server.domain.rota)
     notices: tuple[Notice, ...] = ()  # administration: timed notices
 

@@ -1,7 +1,9 @@
 """The ticket lifecycle as one literal transition table (after h11's _state.py).
 
 An action not in the table for the ticket's status is illegal: `next_status` raises and nothing changes.
-docs/lifecycle.md is generated from TRANSITIONS (see `mermaid_diagram`).
+The table drives the tickets: the deciders check an action against it, the appliers take the status
+after each event from it (appliers.py), and the day's end moves each open ticket to the status its
+`day_end` row names. docs/lifecycle.md is generated from it (`python -m server.domain.lifecycle`).
 """
 from __future__ import annotations
 
@@ -10,20 +12,21 @@ from enum import Enum
 from .errors import DomainError
 
 
-class Status(str, Enum):
+class Status(str, Enum):  # noqa: UP042 - str() and format() of a status stay as they are (StrEnum changes both)
     WAITING = "waiting"
     CALLED = "called"
     SERVING = "serving"
     SUSPENDED = "suspended"
     FINISHED = "finished"
     NO_SHOW = "no_show"
-    TRANSFERRED = "transferred"
     CANCELLED = "cancelled"
     WALKED_OUT = "walked_out"
 
 
 W, C, S, P = Status.WAITING, Status.CALLED, Status.SERVING, Status.SUSPENDED
-F, N, T, X, O = Status.FINISHED, Status.NO_SHOW, Status.TRANSFERRED, Status.CANCELLED, Status.WALKED_OUT
+F, N, X, L = Status.FINISHED, Status.NO_SHOW, Status.CANCELLED, Status.WALKED_OUT  # L: left (walked out)
+
+INITIAL = W  # an issued ticket waits in its queue
 
 # (status, action) -> status after the action.
 # "transfer" ends the ticket's queue segment as transferred and puts the ticket, with its number,
@@ -46,13 +49,13 @@ TRANSITIONS: dict[tuple[Status, str], Status] = {
     (S, "day_end"): F,
     (P, "resume"): W,
     (P, "cancel"): X,
-    (P, "day_end"): O,
+    (P, "day_end"): L,
     (N, "call"): C,  # called back within the return window
     (N, "cancel"): X,
-    (W, "day_end"): O,
+    (W, "day_end"): L,
 }
 
-FINAL = frozenset({F, X, O})
+FINAL = frozenset({F, X, L})
 IN_HAND = frozenset({C, S})  # a window holds the ticket
 ACTIONS = tuple(sorted({action for _, action in TRANSITIONS}))
 
@@ -69,13 +72,35 @@ def next_status(status: Status, action: str) -> Status:
         ) from None
 
 
+def day_end_status(status: Status) -> Status | None:
+    """Where the day's turn takes a ticket in this status (None: it stays, e.g. a final one)."""
+    return TRANSITIONS.get((status, "day_end"))
+
+
 def allowed_actions(status: Status) -> list[str]:
     return sorted(action for (s, action) in TRANSITIONS if s == status)
 
 
 def mermaid_diagram() -> str:
-    lines = ["stateDiagram-v2", "    [*] --> waiting: issue"]
+    lines = ["stateDiagram-v2", f"    [*] --> {INITIAL.value}: issue"]
     for (src, action), dst in TRANSITIONS.items():
         lines.append(f"    {src.value} --> {dst.value}: {action}")
     lines += [f"    {s.value} --> [*]" for s in sorted(FINAL, key=lambda s: s.value)]
     return "\n".join(lines)
+
+
+BEGIN, END = "```mermaid\n", "\n```"
+
+
+def rewrite(text: str) -> str:
+    """docs/lifecycle.md with its diagram block replaced by the table's."""
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{BEGIN}{mermaid_diagram()}{END}{tail}"
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    target = Path(__file__).resolve().parents[2] / "docs" / "lifecycle.md"
+    target.write_text(rewrite(target.read_text(encoding="utf-8")), encoding="utf-8")

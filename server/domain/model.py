@@ -4,12 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .lifecycle import IN_HAND, Status
-from .queueindex import WaitingOrder
+from .queueindex import RecentFinishes, WaitingOrder
 
 PRIORITY_CHANNELS = ("green", "appointment")
 
 
-@dataclass
+@dataclass(slots=True)  # no per-ticket __dict__: a day's tickets stay in memory (docs/benchmarks.md)
 class Ticket:
     id: int
     day: str
@@ -50,10 +50,10 @@ class Ticket:
     def is_priority(self) -> bool:
         return self.channel in PRIORITY_CHANNELS
 
-    def queue_key(self) -> tuple:
+    def queue_key(self) -> tuple[int, float, int]:
         return (0 if self.front else 1, self.queue_entered_at, self.id)
 
-    def entry_key(self) -> tuple:
+    def entry_key(self) -> tuple[float, int]:
         """The overdue check's order: who entered the queue first (a transfer "to the front" aside)."""
         return (self.queue_entered_at, self.id)
 
@@ -99,7 +99,8 @@ class HallState:
     issued: dict[str, int] = field(default_factory=dict)  # service -> tickets issued today
     appointments: dict[str, Appointment] = field(default_factory=dict)
     pending_ratings: dict[int, PendingRating] = field(default_factory=dict)  # by ticket id
-    rated: set[tuple[int, int]] = field(default_factory=set)  # (ticket id, segment) rated or expired
+    rated: set[tuple[int, int]] = field(default_factory=set)  # (ticket id, segment) rated
+    rating_expired: set[tuple[int, int]] = field(default_factory=set)  # (ticket id, segment) not rated in time
     # Derived, kept by engine.apply through `reindex` after every ticket event, so issuing and calling
     # cost the same at the day's 2,000th ticket as at its first (no scan of the whole day).
     waiting_tickets: dict[int, Ticket] = field(default_factory=dict, repr=False, compare=False)
@@ -108,6 +109,7 @@ class HallState:
     _placed: dict[int, tuple[str, int | None]] = field(default_factory=dict, repr=False, compare=False)
     finished: dict[str, dict[int, Ticket]] = field(default_factory=dict, repr=False, compare=False)  # by queue
     order: WaitingOrder = field(default_factory=WaitingOrder, repr=False, compare=False)  # routing's heads
+    finishes: RecentFinishes = field(default_factory=RecentFinishes, repr=False, compare=False)  # the estimate's
 
     def window(self, number: int) -> WindowState:
         return self.windows.setdefault(number, WindowState(number))
@@ -138,7 +140,7 @@ class HallState:
         ticket = self.tickets.get(ticket_id)
         if ticket is None or ticket.status is not Status.WAITING:
             if ticket is not None and ticket.status is Status.FINISHED:  # final: its queue never changes
-                self.finished.setdefault(ticket.queue_service, {})[ticket_id] = ticket
+                self._index_finished(ticket)
             return
         self.waiting_tickets[ticket_id] = ticket
         self.order.place(ticket.queue_service, ticket.pinned_window, ticket.queue_key(), ticket.entry_key(),
@@ -148,6 +150,14 @@ class HallState:
             self.queues.setdefault(ticket.queue_service, {})[ticket_id] = ticket
         else:
             self.pinned.setdefault(ticket.pinned_window, {})[ticket_id] = ticket
+
+    def _index_finished(self, ticket: Ticket) -> None:
+        done = self.finished.setdefault(ticket.queue_service, {})
+        if ticket.id in done:
+            return  # a later event about a finished ticket (its rating) changes nothing here
+        done[ticket.id] = ticket
+        if ticket.finished_at and ticket.called_at:
+            self.finishes.add(ticket.queue_service, ticket.id, ticket.called_at, ticket.started_at, ticket.finished_at)
 
     def staff_window(self, staff: str) -> int | None:
         return next((w.number for w in self.windows.values() if w.staff == staff), None)

@@ -8,10 +8,13 @@ place keeps its tickets ordered by the keys the call-next policy compares (docs/
 """
 from __future__ import annotations
 
+import bisect
 import heapq
 from dataclasses import dataclass, field
+from statistics import median
+from typing import Any
 
-Key = tuple  # a sort key whose last item is the ticket id
+Key = tuple[Any, ...]  # a sort key whose last item is the ticket id
 
 
 class OrderedIds:
@@ -97,3 +100,48 @@ class WaitingOrder:
     def first_pinned(self, window: int) -> Key | None:
         order = self.pinned.get(window)
         return order.first() if order else None
+
+
+KEEP_FINISHES = 500  # per service: the most [server] estimate_recent may ask for (config_schema.py)
+
+
+class RecentFinishes:
+    """Per queue service, the day's latest finished visits ordered by finish time (among equal times
+    the lower ticket id counts as later), with each visit's cycle (call → finish) and handling (start
+    → finish) in minutes: the wait estimate reads the latest few without scanning the day, and memory
+    stays bounded (the latest KEEP_FINISHES per service). A finished ticket is final, so an entry
+    never changes; `medians` remembers its answer until the service's next finish."""
+
+    __slots__ = ("by_queue", "added", "_medians")
+
+    def __init__(self) -> None:
+        self.by_queue: dict[str, list[tuple[float, int, float, float]]] = {}
+        self.added: dict[str, int] = {}  # finishes ever added per queue: the version `medians` checks
+        self._medians: dict[tuple[str, int], tuple[int, float, float, int]] = {}
+
+    def add(self, queue: str, ticket_id: int, called_at: float, started_at: float | None, finished_at: float) -> None:
+        cycle_min, handling_min = (finished_at - called_at) / 60, (finished_at - (started_at or called_at)) / 60
+        entry = (finished_at, -ticket_id, cycle_min, handling_min)
+        done = self.by_queue.setdefault(queue, [])
+        if not done or entry > done[-1]:
+            done.append(entry)  # the usual case: finishes come in time order
+        else:
+            bisect.insort(done, entry)
+        if len(done) > 2 * KEEP_FINISHES:
+            del done[:-KEEP_FINISHES]  # trimmed in steps, so appending stays O(1) amortised
+        self.added[queue] = self.added.get(queue, 0) + 1
+
+    def count(self, queue: str) -> int:
+        return len(self.by_queue.get(queue, ()))
+
+    def medians(self, queue: str, recent: int) -> tuple[float, float, int]:
+        """(median cycle, median handling, samples) over the latest `recent` finishes of the queue."""
+        done, version = self.by_queue.get(queue, []), self.added.get(queue, 0)
+        cached = self._medians.get((queue, recent))
+        if cached is not None and cached[0] == version:
+            return cached[1], cached[2], cached[3]
+        latest = done[-recent:] if recent > 0 else []
+        answer = ((median(e[2] for e in latest), median(e[3] for e in latest), len(latest)) if latest
+                  else (0.0, 0.0, 0))
+        self._medians[(queue, recent)] = (version, *answer)
+        return answer

@@ -58,7 +58,7 @@ def _callable(order: OrderedIds | None, latest_entry: float) -> Key | None:
 
 def _heads(queues: dict[str, QueueOrder], priority: bool, latest_entry: float) -> dict[str, Key]:
     """Per queue, the first ticket of the class that may be called now."""
-    found = {}
+    found: dict[str, Key] = {}
     for code, order in queues.items():
         head = _callable(order.of_class(priority), latest_entry)
         if head is not None:
@@ -68,7 +68,7 @@ def _heads(queues: dict[str, QueueOrder], priority: bool, latest_entry: float) -
 
 def _queues_of(state: HallState, window: Window) -> dict[str, QueueOrder]:
     """The window's services' queues that have someone waiting, in the window's order, each once."""
-    found = {}
+    found: dict[str, QueueOrder] = {}
     for code in window.services:
         order = state.order.queue(code)
         if order is not None and len(order.by_entry):
@@ -106,4 +106,6 @@ def _first_of_class(heads: dict[str, Key], window: Window) -> int:
         key = head if window.policy.mode == "longest_wait" else (rank[code], *head)
         if best is None or key < best:
             best = key
-    return best[-1]  # the ticket id ends every key
+    assert best is not None, "called with at least one head"
+    ticket_id: int = best[-1]  # the ticket id ends every key
+    return ticket_id

@@ -3,6 +3,7 @@ never delays anyone else; a client that falls too far behind is dropped and resy
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 
@@ -14,6 +15,7 @@ from .scope import Scope
 log = logging.getLogger("hallq.hub")
 
 CLOSE_TOO_SLOW = 4008
+CLOSE_SESSION_ENDED = 4003  # signed out, session expired, device revoked (docs/protocol.md)
 
 
 def encode(message: dict) -> str:
@@ -30,6 +32,8 @@ class Connection:
         self.buffer: list[dict] | None = None  # live events held back while a replay is read
         self.printer_agent = False
         self.dropped = False
+        self.token_hash: str | None = None  # what the socket authenticated with, checked again later
+        self.expires_at: float | None = None  # a staff session's end; devices have none
         self._queue: asyncio.Queue = asyncio.Queue(maxsize=queue_size)
         self._writer = asyncio.create_task(self._write_loop())
 
@@ -63,6 +67,20 @@ class Connection:
         self.dropped = True
         log.warning("dropping %s (%s): %s", self.remote, self.principal.id if self.principal else "-", reason)
         asyncio.create_task(self._close_slow(reason))
+
+    def end(self, reason: str) -> None:
+        """The session or device behind this socket is no longer valid: close it with 4003, sending
+        nothing more (not even frames already queued)."""
+        if self.dropped:
+            return
+        self.dropped = True
+        self._writer.cancel()
+        log.info("closing %s (%s): %s", self.remote, self.principal.id if self.principal else "-", reason)
+        asyncio.create_task(self._close_now(reason))
+
+    async def _close_now(self, reason: str) -> None:
+        with contextlib.suppress(Exception):  # best effort: the peer may be gone already
+            await asyncio.wait_for(self.ws.close(code=CLOSE_SESSION_ENDED, message=reason.encode()), 1.0)
 
     async def _close_slow(self, reason: str) -> None:
         self._writer.cancel()

@@ -10,14 +10,15 @@ from yarl import URL
 
 from .. import appkeys as K
 from ..actions import runner
-from ..actions.access import clerk_still_signed_in, principal_for_token, refuse_until_own_pin
+from ..actions.access import authorize, clerk_still_signed_in, principal_for_token, refuse_until_own_pin
 from ..actions.body import load_json
 from ..api.endpoints import COMMAND_ROWS
-from ..audience import hall_for
 from ..api.fields import parse_fields
+from ..audience import hall_for
 from ..domain.calendar import iso_local
 from ..domain.errors import DomainError
 from ..ratelimit import MessageRate
+from ..security import hash_token
 from ..views import hall_view
 from .connection import Connection, encode
 from .hub import audience_of, event_frame
@@ -34,14 +35,29 @@ def allowed_origins(app: web.Application) -> set[str]:
     """Browser origins a socket may come from: public_url's and server.allowed_origins. Never the
     request's own Host header (a DNS-rebinding page would send one that matches)."""
     configured = (app[K.SETTINGS].public_url, *app[K.CONFIG].server.allowed_origins)
-    return {origin_of(url) for url in configured}
+    origins = {origin_of(url) for url in configured}
+    return origins | {alias for o in origins for alias in loopback_aliases(o)}
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+def loopback_aliases(origin: str) -> list[str]:
+    """A loopback origin's other names (a demo at http://127.0.0.1:8080 opened as localhost:8080).
+    Only names of this machine: a rebinding page's origin is its own domain, never one of these."""
+    parsed = URL(origin)
+    if parsed.host not in ("127.0.0.1", "localhost", "::1"):
+        return []
+    port = f":{parsed.port}" if parsed.port and not parsed.is_default_port() else ""
+    return [f"{parsed.scheme}://{host}{port}" for host in LOOPBACK]
 
 
 def origin_of(url: str) -> str:
     parsed = URL(url.strip())
     default = {"http": 80, "https": 443}.get(parsed.scheme)
     port = "" if parsed.port in (None, default) else f":{parsed.port}"
-    return f"{parsed.scheme}://{(parsed.host or '').lower()}{port}"
+    host = (parsed.host or "").lower()
+    return f"{parsed.scheme}://{'[' + host + ']' if ':' in host else host}{port}"
 
 
 def check_origin(request: web.Request) -> None:
@@ -112,6 +128,9 @@ async def _authenticate(app: web.Application, conn: Connection, timeout: float) 
         await conn.ws.close(code=CLOSE_UNAUTHORIZED, message=b"unauthorized")
         return False
     conn.principal = principal
+    conn.token_hash = hash_token(data["token"])
+    session = app[K.AUTH].sessions.get(conn.token_hash)
+    conn.expires_at = session.expires_at if session is not None else None
     service = app[K.SERVICE]
     conn.send(result(data.get("id"), principal.to_dict() | {
         "server_time": iso_local(app[K.CLOCK].now(), service.hall.center.timezone), "last_seq": service.state.last_seq}))
@@ -156,6 +175,7 @@ async def _dispatch(app: web.Application, conn: Connection, data: dict) -> None:
         conn.send(failure(msg_id, "malformed_message", f"unknown message type {data['type']!r}"))
         return
     try:
+        authorize(conn.principal, MESSAGE_ROLES.get(data["type"], ("nobody",)))
         answer = await handler(app, conn, data)
         # the result goes out before the frames that follow it (a replay, pending print jobs)
         answer, follow = answer if isinstance(answer, tuple) else (answer, [])
@@ -295,6 +315,14 @@ async def _print_ack(app, conn: Connection, data: dict) -> dict:
         raise DomainError("not_found", f"no print job {job_id} for this kiosk")
     return {"job_id": job_id, "status": status}
 
+
+# Who may send each message type once authenticated, () meaning any authenticated device or
+# session: the WebSocket's part of the access table (a command is checked again against its own
+# endpoint row's roles; docs/api.md, "Access").
+MESSAGE_ROLES: dict[str, tuple[str, ...]] = {
+    "auth": (), "ping": (), "subscribe": (), "command": (),
+    "printer_status": ("kiosk",), "print_ack": ("kiosk",),
+}
 
 HANDLERS = {"auth": _auth_again, "ping": _ping, "subscribe": _subscribe, "command": _command,
             "printer_status": _printer_status, "print_ack": _print_ack}

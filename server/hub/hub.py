@@ -15,7 +15,6 @@ class Hub:
         self.clock = clock
         self.connections: set[Connection] = set()
         self.devices: dict[str, dict] = {}  # device id -> {online, printer, detail, at}
-        self.frames_sent = 0
 
     def add(self, conn: Connection) -> None:
         self.connections.add(conn)
@@ -30,9 +29,13 @@ class Hub:
     # --- events ------------------------------------------------------------------------------
 
     def publish(self, events: list[dict]) -> None:
+        now = self.clock.now()
         for event in events:
             frames = _frames(event)
             for conn in list(self.connections):
+                if conn.expires_at is not None and conn.expires_at <= now:
+                    conn.end("session expired")  # never one more frame to a session that ended by time
+                    continue
                 if conn.scope is None or event["seq"] <= conn.min_seq:
                     continue
                 if not relevant(event, conn.scope):
@@ -41,7 +44,13 @@ class Hub:
                     conn.buffer.append(event)
                     continue
                 conn.offer(frames[audience_of(conn)])
-                self.frames_sent += 1
+
+    def end_connections(self, token_hashes, reason: str) -> int:
+        """Close (4003) every socket opened with one of these tokens; returns how many."""
+        ended = [c for c in list(self.connections) if c.token_hash is not None and c.token_hash in token_hashes]
+        for conn in ended:
+            conn.end(reason)
+        return len(ended)
 
     def send_to_device(self, device_id: str, message: dict) -> None:
         frame = encode(message)
@@ -55,10 +64,6 @@ class Hub:
         for conn in list(self.connections):
             if conn.scope is not None:
                 conn.offer(frame)
-
-    def resync_all(self, reason: str) -> None:
-        for conn in list(self.connections):
-            conn.drop(reason)
 
     # --- devices -------------------------------------------------------------------------------
 
@@ -81,8 +86,16 @@ def event_frame(event: dict, audience: str) -> str:
 def _frames(event: dict) -> dict[str, str]:
     """The event encoded once per audience, each with only what that audience may receive
     (server/audience.py)."""
-    return {audience: encode({"type": "event", "seq": event["seq"], "event": event_for(event, audience)})
-            for audience in AUDIENCES}
+    encoded: list[tuple[dict, str]] = []  # audiences whose cut is the same object share one encoding
+    frames = {}
+    for audience in AUDIENCES:
+        cut = event_for(event, audience)
+        frame = next((f for c, f in encoded if c is cut), None)
+        if frame is None:
+            frame = encode({"type": "event", "seq": event["seq"], "event": cut})
+            encoded.append((cut, frame))
+        frames[audience] = frame
+    return frames
 
 
 def audience_of(conn: Connection) -> str:

@@ -251,7 +251,7 @@ class DaySim:
         v.service, v.entered, v.callback = to, at, False
         self.emit(at, "ticket_transferred", v, "waiting", window=number, staff=staff, to_service=to, to_window=None,
                   front=False, note="")
-        self.queues[to].append(v)
+        self.later(pending, at, v)  # joins its new queue when the transfer happens, not before
         return at + 10
 
     def _suspend(self, w: int, at: float, v: Visit, pending: list) -> float:

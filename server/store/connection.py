@@ -15,7 +15,10 @@ def connect(path: str | Path, *, write: bool = False, busy_timeout_ms: int = BUS
     """A connection used by one thread at a time (the reader pool closes its own from another)."""
     if write:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
+    # Only the writer may create the file: a reader opening a deleted file must fail, not make an
+    # empty one the server would then take for its own.
+    target = str(path) if write else Path(path).resolve().as_uri() + "?mode=rw"
+    conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False, uri=not write,
                            timeout=busy_timeout_ms / 1000)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")

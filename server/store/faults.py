@@ -4,6 +4,7 @@ Every failed commit is classified here, so the service answers `unavailable` (re
 health can show, instead of a bare internal error."""
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -41,7 +42,35 @@ REASONS = {
 }
 
 
-def classify(exc: BaseException) -> StorageFault:
+def classify(exc: BaseException, path: Path | None = None) -> StorageFault:
+    """The fault behind a failed write; an I/O error is looked at closer (read-only? full?)."""
+    fault = _by_message(exc)
+    if path is not None and fault.reason in ("io_error", "storage_error"):
+        fault = _diagnose(path) or fault
+    return fault
+
+
+def _diagnose(path: Path) -> StorageFault | None:
+    """Why the files cannot be written: try to open them for writing, and look at the free space."""
+    for name in (path, Path(f"{path}-wal")):
+        try:
+            os.close(os.open(name, os.O_WRONLY | os.O_APPEND))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                return StorageFault("read_only", f"{name}: {exc.strerror}")
+            if exc.errno == errno.ENOSPC:
+                return StorageFault("disk_full", f"{name}: {exc.strerror}")
+    try:
+        if os.statvfs(path.parent).f_bavail == 0:
+            return StorageFault("disk_full", f"no free space left under {path.parent}")
+    except OSError:
+        return None
+    return None
+
+
+def _by_message(exc: BaseException) -> StorageFault:
     if isinstance(exc, StorageFault):
         return exc
     text = str(exc).lower()

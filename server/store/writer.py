@@ -104,7 +104,7 @@ class Writer:
             db = open_database(self.path, busy_timeout_ms=self.busy_timeout_ms)
             identity = FileIdentity.of(self.path)
         except Exception as exc:  # noqa: BLE001 - reported to start(), which says why at once
-            opened["fault"] = classify(exc)
+            opened["fault"] = classify(exc, self.path)
             ready.set()
             return
         self._warm(db.conn)
@@ -159,10 +159,11 @@ class Writer:
             results = [write_batch(conn, batch, self.projectors) for batch in group]
             conn.execute("COMMIT")
         except Exception as exc:  # noqa: BLE001 - every batch of the group, and every later one of its epoch, fails
-            fault = classify(exc)
+            fault = classify(exc, self.path)
             log.error("commit of %d batches failed (%s)", len(group), fault)
             _rollback(conn)
-            self._failed_epoch = max(self._failed_epoch, max(b.epoch for b in group))
+            if not probing:  # a probe decided nothing: no later batch depends on it
+                self._failed_epoch = max(self._failed_epoch, max(b.epoch for b in group))
             self.failed_commits += 1
             return [(b, fault) for b in group]
         finally:

@@ -147,9 +147,9 @@ export class HubClient {
       waiter.reject({ code: "unavailable", message: "connection lost" });
     }
     this.pending.clear();
-    if (ev.code === 4001) {
+    if (ev.code === 4001 || ev.code === 4003) { // refused, or the session ended (signed out, expired, revoked)
       this.stopped = true;
-      this.status("refused", "unauthorized");
+      this.status("refused", ev.code === 4003 ? "session_ended" : "unauthorized");
       return;
     }
     if (this.stopped) return;

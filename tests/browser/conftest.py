@@ -34,7 +34,7 @@ async def page(browser):
     """A 1920x1080 page; uncaught script errors collect in `page.script_errors`."""
     # bypass_csp: Playwright's wait_for_function evaluates its predicate with new Function(), which the
     # server's Content-Security-Policy forbids; the pages themselves run under the CSP in
-    # tests/privacy/test_csp_in_browser.py
+    # tests/browser/test_csp_in_browser.py
     context = await browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-TW", bypass_csp=True)
     new_page = await context.new_page()
     new_page.script_errors = []

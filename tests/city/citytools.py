@@ -7,7 +7,7 @@ import time
 from server.config import read_table
 
 
-def city_table(city_db: CityDb, hall_id: str = "east", **extra) -> dict:
+def city_table(city_db, hall_id: str = "east", **extra) -> dict:
     """A [city] table for a test hall: quick polls and back-off so nothing waits long."""
     raw = {"dsn": city_db.hall_dsn(hall_id), "hall_id": hall_id, "sslmode": "disable", "poll_s": 0.05,
            "retry_min_s": 0.05, "retry_max_s": 0.5, "connect_timeout_s": 5.0, **extra}

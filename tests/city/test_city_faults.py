@@ -65,7 +65,8 @@ async def test_a_gap_in_the_halls_events_stops_the_link_on_both_boards(city_db, 
 async def test_the_database_refuses_rows_that_do_not_follow_on(city_db):
     conn = await asyncpg.connect(city_db.hall_dsn("east"))
     try:
-        insert = "INSERT INTO city.events (hall_id, seq, type, at, day, data, hash) VALUES ('east', $1, 't', 0, '2026-11-24', '{}', 'h')"
+        insert = ("INSERT INTO city.events (hall_id, seq, type, at, day, data, hash) "
+                  "VALUES ('east', $1, 't', 0, '2026-11-24', '{}', 'h')")
         await conn.execute(insert, 1)
         with pytest.raises(asyncpg.RaiseError, match="seq_gap"):
             await conn.execute(insert, 3)

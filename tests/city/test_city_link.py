@@ -56,7 +56,7 @@ async def manager_token(hall) -> str:
 async def some_actions(hall, n: int) -> None:
     """A stream of real actions: tickets issued, called, started and finished."""
     token = await hall.sign_in(3)
-    for i in range(n):
+    for _i in range(n):
         status, _ = await hall.issue("business_setup")
         assert status == 200
         hall.clock.advance(30)

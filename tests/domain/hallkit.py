@@ -13,7 +13,10 @@ def names(text: str) -> Names:
     return Names(text, text, text)
 
 
-def make_hall(policy: RoutingPolicy = RoutingPolicy(), **service_overrides) -> HallConfig:
+DEFAULT_POLICY = RoutingPolicy()
+
+
+def make_hall(policy: RoutingPolicy = DEFAULT_POLICY, **service_overrides) -> HallConfig:
     services = (
         Service("biz", "A", names("Business"), "d1", target_wait_min=20, warning_wait_min=15, action_wait_min=30,
                 **service_overrides),

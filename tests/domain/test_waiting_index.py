@@ -2,6 +2,7 @@
 live and after replay, whatever clerks press: issuing and calling rely on it instead of scanning."""
 from __future__ import annotations
 
+import contextlib
 from statistics import median
 
 from hypothesis import given, settings
@@ -115,10 +116,8 @@ def test_index_matches_a_scan_live_and_replayed(actions):
         cmd = command(desk, action, window, pick)
         if cmd is None:
             continue
-        try:
+        with contextlib.suppress(DomainError):
             desk.run(cmd)
-        except DomainError:
-            pass
         assert_consistent(desk)
     replayed = engine.new_state(desk.hall, "2026-11-25")
     for event in desk.log:

@@ -14,7 +14,9 @@ async def staff_token(hall, number: str) -> str:
 
 
 async def ok(hall, method: str, path: str, token: str | None, body=None) -> dict:
-    status, reply = await hall.call(method, path, token, body if body is not None else ({} if method == "POST" else None))
+    if body is None and method == "POST":
+        body = {}
+    status, reply = await hall.call(method, path, token, body)
     assert status == 200, (method, path, reply)
     return reply
 
@@ -34,6 +36,6 @@ def table_dump(db_path, *tables: str) -> dict:
     """Every row of the named tables (to compare before and after a refused request)."""
     conn = sqlite3.connect(str(db_path))
     try:
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}  # noqa: S608 - fixed names
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
     finally:
         conn.close()

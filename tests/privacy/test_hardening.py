@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
+from yarl import URL
 
 from server import appkeys as K
 from server.app import PAGES, create_app
@@ -96,6 +97,18 @@ async def test_websocket_origin_comes_from_the_configuration_not_the_host_header
     assert table_dump(hall.app[K.SERVICE].writer.path, *TABLES) == before
 
 
+async def test_a_loopback_public_url_also_accepts_its_other_loopback_names(hall):
+    port = URL(hall.app[K.SETTINGS].public_url).port
+    assert hall.app[K.SETTINGS].public_url.startswith("http://127.0.0.1:")
+    for origin, accepted in ((f"http://localhost:{port}", True), (f"http://[::1]:{port}", True),
+                             (f"http://localhost:{port + 1}", False), (f"https://localhost:{port}", False),
+                             (f"http://localhost.evil.example:{port}", False)):
+        headers = {"Origin": origin, "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                   "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+        async with hall.session.get(hall.url("/api/ws"), headers=headers) as resp:
+            assert (resp.status == 101) == accepted, (origin, resp.status)
+
+
 async def test_a_websocket_flood_is_closed_4029_and_others_are_served(hall):
     limit = hall.settings.server.ws_max_messages
     before = table_dump(hall.app[K.SERVICE].writer.path, *TABLES)
@@ -154,7 +167,7 @@ async def test_access_log_and_error_lines_never_show_a_token(hall, settings, clo
                     await resp.read()
         logging.getLogger("hallq.test").warning("a message naming /t/%s and Bearer %s", tracking, "abc-secret")
     finally:
-        for lg, level in zip(loggers, old):
+        for lg, level in zip(loggers, old, strict=True):
             lg.removeHandler(collect)
             lg.setLevel(level)
     text = "\n".join(collect.lines)
