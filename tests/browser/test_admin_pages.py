@@ -253,3 +253,29 @@ async def test_a_manager_with_a_reset_pin_chooses_their_own_before_anything_else
     status, _ = await hall.post("/api/sessions", None, {"staff": "9002", "pin": "975310"})
     assert status == 200
     assert page.script_errors == []
+
+
+async def test_a_new_services_guide_reaches_an_open_counters_checklist(hall, browser):
+    from tests.browser.test_counter_pages import open_counter, sign_in
+    counter = await open_counter(browser, hall, 3)
+    await sign_in(counter, hall, hall.clerk_for(3))
+    token = (await hall.post("/api/sessions", None, {"staff": "9001", "pin": hall.creds["staff"]["9001"]}))[1]["token"]
+    status, config = await hall.get("/api/admin/config", token)
+    names = lambda hans, hant, en: {"zh-Hans": hans, "zh-Hant": hant, "en": en}  # noqa: E731 - a table of texts
+    service = {"code": "residence_permit", "prefix": "R", "department": "market",
+               "name": names("居住证办理", "居住證辦理", "Residence Permit"),
+               "guide": {"materials": [names("居住证申请表", "居住證申請表", "Application form"),
+                                       names("租房合同", "租房合同", "Lease contract")]}}
+    status, body = await hall.call("PUT", "/api/admin/entries/services/residence_permit", token,
+                                   {"version": config["version"], "entry": service, "windows": ["3"]})
+    assert status == 200, body
+    status, issued = await hall.issue("residence_permit")
+    assert status == 200 and issued["ticket"]["label"] == "R001"
+    await counter.click("#act-call_next")
+    await expect(counter.locator("#ticket-label")).to_have_text("R001", timeout=WAIT_MS)
+    await counter.click("#act-finish")
+    await counter.click("#finish-dialog [data-outcome=supplement]")
+    await expect(counter.locator("#materials-checklist label")).to_have_text(["居住證申請表", "租房合同"],
+                                                                            timeout=WAIT_MS)
+    assert counter.script_errors == []
+    await counter.context.close()
