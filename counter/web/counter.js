@@ -168,7 +168,7 @@ class CounterDesk {
       onEvent: (event) => this.onEvent(event),
       onStatus: (state) => this.onStatus(state),
       // a manager changed the hall (docs/administration.md): new services, windows and guides
-      onMessage: (message) => message.type === "config_changed" && this.loadCatalog(this.session.token).catch(() => {}),
+      onConfigChanged: () => this.loadCatalog(this.session.token).catch(() => {}),
     });
     this.hub.start();
   }

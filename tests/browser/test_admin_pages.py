@@ -216,6 +216,7 @@ async def test_rotate_a_device_token_and_post_a_notice_to_the_hall_display(hall,
     await page.click("#save-center")
     await expect(page.locator("#message")).to_contain_text("Saved", timeout=WAIT_MS)
     await expect(display.locator("#ticker")).to_contain_text("Counter 16 closes at 16:00 today", timeout=2000)
+    assert await display.evaluate("window.__hallq.unknown") == []  # config_changed is the hub client's business
     await page.click("nav.tabs button[data-tab=devices]")
     old = hall.device_token("kiosk-2")
     await page.click("#entries tr[data-id='kiosk-2']")
@@ -279,3 +280,23 @@ async def test_a_new_services_guide_reaches_an_open_counters_checklist(hall, bro
                                                                             timeout=WAIT_MS)
     assert counter.script_errors == []
     await counter.context.close()
+
+
+async def test_a_new_service_appears_on_an_open_kiosk_and_issues(hall, browser):
+    from tests.browser.test_kiosk_pages import kiosk_page
+    kiosk = await kiosk_page(browser, hall)
+    await kiosk.click("[data-department=market]")
+    await kiosk.wait_for_selector("[data-service=business_setup]")
+    assert await kiosk.locator("[data-service=residence_permit]").count() == 0
+    token = (await hall.post("/api/sessions", None, {"staff": "9001", "pin": hall.creds["staff"]["9001"]}))[1]["token"]
+    status, config = await hall.get("/api/admin/config", token)
+    service = {"code": "residence_permit", "prefix": "R", "department": "market",
+               "name": {"zh-Hans": "居住证办理", "zh-Hant": "居住證辦理", "en": "Residence Permit"}}
+    status, body = await hall.call("PUT", "/api/admin/entries/services/residence_permit", token,
+                                   {"version": config["version"], "entry": service, "windows": ["3"]})
+    assert status == 200, body
+    await kiosk.click("[data-service=residence_permit]", timeout=2000)  # there within 2 s, without a reload
+    label = await kiosk.wait_for_selector(".ticket .label", timeout=WAIT_MS)
+    assert await label.text_content() == "R001"
+    assert kiosk.script_errors == []
+    await kiosk.context.close()
