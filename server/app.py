@@ -106,7 +106,7 @@ def _build_core(app: web.Application, path: Path, voice: VoiceSettings) -> None:
     announce = (lambda label, window, recall: announcement_for(label, window, recall, voice))
     config = app[K.CONFIG]
     supervision = SupervisionProjector(config.hall, config.calendar, config.supervision)  # opens bad-review cases
-    writer = Writer(path, projectors=(StatsProjector(), supervision),  # statistics rows in the same transaction
+    writer = Writer(path, projectors=(StatsProjector(), supervision),  # their rows in the same transaction
                     busy_timeout_s=config.server.db_busy_timeout_s)
     service = HallService(app[K.CONFIG].hall, app[K.CLOCK], writer, Reader(path), announce=announce)
     hub = Hub(service.hall, app[K.CLOCK])

@@ -42,7 +42,9 @@ EVENT_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "appointment_checked_in": {"code": NOBODY},
     "ticket_suspended": {"reason": STAFF_UP},
     "ticket_transferred": {"note": STAFF_UP},
-    "service_finished": {"materials": STAFF_UP, "case_number": STAFF_UP},
+    "service_finished": {"materials": STAFF_UP, "case_number": STAFF_UP,
+                         # supervision: a refusal, its legal basis and a return visit's link
+                         "refusal": STAFF_UP, "legal_basis": STAFF_UP, "linked_to": STAFF_UP},
     "ticket_cancelled": {"reason": STAFF_UP},
     "visit_rated": {"level": (MANAGER,), "reason": (MANAGER,)},
 }
@@ -53,6 +55,8 @@ EVENT_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
 SYSTEM_TEXT = frozenset({"staff", "service", "prefix", "label", "channel", "kiosk", "lang", "slot_day",
                          "closed_day", "new_day", "outcome", "to_service"})
 SYSTEM_TEXT_OF = {("ticket_walked_out", "reason")}  # day_end: set by the server at the day's turn
+# joint_departments: department codes of the configuration (the rules refuse any other text)
+SYSTEM_TEXT_OF |= {("service_finished", "joint_departments")}
 
 # Text a person types that IS meant for the hall: the reason a window is paused (午休 / lunch break)
 # is shown on the screens. Listed so the privacy test and docs/security.md know it is deliberate.

@@ -73,11 +73,11 @@ class Settings:
     voice: Mapping[str, Any]  # the raw [voice] table, already validated by VoiceSettings.from_dict
     demo_credentials: Mapping[str, Mapping[str, str]] | None = None  # {"staff": {number: pin}, "devices": {id: token}}
     source: str = "<dict>"
+    city: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # the [city] table (server/citylink); empty: no link
     # supervision: the working calendar and the [supervision] table
     calendar: WorkCalendar = WorkCalendar()
     supervision: SupervisionSettings = SupervisionSettings()
     raw: Mapping[str, Any] | None = None  # the parsed document itself (stored as a configuration version)
-    city: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # the [city] table (server/citylink); empty: no link
 
 
 # --- reading one table --------------------------------------------------------------------------------

@@ -348,7 +348,8 @@ STAFF = _keys(
     pin_hash=Key("string", REQUIRED, "scrypt hash of the PIN, made with `hallq hash-pin`.", _pin_hash),
     role=Key("string", "clerk", "clerk, manager, guide or liaison (a department's supervision contact).", _one_of(ROLES_STAFF)),
     windows=Key("integers", [], "Window numbers this person may sign in at (a clerk needs at least one)."),
-    department=Key("string", None, "A liaison's department: the liaison sees only that department's supervision cases.", CODE),
+    department=Key("string", None, "A liaison's department: the liaison sees only that department's supervision "
+                   "cases.", CODE),
     # administration (docs/administration.md)
     disabled=Key("boolean", False, "A disabled staff member cannot sign in; kept for the history and the audit log."),
     pin_change_required=Key("boolean", False, "Set by a PIN reset: at the next sign-in the person must choose a new PIN."),
@@ -383,26 +384,40 @@ def _iso_weekdays(values: tuple[int, ...]) -> str | None:
 
 
 CALENDAR = _keys(
-    weekend=Key("integers", [6, 7], "ISO weekdays (1 Monday ... 7 Sunday) that are not working days.", _iso_weekdays),
-    holidays=Key("strings", [], "Public holidays \"YYYY-MM-DD\": not working days even on a weekday.", _iso_dates),
-    workdays=Key("strings", [], "Make-up working days (調休) \"YYYY-MM-DD\": working days even on a weekend.", _iso_dates),
+    weekend=Key("integers", [6, 7], "ISO weekdays (1 Monday ... 7 Sunday) that are not working days.",
+                _iso_weekdays),
+    holidays=Key("strings", [], "Public holidays \"YYYY-MM-DD\": not working days even on a weekday.",
+                 _iso_dates),
+    workdays=Key("strings", [], "Make-up working days (調休) \"YYYY-MM-DD\": working days even on a weekend.",
+                 _iso_dates),
 )
 
 SUPERVISION = _keys(
-    bad_review_due_days=Key("integer", 5, "Working days from a bad rating to its case's due date (verify, rectify, answer, call back).", POSITIVE),
-    callback_window_min=Key("integer", 10, "Minutes after a bad rating during which the rating pad may add a call-back phone number.", POSITIVE),
-    callback_retention_days=Key("integer", 30, "Days after a case closes at which its call-back phone number is deleted.", NON_NEGATIVE),
-    work_hours=Key("hours", ["09:00-12:00", "13:30-17:30"], "Staff working hours on a working day: attendance counts signed-in time against them."),
-    late_grace_min=Key("integer", 5, "Minutes after the start of work_hours before a first sign-in counts as late.", NON_NEGATIVE),
+    bad_review_due_days=Key("integer", 5, "Working days from a bad rating to its case's due date (verify, rectify, "
+                            "answer, call back).", POSITIVE),
+    callback_window_min=Key("integer", 10, "Minutes after a bad rating during which the rating pad may add a "
+                            "call-back phone number.", POSITIVE),
+    callback_retention_days=Key("integer", 30, "Days after a case closes at which its call-back phone number is "
+                                "deleted.", NON_NEGATIVE),
+    work_hours=Key("hours", ["09:00-12:00", "13:30-17:30"], "Staff working hours on a working day: attendance "
+                   "counts signed-in time against them."),
+    late_grace_min=Key("integer", 5, "Minutes after the start of work_hours before a first sign-in counts as late.",
+                       NON_NEGATIVE),
     score_satisfaction=Key("number", 30, "Appraisal points for a 100 % satisfaction rate.", NON_NEGATIVE),
     score_service_level=Key("number", 20, "Appraisal points for a 100 % service level.", NON_NEGATIVE),
-    score_rectification=Key("number", 20, "Appraisal points for a 100 % on-time rectification rate (no bad review also earns them).", NON_NEGATIVE),
-    score_promised=Key("number", 15, "Appraisal points for 100 % of promised cases done on time (none due also earns them).", NON_NEGATIVE),
-    score_attendance=Key("number", 15, "Appraisal points for 100 % attendance (signed-in time against work_hours).", NON_NEGATIVE),
+    score_rectification=Key("number", 20, "Appraisal points for a 100 % on-time rectification rate (no bad review "
+                            "also earns them).", NON_NEGATIVE),
+    score_promised=Key("number", 15, "Appraisal points for 100 % of promised cases done on time (none due also "
+                       "earns them).", NON_NEGATIVE),
+    score_attendance=Key("number", 15, "Appraisal points for 100 % attendance (signed-in time against work_hours).",
+                         NON_NEGATIVE),
     late_penalty=Key("number", 2, "Appraisal points taken off per late sign-in.", NON_NEGATIVE),
-    min_visits=Key("integer", 20, "Visits a window or clerk needs in the month to be a 紅旗窗口 / 服務明星 candidate.", NON_NEGATIVE),
-    red_flag_windows=Key("integer", 1, "How many 紅旗窗口 candidates the appraisal names (best scores first).", NON_NEGATIVE),
-    service_stars=Key("integer", 3, "How many 服務明星 candidates the appraisal names (best scores first).", NON_NEGATIVE),
+    min_visits=Key("integer", 20, "Visits a window or clerk needs in the month to be a 紅旗窗口 / 服務明星 "
+                   "candidate.", NON_NEGATIVE),
+    red_flag_windows=Key("integer", 1, "How many 紅旗窗口 candidates the appraisal names (best scores first).",
+                         NON_NEGATIVE),
+    service_stars=Key("integer", 3, "How many 服務明星 candidates the appraisal names (best scores first).",
+                      NON_NEGATIVE),
 )
 
 # --- administration: the window rota and timed notices (docs/administration.md) --------------------

@@ -5,7 +5,8 @@ import { api, el } from "/common/hub.js";
 import { fill, textsFor } from "./i18n.js";
 
 const OUTCOMES = ["immediate", "promised", "joint", "reply", "supplement"];
-const NEEDS_FIELDS = new Set(["promised", "supplement"]);
+const NEEDS_FIELDS = new Set(["promised", "joint", "supplement"]);
+const REFUSALS = ["not_accepted", "not_permitted"];
 const MATERIAL_PRESETS = ["mat_id", "mat_license", "mat_form", "mat_authorization", "mat_property"];
 const PAUSE_PRESETS = ["pr_lunch", "pr_break", "pr_meeting", "pr_system"];
 const CANCEL_PRESETS = ["cr_request", "cr_wrong_service", "cr_duplicate", "cr_not_here"];
@@ -99,6 +100,7 @@ export class Dialogs {
     const materials = el("textarea", { id: "materials", placeholder: t.other_materials, rows: "2" });
     const caseNumber = el("input", { id: "case-number", maxlength: "60" });
     const checklist = this.checklist(ticket);
+    const extra = this.supervisionFields();
     const presets = checklist ? null : el("div", { class: "presets" }, MATERIAL_PRESETS.map((key) => el("button", {
       type: "button", onclick: () => addLine(materials, t[key]) }, `+ ${t[key]}`)));
     const missing = () => [...(checklist ? checklist.checked() : []), ...lines(materials.value)];
@@ -116,7 +118,8 @@ export class Dialogs {
     const choose = (code, submitSimple) => {
       selected = code;
       for (const c of choices) c.classList.toggle("selected", c.dataset.outcome === code);
-      daysField.hidden = code !== "promised";
+      daysField.hidden = code !== "promised" && code !== "joint";
+      extra.joint.hidden = code !== "joint";
       materialsField.hidden = code !== "supplement";
       if (code === "promised") days.focus();
       if (code === "supplement") (materialsField.querySelector("input") || materials).focus();
@@ -124,7 +127,7 @@ export class Dialogs {
     };
     const submit = async () => {
       const body = { outcome: selected };
-      if (selected === "promised") {
+      if (selected === "promised" || selected === "joint") {
         const n = Number(days.value);
         if (!Number.isInteger(n) || n < 1) return this.fail(t.need_days);
         body.promised_days = n;
@@ -134,6 +137,8 @@ export class Dialogs {
         if (!body.materials.length) return this.fail(t.need_materials);
       }
       if (caseNumber.value.trim()) body.case_number = caseNumber.value.trim();
+      const problem = extra.fill(body, selected);
+      if (problem) return this.fail(t[problem]);
       this.close();
       await this.desk.finish(ticket, body);
       return true;
@@ -141,61 +146,13 @@ export class Dialogs {
     const keys = Object.fromEntries(OUTCOMES.map((code, i) => [String(i + 1), () => choose(code, true)]));
     this.show({ id: "finish-dialog", title: fill(t.finish_title, { label: ticket.label }),
       body: el("div", {}, el("div", { class: "choices compact" }, choices), daysField, materialsField,
-        el("label", { class: "field" }, t.case_number, caseNumber)),
+        el("label", { class: "field" }, t.case_number, caseNumber), extra.joint, extra.more),
       onConfirm: submit, keys });
     choose("immediate", false);
   }
 
-  /**
-   * The service's materials (its guide in the hall configuration) as checkboxes: labelled in the
-   * clerk's language, sent in the citizen's, since the one-time notice is printed for the citizen.
-   */
-  checklist(ticket) {
-    const guide = this.desk.catalog.guides.get(ticket.queue_service);
-    if (!guide || !guide.materials || !guide.materials.length) return null;
-    const citizenLang = ticket.lang || this.desk.lang;
-    const boxes = guide.materials.map((m, i) => {
-      const box = el("input", { type: "checkbox", "data-material": String(i), value: m[citizenLang] || this.desk.pick(m) });
-      return { box, label: el("label", {}, box, el("span", {}, this.desk.pick(m))) };
-    });
-    return { node: el("div", { class: "checklist", id: "materials-checklist" }, boxes.map((b) => b.label)),
-      checked: () => boxes.filter((b) => b.box.checked).map((b) => b.box.value) };
-  }
-
-  /** The service's promised time and phone number under the one-time notice, when configured. */
-  guideFacts(serviceCode, nt) {
-    const guide = this.desk.catalog.guides.get(serviceCode);
-    if (!guide || !(guide.time_limit_days || guide.consult_phone)) return null;
-    return el("p", { class: "muted", id: "notice-guide" },
-      guide.time_limit_days ? fill(nt.time_limit, { n: guide.time_limit_days }) : "",
-      guide.time_limit_days && guide.consult_phone ? " · " : "",
-      guide.consult_phone ? fill(nt.consult_phone, { phone: guide.consult_phone }) : "");
-  }
-
-  // --- cancel on the citizen's request -------------------------------------------------------------
-
-  cancel(ticket) {
-    const t = this.t;
-    let chosen = null;
-    const other = el("input", { id: "cancel-other", maxlength: "200" });
-    const items = CANCEL_PRESETS.map((key, i) => el("button", { type: "button", class: "choice", "data-reason": key,
-      onclick: () => pick(key) }, el("span", { class: "digit" }, String(i + 1)), el("b", {}, t[key])));
-    const pick = (key) => {
-      chosen = key;
-      for (const item of items) item.classList.toggle("selected", item.dataset.reason === key);
-    };
-    this.show({ id: "cancel-dialog", title: fill(t.cancel_title, { label: ticket.label }),
-      body: el("div", {}, el("p", { class: "muted" }, t.cancel_warn), el("div", { class: "choices compact" }, items),
-        el("label", { class: "field" }, t.pause_other, other)),
-      keys: Object.fromEntries(CANCEL_PRESETS.map((key, i) => [String(i + 1), () => pick(key)])),
-      confirmText: t.act_cancel,
-      onConfirm: async () => {
-        const reason = other.value.trim() || (chosen ? t[chosen] : "");
-        if (!reason) return this.fail(t.need_reason);
-        this.close();
-        await this.desk.act(`cancel:${ticket.id}`, `/api/tickets/${ticket.id}/cancel`, { reason }, "ok_cancelled");
-        return true;
-      } });
+      body: el("div", {}, el("div", { class: "choices compact" }, choices), daysField, materialsField,
+        el("label", { class: "field" }, t.case_number, caseNumber), extra.joint, extra.more),
   }
 
   // --- suspend / take back -------------------------------------------------------------------------
@@ -328,7 +285,9 @@ export class Dialogs {
         el("dt", {}, nt.notice_service), el("dd", {}, service ? pick(service.name) : ticket.queue_service),
         el("dt", {}, nt.notice_window), el("dd", {}, fill(nt.window_n, { n: desk.session.window })),
         el("dt", {}, nt.notice_clerk), el("dd", {}, `${desk.session.staffName || ""} (${desk.session.staff})`),
-        el("dt", {}, nt.notice_date), el("dd", {}, today)),
+        el("dt", {}, nt.notice_date), el("dd", {}, today),
+        // the number a return visit is linked by (最多跑一次): business day and ticket
+        el("dt", {}, nt.notice_number), el("dd", { id: "notice-number" }, `${(ticket.day || today).replaceAll("-", "")}-${ticket.label}`)),
       el("p", {}, nt.notice_intro),
       el("ol", { id: "notice-materials" }, materials.map((m) => el("li", {}, m))),
       this.guideFacts(ticket.queue_service, nt),

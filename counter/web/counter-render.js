@@ -25,6 +25,7 @@ export class DeskView {
       el("div", { class: "side" },
         el("section", { class: "panel", id: "queues" }),
         el("section", { class: "panel", id: "today" }),
+        el("section", { class: "panel", id: "joint", hidden: true }),
         el("section", { class: "panel", id: "suspended" })));
   }
 

@@ -243,6 +243,24 @@ class CounterDesk {
       this.today = await api("GET", `/api/windows/${this.session.window}/today`, this.session.token);
       this.renderToday();
     } catch { /* the figures come back with the next event */ }
+    this.loadJoint();
+  }
+
+  /** The joint cases this window leads (聯辦): where each department's task stands. */
+  async loadJoint() {
+    const box = document.getElementById("joint");
+    if (!box || !this.session) return;
+    let answer;
+    try {
+      answer = await api("GET", `/api/supervision/windows/${this.session.window}/joint`, this.session.token);
+    } catch { return; /* retried with the next event */ }
+    box.hidden = !answer.cases.length;
+    const dept = (code) => this.pick((this.catalog.departments.get(code) || {}).name) || code;
+    box.replaceChildren(el("h2", {}, this.t.joint_title), el("ul", { class: "plain", id: "joint-list" },
+      answer.cases.map((c) => el("li", { "data-case": c.id, class: c.light || "" },
+        el("b", {}, c.label), ` · ${fill(this.t.joint_due, { day: c.due_day })} · `,
+        c.tasks.map((task) => el("span", { class: `task ${task.status}` },
+          `${dept(task.department)} ${task.status === "done" ? "✓" : "…"} `))))));
   }
 
   async loadSuspended() {

@@ -116,6 +116,20 @@ const T = {
   notice_close: ["關閉", "关闭", "Close"],
   need_days: ["請填寫承諾的工作日數。", "请填写承诺的工作日数。", "Enter the promised working days."],
   need_materials: ["請列出缺少的材料。", "请列出缺少的材料。", "List the missing materials."],
+  // finish: supervision fields (joint departments, refusal, return visit)
+  joint_departments: ["聯辦部門（可多選）", "联办部门（可多选）", "Departments involved"],
+  need_departments: ["請選擇聯辦的部門。", "请选择联办的部门。", "Choose the departments involved."],
+  linked_to: ["補辦回訪：前次告知單號或辦件編號（選填）", "补办回访：前次告知单号或办件编号（选填）",
+    "Return visit: earlier notice or case number (optional)"],
+  refusal: ["否定報備（答復件）", "否定报备（答复件）", "Refusal (reply)"],
+  refusal_none: ["無", "无", "None"],
+  refusal_not_accepted: ["不予受理", "不予受理", "Not accepted"],
+  refusal_not_permitted: ["不予許可", "不予许可", "Not permitted"],
+  legal_basis: ["法律依據", "法律依据", "Legal basis"],
+  need_legal_basis: ["否定報備須填寫法律依據。", "否定报备须填写法律依据。", "A refusal needs its legal basis."],
+  notice_number: ["告知單號", "告知单号", "Notice no."],
+  joint_title: ["本窗口聯辦件進度", "本窗口联办件进度", "Joint cases of this window"],
+  joint_due: ["{day} 到期", "{day} 到期", "due {day}"],
 
   suspend_title: ["掛起 {label}", "挂起 {label}", "Suspend {label}"],
   suspend_reason: ["原因（選填，如：取材料）", "原因（选填，如：取材料）", "Reason (optional, e.g. fetching a document)"],
@@ -257,6 +271,20 @@ const T = {
   pad_already: ["本次服務已評價，謝謝。", "本次服务已评价，谢谢。", "This visit has been rated already. Thank you."],
   pad_closed: ["評價時間已過。", "评价时间已过。", "The time to rate this visit has passed."],
   pad_failed: ["評價未能送出，請再試一次。", "评价未能送出，请再试一次。", "The rating could not be sent; please try again."],
+
+  // --- rating pad: call back after a bad rating (supervision) ---
+  cb_ask: ["需要我們回電跟進嗎？（選填）", "需要我们回电跟进吗？（选填）", "Shall we call you back about this? (optional)"],
+  cb_phone: ["您的電話號碼", "您的电话号码", "Your phone number"],
+  cb_consent: ["我同意中心僅為跟進本次評價而保存此號碼，結案後按規定刪除。",
+    "我同意中心仅为跟进本次评价而保存此号码，结案后按规定删除。",
+    "I agree that the center keeps this number only to call me back about this rating, and deletes it after the case is closed."],
+  cb_send: ["請回電給我", "请回电给我", "Please call me back"],
+  cb_no: ["不用了", "不用了", "No, thanks"],
+  cb_clear: ["清除", "清除", "Clear"],
+  cb_need_consent: ["請先勾選同意說明。", "请先勾选同意说明。", "Please tick the consent line first."],
+  cb_need_phone: ["請輸入有效的電話號碼。", "请输入有效的电话号码。", "Please enter a valid phone number."],
+  cb_thanks: ["謝謝！我們會盡快回電。", "谢谢！我们会尽快回电。", "Thank you! We will call you back soon."],
+  cb_failed: ["號碼未能送出，感謝您的評價。", "号码未能送出，感谢您的评价。", "The number could not be sent. Thank you for your rating."],
 };
 
 /** The texts of one language: {key: string}. */

@@ -1,6 +1,7 @@
 // Rating pad: a citizen-facing tablet bound to one window. Idle, it shows the window and the clerk
 // on duty; when a visit there finishes it offers the five official levels, asks for an optional
-// reason after a bad one, thanks the citizen and returns to idle. One rating per visit; the server
+// reason after a bad one and, after a bad one only, an optional call-back number with a plain consent
+// line; thanks the citizen and returns to idle. One rating per visit; the server
 // expires a visit nobody rated (rules.rating_timeout_s) and the pad goes back to idle when it hears so.
 import { HubClient, api, deviceToken, el } from "/common/hub.js";
 import { LANGS, LANG_SHORT, applyLang, pickName, startLang } from "/common/lang.js";
@@ -122,6 +123,8 @@ class RatingPad {
     try {
       await api("POST", `/api/tickets/${visit.ticketId}/rating`, this.token, body);
       this.visit = null;
+      // after a bad rating only: offer a call back (never asked for good levels)
+      if (BAD.has(level)) return this.show({ name: "callback", ticketId: visit.ticketId, phone: "", consent: false });
       this.show({ name: "thanks", text: this.t.pad_thanks, small: this.t.pad_thanks_sub }, THANKS_MS);
     } catch (err) {
       this.visit = null;
@@ -143,6 +146,7 @@ class RatingPad {
     this.screen = screen;
     if (backToIdleMs) this.timer = setTimeout(() => this.toIdle(), backToIdleMs);
     if (screen.name === "reason") this.timer = setTimeout(() => this.send(screen.level, this.reasonText()), REASON_MS);
+    if (screen.name === "callback") this.timer = setTimeout(() => this.thank(), REASON_MS);
     this.render();
   }
 
@@ -172,7 +176,7 @@ class RatingPad {
     document.getElementById("center-name").textContent = this.pick(this.center && this.center.name);
     document.getElementById("window-name").textContent = fill(this.t.window_n, { n: this.window.number });
     const views = { idle: () => this.idleView(), rate: () => this.rateView(), reason: () => this.reasonView(),
-      thanks: () => this.thanksView() };
+      callback: () => this.callbackView(), thanks: () => this.thanksView() };
     document.getElementById("main").replaceChildren(views[this.screen.name]());
   }
 
@@ -231,6 +235,54 @@ class RatingPad {
     const phrases = [...screen.picked].map((key) => this.t[key]);
     if (screen.text && screen.text.trim()) phrases.push(screen.text.trim());
     return phrases.join("；").slice(0, 500);
+  }
+
+  // --- call back after a bad rating: an optional phone number with a plain consent line ----------
+
+  thank(text = this.t.pad_thanks) {
+    this.show({ name: "thanks", text, small: this.t.pad_thanks_sub }, THANKS_MS);
+  }
+
+  async sendCallback() {
+    const screen = this.screen;
+    const phone = screen.phone.replace(/[\s-]/g, "");
+    if (!/^\+?\d{5,20}$/.test(phone)) return this.callbackError(this.t.cb_need_phone);
+    if (!screen.consent) return this.callbackError(this.t.cb_need_consent);
+    try {
+      await api("POST", "/api/supervision/callback", this.token, { ticket_id: screen.ticketId, phone, consent: true });
+      this.thank(this.t.cb_thanks);
+    } catch {
+      this.show({ name: "thanks", text: this.t.cb_failed, note: true }, THANKS_MS);
+    }
+  }
+
+  callbackError(text) {
+    this.screen.error = text;
+    this.render();
+  }
+
+  callbackView() {
+    const screen = this.screen;
+    const key = (label, onclick, cls = "") => el("button", { type: "button", class: cls, "data-key": label, onclick }, label);
+    const type = (d) => () => { if (screen.phone.length < 20) { screen.phone += d; screen.error = ""; this.render(); } };
+    const keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((d) => key(d, type(d)));
+    keys.push(key(this.t.cb_clear, () => { screen.phone = ""; this.render(); }, "clear"), key("0", type("0")),
+      key("⌫", () => { screen.phone = screen.phone.slice(0, -1); this.render(); }, "back"));
+    const consent = el("input", { type: "checkbox", id: "cb-consent", checked: screen.consent });
+    consent.addEventListener("change", () => { screen.consent = consent.checked; screen.error = ""; this.render(); });
+    return el("div", { id: "callback" },
+      el("h1", { class: "ask" }, this.t.cb_ask),
+      el("div", { class: "cb-grid" },
+        el("div", { class: "cb-left" },
+          el("label", { class: "cb-label", for: "cb-phone" }, this.t.cb_phone),
+          el("output", { class: "cb-phone", id: "cb-phone" }, screen.phone || "—"),
+          el("label", { class: "cb-consent" }, consent, el("span", { id: "cb-consent-text" }, this.t.cb_consent)),
+          el("div", { class: "cb-error", id: "cb-error", role: "alert" }, screen.error || ""),
+          el("div", { class: "row" },
+            el("button", { type: "button", class: "skip", id: "cb-no", onclick: () => this.thank() }, this.t.cb_no),
+            el("button", { type: "button", class: "go", id: "cb-send", disabled: !screen.consent || !screen.phone,
+              onclick: () => this.sendCallback() }, this.t.cb_send))),
+        el("div", { class: "cb-keys", id: "cb-keys" }, keys)));
   }
 
   thanksView() {

@@ -20,6 +20,7 @@ class Board {
 
   async refresh() {
     this.data = await api("/api/stats/live");
+    this.supervision = await api("/api/supervision/board").catch(() => null); // overdue cases stand out
     this.link = await api("/api/city/link").catch(() => null);  // the city link's state (docs/city.md)
     this.fetchedAt = performance.now();
     this.render();
@@ -44,6 +45,7 @@ class Board {
     this.body.replaceChildren(
       el("section", {}, el("h1", {}, `${t("board")} · ${d.day} `, this.status), this.totals(d.totals),
         cityLink(this.link)),
+      this.lights(this.supervision),
       el("div", { class: "grid2" }, this.queues(d.queues), this.windows(d.windows)),
       el("div", { class: "grid2" }, this.clerks(d.clerks), this.devices(d.devices)),
     );
@@ -58,6 +60,15 @@ class Board {
       tile(t("noShows"), f.counts.no_shows), tile(t("walkOuts"), f.counts.walk_outs),
       tile(`${t("avgWait")} (${t("minutes")})`, minutes(f.wait_served.mean_s)),
       tile(t("sl"), percent(f.service_level)), tile(t("satisfaction"), percent(f.satisfaction_rate)));
+  }
+
+  /** Supervision cases due today (yellow) and overdue (red), the 電子監察 lights; details on supervision.html. */
+  lights(sv) {
+    if (!sv || !(sv.overdue || sv.due_today)) return null;
+    const words = { "zh-Hant": ["督辦：已超期", "今日到期"], "zh-Hans": ["督办：已超期", "今日到期"], en: ["Cases overdue", "due today"] };
+    const [overdue, dueToday] = words[lang()];
+    return el("section", { id: "supervision-lights", class: sv.overdue ? "level-action" : "level-warning" },
+      el("a", { href: "supervision.html?open=1" }, `${overdue} ${sv.overdue} · ${dueToday} ${sv.due_today}`));
   }
 
   queues(queues) {

@@ -6,7 +6,7 @@ const LANG_KEY = "hallq.manager.lang";
 
 export const TEXT = {
   "zh-Hant": {
-    board: "即時看板", stats: "統計分析", report: "報表", signIn: "登入", staff: "工號", pin: "密碼",
+    board: "即時看板", stats: "統計分析", report: "報表", supervision: "督辦", signIn: "登入", staff: "工號", pin: "密碼",
     signOut: "登出", waiting: "等候人數", longest: "最長等候", service: "事項", window: "窗口", status: "狀態",
     ticket: "號票", since: "持續", clerk: "工作人員", clerks: "在崗人員", devices: "設備", printer: "打印機",
     online: "在線", offline: "離線", today: "今日累計", issued: "取號", served: "已辦結", noShows: "過號",
@@ -24,7 +24,7 @@ export const TEXT = {
       very_dissatisfied: "非常不滿意" },
   },
   "zh-Hans": {
-    board: "实时看板", stats: "统计分析", report: "报表", signIn: "登录", staff: "工号", pin: "密码",
+    board: "实时看板", stats: "统计分析", report: "报表", supervision: "督办", signIn: "登录", staff: "工号", pin: "密码",
     signOut: "退出", waiting: "等候人数", longest: "最长等候", service: "事项", window: "窗口", status: "状态",
     ticket: "号票", since: "持续", clerk: "工作人员", clerks: "在岗人员", devices: "设备", printer: "打印机",
     online: "在线", offline: "离线", today: "今日累计", issued: "取号", served: "已办结", noShows: "过号",
@@ -42,7 +42,7 @@ export const TEXT = {
       very_dissatisfied: "非常不满意" },
   },
   en: {
-    board: "Live board", stats: "Statistics", report: "Reports", signIn: "Sign in", staff: "Staff number",
+    board: "Live board", stats: "Statistics", report: "Reports", supervision: "Supervision", signIn: "Sign in", staff: "Staff number",
     pin: "PIN", signOut: "Sign out", waiting: "Waiting", longest: "Longest wait", service: "Service",
     window: "Window", status: "Status", ticket: "Ticket", since: "For", clerk: "Clerk", clerks: "Clerks on duty",
     devices: "Devices", printer: "Printer", online: "online", offline: "offline", today: "Today so far",
@@ -144,7 +144,9 @@ export function signedIn(root) {
 }
 
 export function header(active) {
-  const links = [["board", "board.html"], ["stats", "stats.html"], ["report", "report.html"]].map(([key, href]) =>
+  const pages = [["board", "board.html"], ["stats", "stats.html"], ["report", "report.html"],
+    ["supervision", "supervision.html"]];
+  const links = pages.map(([key, href]) =>
     el("a", { href, class: key === active ? "active" : null }, t(key)));
   const select = el("select", { "aria-label": "language" },
     ...Object.keys(TEXT).map((code) => el("option", { value: code, selected: code === lang() }, code)));

@@ -3,13 +3,10 @@ is closed with 4003 (docs/protocol.md), whether the session ended by sign-out, b
 its device was revoked."""
 from __future__ import annotations
 
-from typing import cast
-
 from aiohttp import web
 
 from .. import appkeys as K
 from ..auth import Principal
-from ..hub.hub import Hub
 from .access import principal_for_hash
 
 
@@ -26,7 +23,7 @@ def tokens_to_end(app: web.Application, p: Principal) -> set[str]:
 def end_sessions(app: web.Application, token_hashes: set[str], reason: str) -> int:
     """Forget the tokens and close their sockets (call once the revocation is on disk)."""
     app[K.AUTH].forget(token_hashes)
-    hub = cast(Hub, app[K.HUB])
+    hub = app[K.HUB]
     return hub.end_connections(token_hashes, reason)
 
 
@@ -35,7 +32,7 @@ def end_lapsed(app: web.Application) -> int:
     (expired, revoked device, a clerk no longer signed in at the window). Returns sockets closed."""
     now = app[K.CLOCK].now()
     app[K.AUTH].forget({s.token_hash for s in app[K.AUTH].expired(now)})
-    hub = cast(Hub, app[K.HUB])
+    hub = app[K.HUB]
     lapsed = {c.token_hash for c in list(hub.connections)
               if c.token_hash is not None and c.principal is not None and principal_for_hash(app, c.token_hash) is None}
     return hub.end_connections(lapsed, "session ended") if lapsed else 0

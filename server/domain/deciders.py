@@ -174,7 +174,7 @@ def _check_outcome(cmd: c.FinishService) -> None:
         raise DomainError("invalid_argument", "a supplement case needs the list of missing materials")
 
 
-def _supervision_fields(hall, cmd: c.FinishService) -> dict:
+def _supervision_fields(hall: HallConfig, cmd: c.FinishService) -> dict[str, Any]:
     """The finish's optional supervision fields, checked (docs/supervision.md)."""
     departments = list(dict.fromkeys(d.strip() for d in cmd.joint_departments if d.strip()))
     if departments and cmd.outcome != "joint":

@@ -3,8 +3,10 @@
 Pure: dates in, dates out (ISO "YYYY-MM-DD" strings, the business days of server.domain.calendar).
 Deadlines of promised cases and bad-review cases count working days with it.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -23,7 +25,8 @@ class WorkCalendar:
     workdays: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
-    def of(cls, weekend=(6, 7), holidays=(), workdays=()) -> "WorkCalendar":
+    def of(cls, weekend: Iterable[int] = (6, 7), holidays: Iterable[str] = (),
+           workdays: Iterable[str] = ()) -> WorkCalendar:
         return cls(frozenset(weekend), frozenset(holidays), frozenset(workdays))
 
     def is_working_day(self, day: str) -> bool:

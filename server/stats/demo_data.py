@@ -414,6 +414,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
+def _supervision(args: argparse.Namespace) -> dict:
+    """The month's supervision cases and their follow-up (server/supervision/demo_month.py)."""
+    from ..supervision.demo_month import follow_up
+    return follow_up(args.db, _settings(args.config), args.seed)
+
+
 def main(argv: list[str] | None = None) -> int:
     import os
     args = parse_args(argv)
@@ -425,7 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     report = generate(args.db, day_plans, args.config, workers,
                       progress=lambda day, n, s: print(f"\r{day}: {n:,} visits, {s:,.0f} s", end="", file=sys.stderr))
     print(file=sys.stderr)
-    print(json.dumps(report))
+    report["supervision"] = _supervision(args)
+    print(json.dumps(report, ensure_ascii=False))
     return 0
 
 

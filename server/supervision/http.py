@@ -5,6 +5,7 @@ Managers see every department; a liaison sees only their own department's cases 
 department's case answers `unknown_case`, so its existence does not leak). Case actions are
 checked by server/supervision/rules.py and written through the one writer with who and when.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -16,9 +17,11 @@ from aiohttp import web
 from .. import appkeys as K
 from ..api.endpoints import Endpoint
 from ..api.fields import Field, parse_fields
+from ..api.router import IDS
 from ..actions.access import require
 from ..actions.body import json_response, read_body
 from ..auth import Principal
+from ..domain.calendar import iso_local
 from ..domain.errors import DomainError
 from ..stats.http import STATS_READER
 from . import store
@@ -31,66 +34,160 @@ log = logging.getLogger("hallq.supervision")
 SUPERVISORS = ("manager", "liaison")
 MANAGER = ("manager",)
 CASE_LOCK = web.AppKey("supervision_case_lock", asyncio.Lock)  # one case action at a time: read, decide, write
-CONSENT_TEXT = ("The citizen agreed that this phone number is kept only to call back about this review, "
-                "and deleted after the case is closed.")
+CONSENT_TEXT = (
+    "The citizen agreed that this phone number is kept only to call back about this review, "
+    "and deleted after the case is closed."
+)
 MONTH = Field("string", doc="Month, YYYY-MM (default: this month).", max_length=7)
 ACTIONS = tuple(sorted(REQUIRED))
 
 
 def _case_filters() -> dict[str, Field]:
-    return {"kind": Field("string", doc="Kind of case.", enum=KINDS + ("joint",)),
-            "status": Field("string", doc="Status (see docs/supervision.md).", max_length=20),
-            "department": Field("string", doc="Department code (a liaison always gets their own).", max_length=40),
-            "month": MONTH, "open": Field("string", doc="1: only cases not finished.", enum=("0", "1"))}
+    return {
+        "kind": Field("string", doc="Kind of case.", enum=KINDS + ("joint",)),
+        "status": Field("string", doc="Status (see docs/supervision.md).", max_length=20),
+        "department": Field("string", doc="Department code (a liaison always gets their own).", max_length=40),
+        "month": MONTH,
+        "open": Field("string", doc="1: only cases not finished.", enum=("0", "1")),
+    }
 
 
 SUPERVISION_ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("GET", "/api/supervision/cases", "listSupervisionCases",
-             "Supervision cases with their due dates and lights (contacts masked)", SUPERVISORS,
-             special="sv_cases", tag="supervision", query=_case_filters(), errors=("invalid_argument",)),
-    Endpoint("GET", "/api/supervision/cases.csv", "exportSupervisionCases", "Supervision cases as CSV (contacts masked)",
-             SUPERVISORS, special="sv_cases_csv", tag="supervision", query=_case_filters(),
-             errors=("invalid_argument",)),
-    Endpoint("GET", "/api/supervision/cases/{case_id}", "getSupervisionCase",
-             "One case with every step (who, when, what); the full call-back number only for its handler",
-             SUPERVISORS, special="sv_case", tag="supervision", errors=("unknown_case",)),
-    Endpoint("POST", "/api/supervision/cases/{case_id}/actions", "actOnSupervisionCase",
-             "Move a case on: verify, rectify, answer, call_back, appeal, uphold, strike, done, extend",
-             SUPERVISORS, special="sv_act", tag="supervision",
-             body={"action": Field("string", True, "The step.", enum=ACTIONS),
-                   "finding": Field("string", doc="rectify: what verification found.", max_length=1000),
-                   "rectification": Field("string", doc="answer: what was put right.", max_length=1000),
-                   "answer": Field("string", doc="answer: what the citizen was told (反饋).", max_length=1000),
-                   "callback_result": Field("string", doc="call_back: the citizen's view.", enum=CALLBACK_RESULTS),
-                   "reason": Field("string", doc="appeal / uphold / strike / extend: why.", max_length=1000),
-                   "days": Field("integer", doc="extend: more working days.", minimum=1),
-                   "note": Field("string", doc="Optional note.", max_length=1000)},
-             errors=("unknown_case", "invalid_case_transition", "invalid_argument", "forbidden")),
-    Endpoint("POST", "/api/supervision/callback", "addCallbackContact",
-             "Rating pad: the citizen leaves a phone number for a call back after a bad rating", ("rating_pad",),
-             special="sv_callback", tag="supervision",
-             body={"ticket_id": Field("integer", True, "The rated ticket.", minimum=1),
-                   "phone": Field("string", True, "Phone number (digits, may start with +).", max_length=30),
-                   "consent": Field("boolean", True, "The citizen ticked the consent line (must be true).")},
-             errors=("callback_closed", "invalid_argument")),
-    Endpoint("GET", "/api/supervision/board", "getSupervisionBoard",
-             "Open cases due today (yellow) and overdue (red), for the manager board", SUPERVISORS,
-             special="sv_board", tag="supervision"),
-    Endpoint("GET", "/api/supervision/rates", "getSupervisionRates",
-             "The month's rates per department and window: rectification, call-back, promised on time, trips",
-             SUPERVISORS, special="sv_rates", tag="supervision", query={"month": MONTH}, errors=("invalid_argument",)),
-    Endpoint("GET", "/api/supervision/refusals", "listRefusals", "Refusals (否定報備) of the month, per department",
-             SUPERVISORS, special="sv_refusals", tag="supervision", query={"month": MONTH},
-             errors=("invalid_argument",)),
-    Endpoint("GET", "/api/supervision/appraisal", "getAppraisal",
-             "The monthly appraisal of windows and clerks, with 紅旗窗口 and 服務明星 candidates", MANAGER,
-             special="sv_appraisal", tag="supervision", query={"month": MONTH}, errors=("invalid_argument",)),
-    Endpoint("GET", "/api/supervision/appraisal.csv", "exportAppraisal", "The monthly appraisal as CSV", MANAGER,
-             special="sv_appraisal_csv", tag="supervision", query={"month": MONTH}, errors=("invalid_argument",)),
+    Endpoint(
+        "GET",
+        "/api/supervision/cases",
+        "listSupervisionCases",
+        "Supervision cases with their due dates and lights (contacts masked)",
+        SUPERVISORS,
+        special="sv_cases",
+        tag="supervision",
+        query=_case_filters(),
+        errors=("invalid_argument",),
+    ),
+    Endpoint(
+        "GET",
+        "/api/supervision/cases.csv",
+        "exportSupervisionCases",
+        "Supervision cases as CSV (contacts masked)",
+        SUPERVISORS,
+        special="sv_cases_csv",
+        tag="supervision",
+        query=_case_filters(),
+        errors=("invalid_argument",),
+    ),
+    Endpoint(
+        "GET",
+        "/api/supervision/cases/{case_id}",
+        "getSupervisionCase",
+        "One case with every step (who, when, what); the full call-back number only for its handler",
+        SUPERVISORS,
+        special="sv_case",
+        tag="supervision",
+        errors=("unknown_case",),
+    ),
+    Endpoint(
+        "POST",
+        "/api/supervision/cases/{case_id}/actions",
+        "actOnSupervisionCase",
+        "Move a case on: verify, rectify, answer, call_back, appeal, uphold, strike, done, extend",
+        SUPERVISORS,
+        special="sv_act",
+        tag="supervision",
+        body={
+            "action": Field("string", True, "The step.", enum=ACTIONS),
+            "finding": Field("string", doc="rectify: what verification found.", max_length=1000),
+            "rectification": Field("string", doc="answer: what was put right.", max_length=1000),
+            "answer": Field("string", doc="answer: what the citizen was told (反饋).", max_length=1000),
+            "callback_result": Field("string", doc="call_back: the citizen's view.", enum=CALLBACK_RESULTS),
+            "reason": Field("string", doc="appeal / uphold / strike / extend: why.", max_length=1000),
+            "days": Field("integer", doc="extend: more working days.", minimum=1),
+            "note": Field("string", doc="Optional note.", max_length=1000),
+        },
+        errors=("unknown_case", "invalid_case_transition", "invalid_argument", "forbidden"),
+    ),
+    Endpoint(
+        "POST",
+        "/api/supervision/callback",
+        "addCallbackContact",
+        "Rating pad: the citizen leaves a phone number for a call back after a bad rating",
+        ("rating_pad",),
+        special="sv_callback",
+        tag="supervision",
+        body={
+            "ticket_id": Field("integer", True, "The rated ticket.", minimum=1),
+            "phone": Field("string", True, "Phone number (digits, may start with +).", max_length=30),
+            "consent": Field("boolean", True, "The citizen ticked the consent line (must be true)."),
+        },
+        errors=("callback_closed", "invalid_argument"),
+    ),
+    Endpoint(
+        "GET",
+        "/api/supervision/windows/{window}/joint",
+        "getWindowJointCases",
+        "The joint cases this window leads, with each department's task (open ones and those done today)",
+        ("clerk", "manager"),
+        special="sv_window_joint",
+        tag="supervision",
+        errors=("unknown_window", "wrong_window"),
+    ),
+    Endpoint(
+        "GET",
+        "/api/supervision/board",
+        "getSupervisionBoard",
+        "Open cases due today (yellow) and overdue (red), for the manager board",
+        SUPERVISORS,
+        special="sv_board",
+        tag="supervision",
+    ),
+    Endpoint(
+        "GET",
+        "/api/supervision/rates",
+        "getSupervisionRates",
+        "The month's rates per department and window: rectification, call-back, promised on time, trips",
+        SUPERVISORS,
+        special="sv_rates",
+        tag="supervision",
+        query={"month": MONTH},
+        errors=("invalid_argument",),
+    ),
+    Endpoint(
+        "GET",
+        "/api/supervision/refusals",
+        "listRefusals",
+        "Refusals (否定報備) of the month, per department",
+        SUPERVISORS,
+        special="sv_refusals",
+        tag="supervision",
+        query={"month": MONTH},
+        errors=("invalid_argument",),
+    ),
+    Endpoint(
+        "GET",
+        "/api/supervision/appraisal",
+        "getAppraisal",
+        "The monthly appraisal of windows and clerks, with 紅旗窗口 and 服務明星 candidates",
+        MANAGER,
+        special="sv_appraisal",
+        tag="supervision",
+        query={"month": MONTH},
+        errors=("invalid_argument",),
+    ),
+    Endpoint(
+        "GET",
+        "/api/supervision/appraisal.csv",
+        "exportAppraisal",
+        "The monthly appraisal as CSV",
+        MANAGER,
+        special="sv_appraisal_csv",
+        tag="supervision",
+        query={"month": MONTH},
+        errors=("invalid_argument",),
+    ),
 )
 
 
 # --- helpers ----------------------------------------------------------------------------------------
+
 
 def _today(request: web.Request) -> str:
     return request.app[K.SERVICE].today()  # by the clock: lights change at the day's turn, not at the next action
@@ -144,15 +241,31 @@ async def _cases(request: web.Request) -> tuple[Principal, list[dict]]:
 
 
 def _list(conn, today: str, q: dict, department: str | None) -> list[dict]:
-    return store.list_cases(conn, today, kind=q.get("kind"), department=department, status=q.get("status"),
-                            month=q.get("month"), open_only=q.get("open") == "1")
+    return store.list_cases(
+        conn,
+        today,
+        kind=q.get("kind"),
+        department=department,
+        status=q.get("status"),
+        month=q.get("month"),
+        open_only=q.get("open") == "1",
+    )
 
 
 # --- handlers ---------------------------------------------------------------------------------------
 
+
 async def sv_cases(request: web.Request) -> web.Response:
-    _, cases = await _cases(request)
-    return json_response({"today": _today(request), "cases": cases})
+    p, cases = await _cases(request)
+    scope = _department_scope(request, p)  # a liaison's department view; None: every department
+    department = request.app[K.SERVICE].hall.department(scope) if scope else None
+    return json_response(
+        {
+            "today": _today(request),
+            "cases": cases,
+            "department": {"code": department.code, "name": department.name.to_dict()} if department else None,
+        }
+    )
 
 
 async def sv_cases_csv(request: web.Request) -> web.Response:
@@ -165,11 +278,12 @@ async def sv_case(request: web.Request) -> web.Response:
     row = await _visible_case(request, p)
     handler = await _read(request, store.handler_of, row["id"])
     steps = await _read(request, store.case_steps, row["id"])
+    for step in steps:
+        step["at_local"] = iso_local(step["at"], request.app[K.SERVICE].hall.center.timezone)
     open_case = row["finished_day"] is None
     view = store.case_view(row, _today(request), full_phone=open_case and handler is not None and handler == p.staff)
     tasks = await _read(request, store.joint_tasks, row["id"], _today(request)) if row["kind"] == "joint" else []
-    return json_response({"case": view, "handler": handler, "steps": steps, "tasks": tasks,
-                          "allowed": _allowed(view)})
+    return json_response({"case": view, "handler": handler, "steps": steps, "tasks": tasks, "allowed": _allowed(view)})
 
 
 def _allowed(view: dict) -> list[str]:
@@ -185,14 +299,18 @@ async def sv_act(request: web.Request) -> web.Response:
     async with app[CASE_LOCK]:  # read, decide and write one case action at a time
         row = await _visible_case(request, p)
         if row["kind"] == "joint":
-            raise DomainError("invalid_case_transition", "a joint case is done when each department's task is; "
-                              "act on the tasks")
+            raise DomainError(
+                "invalid_case_transition", "a joint case is done when each department's task is; act on the tasks"
+            )
         case = store.as_case(row)
-        step = decide(case, action, body, _actor(request, p), app[K.CLOCK].now(), _today(request),
-                      app[K.CONFIG].calendar)
-        await app[K.SERVICE].write_only(store.step_statements(step, case, app[K.CONFIG].supervision.callback_retention_days))
-    return json_response({"case_id": case.id, "action": action, "status": step.status_after,
-                          "due_day": step.due_day or case.due_day})
+        step = decide(
+            case, action, body, _actor(request, p), app[K.CLOCK].now(), _today(request), app[K.CONFIG].calendar
+        )
+        retention = app[K.CONFIG].supervision.callback_retention_days
+        await app[K.SERVICE].write_only(store.write_of(store.step_statements(step, case, retention)))
+    return json_response(
+        {"case_id": case.id, "action": action, "status": step.status_after, "due_day": step.due_day or case.due_day}
+    )
 
 
 _PHONE = re.compile(r"^\+?\d{5,20}$")
@@ -213,32 +331,57 @@ async def sv_callback(request: web.Request) -> web.Response:
         window_s = app[K.CONFIG].supervision.callback_window_min * 60
         if case is None or case["finished_at"] is not None or case["has_contact"] or now - case["opened_at"] > window_s:
             raise DomainError("callback_closed", "a call-back number can be left only just after a bad rating")
-        await app[K.SERVICE].write_only(store.contact_statements(case["id"], phone, CONSENT_TEXT, now))
+        await app[K.SERVICE].write_only(store.write_of(store.contact_statements(case["id"], phone, CONSENT_TEXT, now)))
     return json_response({"case_id": case["id"], "contact": store.mask_phone(phone)})
+
+
+async def sv_window_joint(request: web.Request) -> web.Response:
+    """The lead window sees where its joint cases stand (聯辦: done when every department's task is)."""
+    p = require(request, ("clerk", "manager"))
+    window = request[IDS]["window"]
+    if request.app[K.SERVICE].hall.window(window) is None:
+        raise DomainError("unknown_window", f"there is no window {window}")
+    if p.role == "clerk" and p.window != window:
+        raise DomainError("wrong_window", f"you are signed in at window {p.window}")
+    today = _today(request)
+    cases = await _read(request, store.joint_cases_of_window, window, today)
+    return json_response({"window": window, "today": today, "cases": cases})
 
 
 async def sv_board(request: web.Request) -> web.Response:
     p = require(request, SUPERVISORS)
     today = _today(request)
-    cases = await _read(request, lambda conn: store.list_cases(conn, today, department=_department_scope(request, p),
-                                                              open_only=True))
+    cases = await _read(
+        request, lambda conn: store.list_cases(conn, today, department=_department_scope(request, p), open_only=True)
+    )
     lit = [c for c in cases if c["light"]]
-    return json_response({"today": today, "overdue": sum(c["light"] == "overdue" for c in lit),
-                          "due_today": sum(c["light"] == "due_today" for c in lit), "open": len(cases),
-                          "cases": sorted(lit, key=lambda c: (c["light"] != "overdue", c["due_day"]))})
+    return json_response(
+        {
+            "today": today,
+            "overdue": sum(c["light"] == "overdue" for c in lit),
+            "due_today": sum(c["light"] == "due_today" for c in lit),
+            "open": len(cases),
+            "cases": sorted(lit, key=lambda c: (c["light"] != "overdue", c["due_day"])),
+        }
+    )
 
 
 def _rates(conn, month: str, today: str, department: str | None) -> dict:
     opened = store.cases_opened_in(conn, month, department)
     due = store.cases_due_in(conn, month, department)
     visits = store.visits_for_month(conn, month, department)
-    return {"month": month, "today": today,
-            "total": bad_review_figures(opened) | {"promised": promised_figures(due, today)},
-            "by_department": _merge(by(opened, "department", bad_review_figures),
-                                    by(due, "department", lambda rows: {"promised": promised_figures(rows, today)}),
-                                    "department"),
-            "by_window": by([c for c in opened if c["kind"] == BAD_REVIEW], "window", bad_review_figures),
-            "trips": trips(visits, month)}
+    return {
+        "month": month,
+        "today": today,
+        "total": bad_review_figures(opened) | {"promised": promised_figures(due, today)},
+        "by_department": _merge(
+            by(opened, "department", bad_review_figures),
+            by(due, "department", lambda rows: {"promised": promised_figures(rows, today)}),
+            "department",
+        ),
+        "by_window": by([c for c in opened if c["kind"] == BAD_REVIEW], "window", bad_review_figures),
+        "trips": trips(visits, month),
+    }
 
 
 def _merge(left: list[dict], right: list[dict], key: str) -> list[dict]:
@@ -264,18 +407,27 @@ async def sv_refusals(request: web.Request) -> web.Response:
     return json_response({"month": month, "refusals": rows})
 
 
-def _appraisal(conn, month: Month, hall, calendar, settings) -> dict:
-    return appraise(month, store.segments_in(conn, month.month), store.cases_opened_in(conn, month.month, None),
-                    store.cases_due_in(conn, month.month, None), store.events_in(conn, month.month),
-                    hall, calendar, settings)
+def _appraisal(conn, month: Month, hall, calendar, settings, now: float) -> dict:
+    return appraise(
+        month,
+        store.segments_in(conn, month.month),
+        store.cases_opened_in(conn, month.month, None),
+        store.cases_due_in(conn, month.month, None),
+        store.events_in(conn, month.month),
+        hall,
+        calendar,
+        settings,
+        now,
+    )
 
 
 async def _appraisal_of(request: web.Request) -> dict:
     require(request, MANAGER)
     config = request.app[K.CONFIG]
     month = Month(_month(request), _today(request))
-    return await request.app[STATS_READER].run(_appraisal, month, request.app[K.SERVICE].hall, config.calendar,
-                                               config.supervision)
+    return await request.app[STATS_READER].run(
+        _appraisal, month, request.app[K.SERVICE].hall, config.calendar, config.supervision, request.app[K.CLOCK].now()
+    )
 
 
 async def sv_appraisal(request: web.Request) -> web.Response:
@@ -288,13 +440,27 @@ async def sv_appraisal_csv(request: web.Request) -> web.Response:
 
 
 def _csv(text: str, name: str) -> web.Response:
-    return web.Response(body=text.encode("utf-8"), content_type="text/csv", charset="utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return web.Response(
+        body=text.encode("utf-8"),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
-SUPERVISION_HANDLERS = {"sv_cases": sv_cases, "sv_cases_csv": sv_cases_csv, "sv_case": sv_case, "sv_act": sv_act,
-                        "sv_callback": sv_callback, "sv_board": sv_board, "sv_rates": sv_rates,
-                        "sv_refusals": sv_refusals, "sv_appraisal": sv_appraisal, "sv_appraisal_csv": sv_appraisal_csv}
+SUPERVISION_HANDLERS = {
+    "sv_cases": sv_cases,
+    "sv_cases_csv": sv_cases_csv,
+    "sv_case": sv_case,
+    "sv_act": sv_act,
+    "sv_callback": sv_callback,
+    "sv_board": sv_board,
+    "sv_window_joint": sv_window_joint,
+    "sv_rates": sv_rates,
+    "sv_refusals": sv_refusals,
+    "sv_appraisal": sv_appraisal,
+    "sv_appraisal_csv": sv_appraisal_csv,
+}
 
 
 def setup_supervision(app: web.Application) -> None:
@@ -309,14 +475,16 @@ def setup_supervision(app: web.Application) -> None:
                 except Exception:  # noqa: BLE001 - retried at the next turn
                     log.exception("deleting expired call-back numbers failed")
                 await asyncio.sleep(max(app[K.SETTINGS].tick_interval_s, 1) * 60)
+
         task = asyncio.create_task(loop()) if app[K.SETTINGS].tick_interval_s > 0 else None
         yield
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+
     app.cleanup_ctx.append(purge_loop)
 
 
 async def purge_contacts(app: web.Application) -> None:
     """Delete call-back numbers whose retention after the case closed has run out."""
-    await app[K.SERVICE].write_only([store.purge_statement(app[K.SERVICE].today())])
+    await app[K.SERVICE].write_only(store.write_of([store.purge_statement(app[K.SERVICE].today())]))

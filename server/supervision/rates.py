@@ -1,10 +1,11 @@
 """Supervision rates, pure: rows in (as stored in sv_cases / sv_visits), figures out.
 Every rate comes with its numerator and denominator; an empty denominator gives None (no figure).
 Definitions: docs/supervision.md."""
+
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from .rules import BAD_REVIEW, PROMISED, REACHED, on_time
 
@@ -35,12 +36,16 @@ def bad_review_figures(cases: list[dict]) -> dict:
     called = sum(c["callback_result"] in REACHED for c in with_contact)
     appealed = [c for c in mine if c["appeal_decision"] or c["status"] == "appealed"]
     return {
-        "bad_reviews": len(counted), "rectified": len(rectified), "rectified_on_time": on_time_n,
-        "with_contact": len(with_contact), "called_back": called,
+        "bad_reviews": len(counted),
+        "rectified": len(rectified),
+        "rectified_on_time": on_time_n,
+        "with_contact": len(with_contact),
+        "called_back": called,
         "rectification_rate": ratio(len(rectified), len(counted)),
         "on_time_rectification_rate": ratio(on_time_n, len(counted)),
         "callback_rate": ratio(called, len(with_contact)),
-        "appeals": len(appealed), "appeals_upheld": sum(c["appeal_decision"] == "upheld" for c in mine),
+        "appeals": len(appealed),
+        "appeals_upheld": sum(c["appeal_decision"] == "upheld" for c in mine),
         "appeals_struck": sum(c["appeal_decision"] == "struck" for c in mine),
     }
 
@@ -50,16 +55,26 @@ def promised_figures(cases: list[dict], today: str) -> dict:
     on time = done by the due day (after any extension); overdue = due and not done by then."""
     due = [c for c in cases if c["kind"] in (PROMISED, JOINT)]
     done_on_time = sum(on_time(c["due_day"], c["finished_day"]) for c in due)
-    overdue = [c for c in due if not on_time(c["due_day"], c["finished_day"])
-               and (c["finished_day"] is not None or today > c["due_day"])]
-    return {"due": len(due), "done_on_time": done_on_time, "overdue": len(overdue),
-            "extended": sum(c["extensions"] > 0 for c in due), "open_not_yet_due": len(due) - done_on_time - len(overdue),
-            "on_time_rate": ratio(done_on_time, len(due))}
+    overdue = [
+        c
+        for c in due
+        if not on_time(c["due_day"], c["finished_day"]) and (c["finished_day"] is not None or today > c["due_day"])
+    ]
+    return {
+        "due": len(due),
+        "done_on_time": done_on_time,
+        "overdue": len(overdue),
+        "extended": sum(c["extensions"] > 0 for c in due),
+        "open_not_yet_due": len(due) - done_on_time - len(overdue),
+        "on_time_rate": ratio(done_on_time, len(due)),
+    }
 
 
 def by(cases: list[dict], key: str, figures: Callable[[list[dict]], dict]) -> list[dict]:
-    return [{key: k, **figures(rows)} for k, rows in sorted(_group(cases, lambda r: r[key]).items(),
-                                                            key=lambda kv: (kv[0] is None, kv[0]))]
+    return [
+        {key: k, **figures(rows)}
+        for k, rows in sorted(_group(cases, lambda r: r[key]).items(), key=lambda kv: (kv[0] is None, kv[0]))
+    ]
 
 
 def trips(visits: list[dict], month: str) -> dict:
@@ -72,6 +87,10 @@ def trips(visits: list[dict], month: str) -> dict:
         if last["day"].startswith(month) and last["outcome"] != "supplement":
             done.append(len(rows))
     one = sum(n == 1 for n in done)
-    return {"matters": len(done), "one_trip": one, "two_or_more": len(done) - one,
-            "one_trip_rate": ratio(one, len(done)),
-            "trips": {str(n): done.count(n) for n in sorted(set(done))}}
+    return {
+        "matters": len(done),
+        "one_trip": one,
+        "two_or_more": len(done) - one,
+        "one_trip_rate": ratio(one, len(done)),
+        "trips": {str(n): done.count(n) for n in sorted(set(done))},
+    }

@@ -6,6 +6,7 @@ Three kinds of case follow a table: a bad review's closed loop (好差評: 核�
 with 申訴 and the manager's 複核), a promised case (承諾件: 辦結 or extension) and one department's
 task of a joint case (聯辦件). Their names in three languages are in docs/supervision.md.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,34 +19,50 @@ BAD_REVIEW, PROMISED, JOINT_TASK = "bad_review", "promised", "joint_task"
 KINDS = (BAD_REVIEW, PROMISED, JOINT_TASK)
 
 # (status, action) -> status after it
-TRANSITIONS = MappingProxyType({
-    BAD_REVIEW: MappingProxyType({
-        ("pending", "verify"): "verifying",      # 待核實 -> 核實中: someone takes the case
-        ("verifying", "rectify"): "rectifying",  # 核實中 -> 整改中: what verification found
-        ("rectifying", "answer"): "answered",    # 整改中 -> 已反饋: what was put right, what the citizen was told
-        ("answered", "call_back"): "closed",     # 已反饋 -> 已回訪: the citizen's view of the answer
-        ("pending", "appeal"): "appealed",       # 申訴: the review looks mistaken
-        ("verifying", "appeal"): "appealed",
-        ("appealed", "uphold"): "verifying",     # 複核: the review stands, the loop goes on
-        ("appealed", "strike"): "struck",        # 複核: the review is struck out
-    }),
-    PROMISED: MappingProxyType({
-        ("open", "done"): "done",                # 辦結
-        ("open", "extend"): "open",              # 延期, with a reason: the due date moves
-    }),
-    JOINT_TASK: MappingProxyType({
-        ("open", "done"): "done",
-    }),
-})
+TRANSITIONS = MappingProxyType(
+    {
+        BAD_REVIEW: MappingProxyType(
+            {
+                ("pending", "verify"): "verifying",  # 待核實 -> 核實中: someone takes the case
+                ("verifying", "rectify"): "rectifying",  # 核實中 -> 整改中: what verification found
+                ("rectifying", "answer"): "answered",  # 整改中 -> 已反饋: what was put right, what the citizen was told
+                ("answered", "call_back"): "closed",  # 已反饋 -> 已回訪: the citizen's view of the answer
+                ("pending", "appeal"): "appealed",  # 申訴: the review looks mistaken
+                ("verifying", "appeal"): "appealed",
+                ("appealed", "uphold"): "verifying",  # 複核: the review stands, the loop goes on
+                ("appealed", "strike"): "struck",  # 複核: the review is struck out
+            }
+        ),
+        PROMISED: MappingProxyType(
+            {
+                ("open", "done"): "done",  # 辦結
+                ("open", "extend"): "open",  # 延期, with a reason: the due date moves
+            }
+        ),
+        JOINT_TASK: MappingProxyType(
+            {
+                ("open", "done"): "done",
+            }
+        ),
+    }
+)
 
 FINAL = MappingProxyType({BAD_REVIEW: ("closed", "struck"), PROMISED: ("done",), JOINT_TASK: ("done",)})
 
 # What an action must carry: a case cannot move (nor close) without them.
-REQUIRED = MappingProxyType({
-    "verify": (), "rectify": ("finding",), "answer": ("rectification", "answer"),
-    "call_back": ("callback_result",), "appeal": ("reason",), "uphold": ("reason",), "strike": ("reason",),
-    "done": (), "extend": ("days", "reason"),
-})
+REQUIRED = MappingProxyType(
+    {
+        "verify": (),
+        "rectify": ("finding",),
+        "answer": ("rectification", "answer"),
+        "call_back": ("callback_result",),
+        "appeal": ("reason",),
+        "uphold": ("reason",),
+        "strike": ("reason",),
+        "done": (),
+        "extend": ("days", "reason"),
+    }
+)
 OPTIONAL = ("note",)
 MANAGER_ONLY = frozenset({"uphold", "strike"})  # 複核 is the center's decision, not the department's
 CALLBACK_RESULTS = ("satisfied", "dissatisfied", "unreachable", "no_contact")
@@ -87,6 +104,10 @@ class Step:
     due_day: str | None = None  # set when the action moved the due date
 
 
+def as_case_kind(case_id: int, kind: str, status: str, department: str, due: str, phone: str | None) -> Case:
+    return Case(case_id, kind, status, department, due, has_contact=bool(phone))
+
+
 def allowed_actions(kind: str, status: str) -> list[str]:
     return sorted(action for (s, action) in TRANSITIONS[kind] if s == status)
 
@@ -96,8 +117,12 @@ def next_status(kind: str, status: str, action: str) -> str:
         return TRANSITIONS[kind][(status, action)]
     except KeyError:
         allowed = ", ".join(allowed_actions(kind, status)) or "none: the case is closed"
-        raise DomainError("invalid_case_transition", f"cannot {action.replace('_', ' ')} a {kind.replace('_', ' ')} "
-                          f"case that is {status} (allowed: {allowed})", status=status, action=action) from None
+        raise DomainError(
+            "invalid_case_transition",
+            f"cannot {action.replace('_', ' ')} a {kind.replace('_', ' ')} case that is {status} (allowed: {allowed})",
+            status=status,
+            action=action,
+        ) from None
 
 
 def check_actor(case: Case, actor: Actor, action: str) -> None:
@@ -130,21 +155,31 @@ def _check_specific(case: Case, action: str, values: dict) -> None:
     if action == "call_back":
         result = values["callback_result"]
         if result not in CALLBACK_RESULTS:
-            raise DomainError("invalid_argument", "callback_result must be one of " + ", ".join(CALLBACK_RESULTS),
-                              field="callback_result")
+            raise DomainError(
+                "invalid_argument",
+                "callback_result must be one of " + ", ".join(CALLBACK_RESULTS),
+                field="callback_result",
+            )
         if (result == "no_contact") == case.has_contact:
-            why = ("the citizen left a number: call back and record the result" if case.has_contact
-                   else "the citizen left no number: the result is no_contact")
+            why = (
+                "the citizen left a number: call back and record the result"
+                if case.has_contact
+                else "the citizen left no number: the result is no_contact"
+            )
             raise DomainError("invalid_argument", why, field="callback_result")
     if action == "extend":
         days = values["days"]
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
-            raise DomainError("invalid_argument", f"days must be a whole number of working days from 1 to "
-                              f"{MAX_EXTENSION_DAYS}", field="days")
+            raise DomainError(
+                "invalid_argument",
+                f"days must be a whole number of working days from 1 to {MAX_EXTENSION_DAYS}",
+                field="days",
+            )
 
 
-def decide(case: Case, action: str, raw_fields: dict, actor: Actor, now: float, today: str,
-           calendar: WorkCalendar) -> Step:
+def decide(
+    case: Case, action: str, raw_fields: dict, actor: Actor, now: float, today: str, calendar: WorkCalendar
+) -> Step:
     """Check everything, then describe the step. Nothing is changed here: the caller stores the Step."""
     after = next_status(case.kind, case.status, action)
     check_actor(case, actor, action)
@@ -154,6 +189,7 @@ def decide(case: Case, action: str, raw_fields: dict, actor: Actor, now: float, 
 
 
 # --- due dates and lights -------------------------------------------------------------------------
+
 
 def due_day(opened_day: str, working_days: int, calendar: WorkCalendar) -> str:
     """A case opened on `opened_day` with N working days is due on the N-th working day after it

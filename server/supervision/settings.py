@@ -1,4 +1,5 @@
 """The `[supervision]` settings as a frozen dataclass (keys and defaults: server/config_schema.py)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,5 +26,10 @@ class SupervisionSettings:
 
     @property
     def max_score(self) -> float:
-        return (self.score_satisfaction + self.score_service_level + self.score_rectification
-                + self.score_promised + self.score_attendance)
+        return (
+            self.score_satisfaction
+            + self.score_service_level
+            + self.score_rectification
+            + self.score_promised
+            + self.score_attendance
+        )

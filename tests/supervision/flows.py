@@ -1,4 +1,5 @@
 """Helpers for supervision tests over real HTTP: serve a visit at a window, rate it, sign staff in."""
+
 from __future__ import annotations
 
 

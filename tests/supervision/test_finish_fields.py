@@ -1,4 +1,5 @@
 """The finish's supervision fields through the pure engine: checked, carried by service_finished."""
+
 import pytest
 
 from server.domain import commands as c
@@ -29,14 +30,17 @@ def test_joint_refusal_and_link_are_carried():
     assert finished(outcome="immediate", linked_to=" 20261125-a001 ")[2]()[0].linked_to == "20261125-A001"
 
 
-@pytest.mark.parametrize("kw, words", [
-    ({"outcome": "joint", "joint_departments": ["d1"]}, "promised_days"),
-    ({"outcome": "immediate", "joint_departments": ["d1"]}, "outcome joint"),
-    ({"outcome": "joint", "promised_days": 3, "joint_departments": ["nope"]}, "unknown department"),
-    ({"outcome": "reply", "refusal": "not_accepted"}, "legal basis"),
-    ({"outcome": "reply", "refusal": "maybe", "legal_basis": "x"}, "refusal must be one of"),
-    ({"outcome": "immediate", "refusal": "not_accepted", "legal_basis": "x"}, "outcome reply"),
-])
+@pytest.mark.parametrize(
+    "kw, words",
+    [
+        ({"outcome": "joint", "joint_departments": ["d1"]}, "promised_days"),
+        ({"outcome": "immediate", "joint_departments": ["d1"]}, "outcome joint"),
+        ({"outcome": "joint", "promised_days": 3, "joint_departments": ["nope"]}, "unknown department"),
+        ({"outcome": "reply", "refusal": "not_accepted"}, "legal basis"),
+        ({"outcome": "reply", "refusal": "maybe", "legal_basis": "x"}, "refusal must be one of"),
+        ({"outcome": "immediate", "refusal": "not_accepted", "legal_basis": "x"}, "outcome reply"),
+    ],
+)
 def test_bad_fields_are_refused_and_change_nothing(kw, words):
     desk, ticket, finish = finished(**kw)
     before = desk.state.tickets[ticket].status

@@ -1,4 +1,5 @@
 """Pure supervision rules: every transition of every table, illegal ones refused, required fields."""
+
 import itertools
 
 import pytest
@@ -11,11 +12,15 @@ CAL = WorkCalendar.of(holidays=("2026-10-01", "2026-10-02"), workdays=("2026-10-
 MANAGER = r.Actor("manager", "9001")
 LIAISON = r.Actor("liaison", "7001", "tax")
 GOOD_FIELDS = {
-    "verify": {}, "rectify": {"finding": "clerk was curt"}, "answer": {"rectification": "talked to the clerk",
-                                                                      "answer": "apologised by phone"},
-    "call_back": {"callback_result": "satisfied"}, "appeal": {"reason": "citizen pressed the wrong key"},
-    "uphold": {"reason": "recording shows the delay"}, "strike": {"reason": "recording shows the citizen's mistake"},
-    "done": {"note": "licence issued"}, "extend": {"days": 3, "reason": "expert review needed"},
+    "verify": {},
+    "rectify": {"finding": "clerk was curt"},
+    "answer": {"rectification": "talked to the clerk", "answer": "apologised by phone"},
+    "call_back": {"callback_result": "satisfied"},
+    "appeal": {"reason": "citizen pressed the wrong key"},
+    "uphold": {"reason": "recording shows the delay"},
+    "strike": {"reason": "recording shows the citizen's mistake"},
+    "done": {"note": "licence issued"},
+    "extend": {"days": 3, "reason": "expert review needed"},
 }
 STATUSES = {kind: sorted({s for (s, _) in table} | set(table.values())) for kind, table in r.TRANSITIONS.items()}
 ACTIONS = sorted(GOOD_FIELDS)
@@ -37,8 +42,9 @@ def test_every_legal_transition(kind, status, action):
     assert step.fields == {k: v for k, v in GOOD_FIELDS[action].items()}
 
 
-ILLEGAL = [(k, s, a) for k in r.KINDS for s, a in itertools.product(STATUSES[k], ACTIONS)
-           if (s, a) not in r.TRANSITIONS[k]]
+ILLEGAL = [
+    (k, s, a) for k in r.KINDS for s, a in itertools.product(STATUSES[k], ACTIONS) if (s, a) not in r.TRANSITIONS[k]
+]
 
 
 @pytest.mark.parametrize("kind, status, action", ILLEGAL)
@@ -58,10 +64,20 @@ def test_the_whole_loop_and_final_states():
     assert "none: the case is closed" in pytest.raises(DomainError, act, case(status="closed"), "verify").value.message
 
 
-@pytest.mark.parametrize("action, missing", [
-    ("rectify", "finding"), ("answer", "rectification"), ("answer", "answer"), ("call_back", "callback_result"),
-    ("appeal", "reason"), ("uphold", "reason"), ("strike", "reason"), ("extend", "days"), ("extend", "reason"),
-])
+@pytest.mark.parametrize(
+    "action, missing",
+    [
+        ("rectify", "finding"),
+        ("answer", "rectification"),
+        ("answer", "answer"),
+        ("call_back", "callback_result"),
+        ("appeal", "reason"),
+        ("uphold", "reason"),
+        ("strike", "reason"),
+        ("extend", "days"),
+        ("extend", "reason"),
+    ],
+)
 def test_a_case_does_not_move_without_its_required_fields(action, missing):
     status = next(s for (s, a) in r.TRANSITIONS[r.BAD_REVIEW] if a == action) if action != "extend" else "open"
     kind = r.PROMISED if action == "extend" else r.BAD_REVIEW
@@ -81,7 +97,10 @@ def test_call_back_results_follow_the_contact():
         act(case(status="answered", contact=True), "call_back", {"callback_result": "no_contact"})
     with pytest.raises(DomainError, match="one of"):
         act(case(status="answered"), "call_back", {"callback_result": "happy"})
-    assert act(case(status="answered", contact=False), "call_back", {"callback_result": "no_contact"}).status_after == "closed"
+    assert (
+        act(case(status="answered", contact=False), "call_back", {"callback_result": "no_contact"}).status_after
+        == "closed"
+    )
 
 
 def test_unknown_fields_and_long_text_are_refused():

@@ -1,8 +1,11 @@
 """Supervision over real HTTP: a bad rating opens one case, the loop runs with who/when, the
 call-back number stays masked except for its handler, liaisons see only their department, and
 bad input or a wrong role changes nothing."""
+
 from __future__ import annotations
 
+import csv
+import io
 import sqlite3
 
 from tests.supervision.flows import act, cases, pad_of, rate, serve, staff_session
@@ -94,11 +97,13 @@ async def test_callback_number_masked_except_for_its_handler(hall, db_path):
     ticket = await serve(hall, 5, "invoice")
     assert (await rate(hall, 5, ticket, "dissatisfied"))[0] == 200
     pad = pad_of(hall, 5)
-    status, body = await hall.post("/api/supervision/callback", pad,
-                                   {"ticket_id": ticket["id"], "phone": "138-1234-5678", "consent": True})
+    status, body = await hall.post(
+        "/api/supervision/callback", pad, {"ticket_id": ticket["id"], "phone": "138-1234-5678", "consent": True}
+    )
     assert status == 200 and body["contact"] == "138****5678"
-    again = await hall.post("/api/supervision/callback", pad, {"ticket_id": ticket["id"], "phone": "13800000000",
-                                                                "consent": True})
+    again = await hall.post(
+        "/api/supervision/callback", pad, {"ticket_id": ticket["id"], "phone": "13800000000", "consent": True}
+    )
     assert again[0] == 409 and again[1]["error"]["code"] == "callback_closed"
     manager = await staff_session(hall, MANAGER)
     liaison = await staff_session(hall, LIAISON_TAX)
@@ -107,15 +112,20 @@ async def test_callback_number_masked_except_for_its_handler(hall, db_path):
     assert (await act(hall, liaison, case["id"], "verify"))[0] == 200
     assert (await hall.get(f"/api/supervision/cases/{case['id']}", liaison))[1]["case"]["contact"] == "13812345678"
     assert (await hall.get(f"/api/supervision/cases/{case['id']}", manager))[1]["case"]["contact"] == "138****5678"
-    async with hall.session.get(hall.url("/api/supervision/cases.csv"),
-                                headers={"Authorization": f"Bearer {manager}"}) as resp:
+    async with hall.session.get(
+        hall.url("/api/supervision/cases.csv"), headers={"Authorization": f"Bearer {manager}"}
+    ) as resp:
         text = await resp.text()
     assert "138****5678" in text and "13812345678" not in text
     # closing starts the retention clock; the number is deleted once it has run out
-    for action, fields in (("rectify", {"finding": "f"}), ("answer", {"rectification": "r", "answer": "a"}),
-                           ("call_back", {"callback_result": "satisfied"})):
+    for action, fields in (
+        ("rectify", {"finding": "f"}),
+        ("answer", {"rectification": "r", "answer": "a"}),
+        ("call_back", {"callback_result": "satisfied"}),
+    ):
         assert (await act(hall, liaison, case["id"], action, **fields))[0] == 200
     from server.supervision.http import purge_contacts
+
     await purge_contacts(hall.app)
     assert _contacts(db_path) == 1
     hall.clock.advance(31 * 86400)
@@ -134,21 +144,28 @@ def _contacts(db_path) -> int:
 async def test_callback_bad_input_and_late(hall):
     ticket = await serve(hall, 5, "invoice")
     pad = pad_of(hall, 5)
-    late = await hall.post("/api/supervision/callback", pad, {"ticket_id": ticket["id"], "phone": "13812345678",
-                                                               "consent": True})
+    late = await hall.post(
+        "/api/supervision/callback", pad, {"ticket_id": ticket["id"], "phone": "13812345678", "consent": True}
+    )
     assert late[1]["error"]["code"] == "callback_closed"  # no bad rating: nothing to call back about
     assert (await rate(hall, 5, ticket, "dissatisfied"))[0] == 200
-    for body, field in (({"ticket_id": ticket["id"], "phone": "12ab", "consent": True}, "phone"),
-                        ({"ticket_id": ticket["id"], "phone": "13812345678", "consent": False}, "consent"),
-                        ({"ticket_id": ticket["id"], "phone": "13812345678"}, "consent")):
+    for body, field in (
+        ({"ticket_id": ticket["id"], "phone": "12ab", "consent": True}, "phone"),
+        ({"ticket_id": ticket["id"], "phone": "13812345678", "consent": False}, "consent"),
+        ({"ticket_id": ticket["id"], "phone": "13812345678"}, "consent"),
+    ):
         status, answer = await hall.post("/api/supervision/callback", pad, body)
         assert status == 400 and answer["error"]["details"]["field"] == field
-    status, answer = await hall.post("/api/supervision/callback", pad_of(hall, 6),
-                                     {"ticket_id": ticket["id"], "phone": "13812345678", "consent": True})
+    status, answer = await hall.post(
+        "/api/supervision/callback",
+        pad_of(hall, 6),
+        {"ticket_id": ticket["id"], "phone": "13812345678", "consent": True},
+    )
     assert answer["error"]["code"] == "callback_closed"  # another window's pad
     hall.clock.advance(11 * 60)
-    status, answer = await hall.post("/api/supervision/callback", pad,
-                                     {"ticket_id": ticket["id"], "phone": "13812345678", "consent": True})
+    status, answer = await hall.post(
+        "/api/supervision/callback", pad, {"ticket_id": ticket["id"], "phone": "13812345678", "consent": True}
+    )
     assert answer["error"]["code"] == "callback_closed"
 
 
@@ -163,13 +180,30 @@ async def test_wrong_roles_and_bad_input(hall):
         assert status in (401, 403), body
     liaison = await staff_session(hall, LIAISON_TAX)
     assert (await hall.get("/api/supervision/appraisal", liaison))[0] == 403
-    assert (await hall.post("/api/supervision/callback", manager, {"ticket_id": 1, "phone": "1", "consent": True}))[0] == 403
-    for path, code in (("/api/supervision/cases/abc", "unknown_case"), ("/api/supervision/cases/99999", "unknown_case"),
-                       ("/api/supervision/rates?month=2026-13", "invalid_argument"),
-                       ("/api/supervision/cases?kind=nope", "invalid_argument")):
+    assert (await hall.post("/api/supervision/callback", manager, {"ticket_id": 1, "phone": "1", "consent": True}))[
+        0
+    ] == 403
+    for path, code in (
+        ("/api/supervision/cases/abc", "unknown_case"),
+        ("/api/supervision/cases/99999", "unknown_case"),
+        ("/api/supervision/rates?month=2026-13", "invalid_argument"),
+        ("/api/supervision/cases?kind=nope", "invalid_argument"),
+        ("/api/supervision/cases.csv?month=26-11", "invalid_argument"),
+        ("/api/supervision/refusals?month=2026-1", "invalid_argument"),
+        ("/api/supervision/appraisal?month=x", "invalid_argument"),
+        ("/api/supervision/appraisal.csv?month=2026-00", "invalid_argument"),
+    ):
         assert (await hall.get(path, manager))[1]["error"]["code"] == code
-    for body, code in (({"action": "fly"}, "invalid_argument"), ({"action": "verify", "phone": "1"}, "invalid_argument"),
-                       ({}, "invalid_argument"), ({"action": "extend", "days": 2, "reason": "r"}, "invalid_case_transition")):
+    for path in ("/api/supervision/board", "/api/supervision/rates", "/api/supervision/refusals",
+                 "/api/supervision/cases.csv", "/api/supervision/appraisal.csv"):
+        assert (await hall.get(path, guide))[0] == 403, path
+        assert (await hall.get(path, None))[0] == 401, path
+    for body, code in (
+        ({"action": "fly"}, "invalid_argument"),
+        ({"action": "verify", "phone": "1"}, "invalid_argument"),
+        ({}, "invalid_argument"),
+        ({"action": "extend", "days": 2, "reason": "r"}, "invalid_case_transition"),
+    ):
         status, answer = await hall.post(f"/api/supervision/cases/{case['id']}/actions", manager, body)
         assert answer["error"]["code"] == code, (body, answer)
     assert (await cases(hall, manager))[0]["status"] == "pending"  # nothing changed
@@ -179,10 +213,19 @@ async def test_promised_joint_refusal_and_return_visit(hall):
     manager = await staff_session(hall, MANAGER)
     clerk = await hall.sign_in(5)
     promised = await serve(hall, 5, "invoice", clerk=clerk, outcome="promised", promised_days=2)
-    joint = await serve(hall, 5, "tax_registration", clerk=clerk, outcome="joint", promised_days=3,
-                        joint_departments=["tax", "market"], case_number="ZJ-2026-0001")
-    await serve(hall, 5, "invoice", clerk=clerk, outcome="reply", refusal="not_accepted",
-                legal_basis="《行政許可法》第三十二條")
+    joint = await serve(
+        hall,
+        5,
+        "tax_registration",
+        clerk=clerk,
+        outcome="joint",
+        promised_days=3,
+        joint_departments=["tax", "market"],
+        case_number="ZJ-2026-0001",
+    )
+    await serve(
+        hall, 5, "invoice", clerk=clerk, outcome="reply", refusal="not_accepted", legal_basis="《行政許可法》第三十二條"
+    )
     first = await serve(hall, 5, "invoice", clerk=clerk, outcome="supplement", materials=["身份證"])
     again = await serve(hall, 5, "invoice", clerk=clerk, linked_to=f"20261125-{first['label']}")
     all_cases = await cases(hall, manager)
@@ -190,7 +233,9 @@ async def test_promised_joint_refusal_and_return_visit(hall):
     assert mine["promised"]["due_day"] == "2026-11-27" and mine["joint"]["due_day"] == "2026-11-30"
     status, detail = await hall.get(f"/api/supervision/cases/{mine['joint']['id']}", manager)
     tasks = detail["tasks"]
-    assert sorted(t["department"] for t in tasks) == ["market", "tax"] and {t["due_day"] for t in tasks} == {"2026-11-30"}
+    assert sorted(t["department"] for t in tasks) == ["market", "tax"] and {t["due_day"] for t in tasks} == {
+        "2026-11-30"
+    }
     status, body = await act(hall, manager, mine["joint"]["id"], "done")
     assert body["error"]["code"] == "invalid_case_transition"
     assert (await act(hall, manager, tasks[0]["id"], "done"))[0] == 200
@@ -208,3 +253,71 @@ async def test_promised_joint_refusal_and_return_visit(hall):
     status, rates = await hall.get("/api/supervision/rates?month=2026-11", manager)
     assert rates["trips"]["two_or_more"] == 1 and rates["trips"]["trips"]["2"] == 1
     assert again["id"] != first["id"]
+
+
+async def test_public_screens_never_get_a_refusal_or_a_link(hall):
+    from tests.wsclient import WsClient
+
+    display = await WsClient.open(hall, hall.device_token("display-east"))
+    assert (await display.request({"type": "subscribe", "scope": {}}))["success"]
+    clerk = await hall.sign_in(5)
+    first = await serve(hall, 5, "invoice", clerk=clerk, outcome="supplement", materials=["身份證"])
+    await serve(
+        hall,
+        5,
+        "invoice",
+        clerk=clerk,
+        outcome="reply",
+        refusal="not_accepted",
+        legal_basis="第三十二條",
+        linked_to=f"20261125-{first['label']}",
+    )
+    finishes = []
+    while len(finishes) < 2:
+        message = await display.recv()
+        if message.get("type") == "event" and message["event"]["type"] == "service_finished":
+            finishes.append(message["event"])
+    for field in ("refusal", "legal_basis", "linked_to", "materials", "case_number"):
+        assert all(field not in ev for ev in finishes), field
+    await display.close()
+
+
+async def test_a_call_back_number_never_reaches_the_logs(hall, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    ticket = await serve(hall, 5, "invoice")
+    assert (await rate(hall, 5, ticket, "dissatisfied"))[0] == 200
+    pad = pad_of(hall, 5)
+    for phone, consent in (("1380013", False), ("13800138000", True), ("13800138001", True)):
+        body = {"ticket_id": ticket["id"], "phone": phone, "consent": consent}
+        await hall.post("/api/supervision/callback", pad, body)
+    assert "/api/supervision/callback" in caplog.text  # the requests were logged...
+    assert "1380013" not in caplog.text  # ...without the number
+
+
+async def test_the_lead_window_sees_its_joint_cases(hall):
+    clerk = await hall.sign_in(5)
+    ticket = await serve(hall, 5, "invoice", clerk=clerk, outcome="joint", promised_days=2,
+                         joint_departments=["tax", "housing"])
+    status, body = await hall.get("/api/supervision/windows/5/joint", clerk)
+    assert status == 200 and [c["label"] for c in body["cases"]] == [ticket["label"]]
+    assert sorted((t["department"], t["status"]) for t in body["cases"][0]["tasks"]) == [
+        ("housing", "open"), ("tax", "open")]
+    assert (await hall.get("/api/supervision/windows/6/joint", clerk))[1]["error"]["code"] == "wrong_window"
+    manager = await staff_session(hall, MANAGER)
+    assert (await hall.get("/api/supervision/windows/99/joint", manager))[1]["error"]["code"] == "unknown_window"
+    assert (await hall.get("/api/supervision/windows/5/joint", await staff_session(hall, LIAISON_TAX)))[0] == 403
+
+
+async def test_csv_cells_that_look_like_formulas_are_written_as_text(hall):
+    ticket = await serve(hall, 5, "invoice")
+    assert (await rate(hall, 5, ticket, "dissatisfied", '=HYPERLINK("http://x","點我")'))[0] == 200
+    manager = await staff_session(hall, MANAGER)
+    async with hall.session.get(hall.url("/api/supervision/cases.csv"),
+                                headers={"Authorization": f"Bearer {manager}"}) as resp:
+        assert resp.headers["Content-Type"].startswith("text/csv")
+        rows = list(csv.reader(io.StringIO((await resp.text()).lstrip("\ufeff"))))
+    reason = rows[0].index("reason")
+    assert rows[1][reason] == '\'=HYPERLINK("http://x","點我")'
+    assert rows[1][rows[0].index("window")] == "5"  # numbers stay numbers

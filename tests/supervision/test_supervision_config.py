@@ -1,4 +1,5 @@
 """[calendar], [supervision] and the liaison role in the hall TOML."""
+
 import copy
 
 import pytest
@@ -21,22 +22,29 @@ def test_defaults_without_the_tables():
 
 
 def test_calendar_and_supervision_are_read():
-    settings = parse_config(_with(calendar={"weekend": [5, 6], "holidays": ["2026-10-01"], "workdays": ["2026-10-10"]},
-                                  supervision={"bad_review_due_days": 3, "score_attendance": 10}))
+    settings = parse_config(
+        _with(
+            calendar={"weekend": [5, 6], "holidays": ["2026-10-01"], "workdays": ["2026-10-10"]},
+            supervision={"bad_review_due_days": 3, "score_attendance": 10},
+        )
+    )
     assert settings.calendar.is_working_day("2026-10-10")
     assert not settings.calendar.is_working_day("2026-10-01")
     assert settings.supervision.bad_review_due_days == 3
     assert settings.supervision.max_score == 95
 
 
-@pytest.mark.parametrize("tables, path, words", [
-    ({"calendar": {"holidays": ["2026-13-01"]}}, "calendar.holidays", "not a real date"),
-    ({"calendar": {"workdays": ["10/10/2026"]}}, "calendar.workdays", "YYYY-MM-DD"),
-    ({"calendar": {"weekend": [0]}}, "calendar.weekend", "ISO weekdays"),
-    ({"calendar": {"weekends": [6]}}, "calendar.weekends", "did you mean 'weekend'"),
-    ({"supervision": {"bad_review_due_days": 0}}, "supervision.bad_review_due_days", "at least 1"),
-    ({"supervision": {"late_penalty": -1}}, "supervision.late_penalty", "at least 0"),
-])
+@pytest.mark.parametrize(
+    "tables, path, words",
+    [
+        ({"calendar": {"holidays": ["2026-13-01"]}}, "calendar.holidays", "not a real date"),
+        ({"calendar": {"workdays": ["10/10/2026"]}}, "calendar.workdays", "YYYY-MM-DD"),
+        ({"calendar": {"weekend": [0]}}, "calendar.weekend", "ISO weekdays"),
+        ({"calendar": {"weekends": [6]}}, "calendar.weekends", "did you mean 'weekend'"),
+        ({"supervision": {"bad_review_due_days": 0}}, "supervision.bad_review_due_days", "at least 1"),
+        ({"supervision": {"late_penalty": -1}}, "supervision.late_penalty", "at least 0"),
+    ],
+)
 def test_bad_values_name_the_key(tables, path, words):
     with pytest.raises(ConfigError) as err:
         parse_config(_with(**tables))

@@ -1,4 +1,5 @@
 """Working-day arithmetic over the hall's calendar: weekends, a holiday, a make-up working day."""
+
 import pytest
 
 from server.domain.workdays import WorkCalendar
@@ -46,7 +47,13 @@ def test_working_days_between_and_in():
     assert OCTOBER.working_days_between("2026-10-12", "2026-10-12") == 0
     assert OCTOBER.working_days_between("2026-10-12", "2026-10-01") == 0
     assert OCTOBER.working_days_in("2026-10-01", "2026-10-11") == [
-        "2026-10-05", "2026-10-06", "2026-10-07", "2026-10-08", "2026-10-09", "2026-10-10"]
+        "2026-10-05",
+        "2026-10-06",
+        "2026-10-07",
+        "2026-10-08",
+        "2026-10-09",
+        "2026-10-10",
+    ]
 
 
 def test_other_weekend_and_bad_input():
