@@ -12,6 +12,7 @@ import asyncio
 import copy
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,6 +53,19 @@ def first_version_or_latest(path, file_doc: dict | None, now: float) -> dict | N
         db.conn.close()
 
 
+def stored_latest(path) -> dict | None:
+    """The newest stored version, read without writing anything (None if there is none or no table)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        try:
+            return latest_version(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
 class ConfigKeeper:
     """Owns the live configuration document and its version; the only way the hall's setup changes."""
 
@@ -68,8 +82,12 @@ class ConfigKeeper:
     # --- start-up ------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        latest = await asyncio.to_thread(first_version_or_latest, self.service.writer.path, self.file_doc,
-                                         self.clock.now())
+        try:
+            latest = await asyncio.to_thread(first_version_or_latest, self.service.writer.path, self.file_doc,
+                                             self.clock.now())
+        except sqlite3.Error as exc:  # a read-only or damaged file: the storage start-up says why, in its words
+            log.warning("cannot store the configuration as a version (%s); reading the stored ones only", exc)
+            latest = await asyncio.to_thread(stored_latest, self.service.writer.path)
         if latest is not None:
             self.version, self.document = latest["version"], json.loads(latest["document"])
             if self.file_doc is not None and canonical(self.file_doc) != canonical(self.document):

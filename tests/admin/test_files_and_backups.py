@@ -177,3 +177,12 @@ async def test_restore_refuses_a_damaged_copy_and_keeps_the_database_it_replaces
     assert restore_main([str(copies(folder)[0]), "--db", str(db_path)], out) == 0
     assert "is kept as" in out.getvalue()
     assert len(list(tmp_path.glob("hall.db.replaced-*[0-9]"))) == 1
+
+
+async def test_a_database_that_cannot_be_written_still_gives_its_stored_version(settings, clock, tmp_path):
+    from server.admin.live import stored_latest
+    assert stored_latest(tmp_path / "none.db") is None
+    db_path = tmp_path / "hall.db"
+    server = await serve(settings, clock, db_path)
+    await server.close()
+    assert stored_latest(db_path)["version"] == 1
