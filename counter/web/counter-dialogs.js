@@ -151,8 +151,84 @@ export class Dialogs {
     choose("immediate", false);
   }
 
-      body: el("div", {}, el("div", { class: "choices compact" }, choices), daysField, materialsField,
-        el("label", { class: "field" }, t.case_number, caseNumber), extra.joint, extra.more),
+  /**
+   * The service's materials (its guide in the hall configuration) as checkboxes: labelled in the
+   * clerk's language, sent in the citizen's, since the one-time notice is printed for the citizen.
+   */
+  checklist(ticket) {
+    const guide = this.desk.catalog.guides.get(ticket.queue_service);
+    if (!guide || !guide.materials || !guide.materials.length) return null;
+    const citizenLang = ticket.lang || this.desk.lang;
+    const boxes = guide.materials.map((m, i) => {
+      const box = el("input", { type: "checkbox", "data-material": String(i), value: m[citizenLang] || this.desk.pick(m) });
+      return { box, label: el("label", {}, box, el("span", {}, this.desk.pick(m))) };
+    });
+    return { node: el("div", { class: "checklist", id: "materials-checklist" }, boxes.map((b) => b.label)),
+      checked: () => boxes.filter((b) => b.box.checked).map((b) => b.box.value) };
+  }
+
+  /** The service's promised time and phone number under the one-time notice, when configured. */
+  guideFacts(serviceCode, nt) {
+    const guide = this.desk.catalog.guides.get(serviceCode);
+    if (!guide || !(guide.time_limit_days || guide.consult_phone)) return null;
+    return el("p", { class: "muted", id: "notice-guide" },
+      guide.time_limit_days ? fill(nt.time_limit, { n: guide.time_limit_days }) : "",
+      guide.time_limit_days && guide.consult_phone ? " · " : "",
+      guide.consult_phone ? fill(nt.consult_phone, { phone: guide.consult_phone }) : "");
+  }
+
+  // --- cancel on the citizen's request -------------------------------------------------------------
+
+  cancel(ticket) {
+    const t = this.t;
+    let chosen = null;
+    const other = el("input", { id: "cancel-other", maxlength: "200" });
+    const items = CANCEL_PRESETS.map((key, i) => el("button", { type: "button", class: "choice", "data-reason": key,
+      onclick: () => pick(key) }, el("span", { class: "digit" }, String(i + 1)), el("b", {}, t[key])));
+    const pick = (key) => {
+      chosen = key;
+      for (const item of items) item.classList.toggle("selected", item.dataset.reason === key);
+    };
+    this.show({ id: "cancel-dialog", title: fill(t.cancel_title, { label: ticket.label }),
+      body: el("div", {}, el("p", { class: "muted" }, t.cancel_warn), el("div", { class: "choices compact" }, items),
+        el("label", { class: "field" }, t.pause_other, other)),
+      keys: Object.fromEntries(CANCEL_PRESETS.map((key, i) => [String(i + 1), () => pick(key)])),
+      confirmText: t.act_cancel,
+      onConfirm: async () => {
+        const reason = other.value.trim() || (chosen ? t[chosen] : "");
+        if (!reason) return this.fail(t.need_reason);
+        this.close();
+        await this.desk.act(`cancel:${ticket.id}`, `/api/tickets/${ticket.id}/cancel`, { reason }, "ok_cancelled");
+        return true;
+      } });
+  }
+
+  /** The finish's supervision fields: joint departments, a refusal with its legal basis, a return visit's link. */
+  supervisionFields() {
+    const t = this.t;
+    const boxes = [...this.desk.catalog.departments.values()].map((d) =>
+      el("label", { class: "chip" }, el("input", { type: "checkbox", value: d.code, "data-department": d.code }), this.desk.pick(d.name)));
+    const joint = el("div", { class: "field", id: "joint-departments", hidden: true }, el("span", {}, t.joint_departments), boxes);
+    const linked = el("input", { id: "linked-to", maxlength: "60" });
+    const refusal = el("select", { id: "refusal" }, el("option", { value: "" }, t.refusal_none),
+      REFUSALS.map((code) => el("option", { value: code }, t[`refusal_${code}`])));
+    const basis = el("input", { id: "legal-basis", maxlength: "500" });
+    const more = el("div", {}, el("label", { class: "field" }, t.linked_to, linked),
+      el("label", { class: "field" }, t.refusal, refusal), el("label", { class: "field" }, t.legal_basis, basis));
+    const fill = (body, outcome) => {
+      if (outcome === "joint") {
+        body.joint_departments = boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
+        if (!body.joint_departments.length) return "need_departments";
+      }
+      if (refusal.value && outcome === "reply") {
+        if (!basis.value.trim()) return "need_legal_basis";
+        body.refusal = refusal.value;
+        body.legal_basis = basis.value.trim();
+      }
+      if (linked.value.trim()) body.linked_to = linked.value.trim();
+      return null;
+    };
+    return { joint, more, fill };
   }
 
   // --- suspend / take back -------------------------------------------------------------------------
