@@ -87,3 +87,21 @@ async def test_snapshot_and_who_am_i_carry_the_default_language(hall):
 async def test_center_refuses_writes(hall):
     status, body = await hall.post("/api/center", None, {})
     assert status == 405
+
+
+async def test_staff_names_for_managers_only(hall):
+    status, body = await hall.post("/api/sessions", None, {"staff": "9001", "pin": hall.creds["staff"]["9001"]})
+    status, staff = await hall.get("/api/staff", body["token"])
+    assert status == 200
+    assert {"number": "1003", "name": "张伟", "role": "clerk", "windows": [3, 4, 1]} in staff["staff"]
+    assert "pin_hash" not in str(staff)
+    status, body = await hall.get("/api/staff", hall.device_token("kiosk-1"))
+    assert status == 403
+
+
+async def test_favicon_is_served(hall):
+    async with hall.session.get(hall.url("/favicon.ico")) as resp:
+        assert resp.status == 200 and resp.headers["Content-Type"] == "image/svg+xml"
+        assert (await resp.text()).startswith("<svg")
+    async with hall.session.get(hall.url("/common/favicon.svg")) as resp:
+        assert resp.status == 200

@@ -151,6 +151,34 @@ export class Dialogs {
     choose("immediate", false);
   }
 
+  /** The finish's supervision fields: joint departments, a refusal with its legal basis, a return visit's link. */
+  supervisionFields() {
+    const t = this.t;
+    const boxes = [...this.desk.catalog.departments.values()].map((d) =>
+      el("label", { class: "chip" }, el("input", { type: "checkbox", value: d.code, "data-department": d.code }), this.desk.pick(d.name)));
+    const joint = el("div", { class: "field", id: "joint-departments", hidden: true }, el("span", {}, t.joint_departments), boxes);
+    const linked = el("input", { id: "linked-to", maxlength: "60" });
+    const refusal = el("select", { id: "refusal" }, el("option", { value: "" }, t.refusal_none),
+      REFUSALS.map((code) => el("option", { value: code }, t[`refusal_${code}`])));
+    const basis = el("input", { id: "legal-basis", maxlength: "500" });
+    const more = el("div", {}, el("label", { class: "field" }, t.linked_to, linked),
+      el("label", { class: "field" }, t.refusal, refusal), el("label", { class: "field" }, t.legal_basis, basis));
+    const fill = (body, outcome) => {
+      if (outcome === "joint") {
+        body.joint_departments = boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
+        if (!body.joint_departments.length) return "need_departments";
+      }
+      if (refusal.value && outcome === "reply") {
+        if (!basis.value.trim()) return "need_legal_basis";
+        body.refusal = refusal.value;
+        body.legal_basis = basis.value.trim();
+      }
+      if (linked.value.trim()) body.linked_to = linked.value.trim();
+      return null;
+    };
+    return { joint, more, fill };
+  }
+
   /**
    * The service's materials (its guide in the hall configuration) as checkboxes: labelled in the
    * clerk's language, sent in the citizen's, since the one-time notice is printed for the citizen.
@@ -201,34 +229,6 @@ export class Dialogs {
         await this.desk.act(`cancel:${ticket.id}`, `/api/tickets/${ticket.id}/cancel`, { reason }, "ok_cancelled");
         return true;
       } });
-  }
-
-  /** The finish's supervision fields: joint departments, a refusal with its legal basis, a return visit's link. */
-  supervisionFields() {
-    const t = this.t;
-    const boxes = [...this.desk.catalog.departments.values()].map((d) =>
-      el("label", { class: "chip" }, el("input", { type: "checkbox", value: d.code, "data-department": d.code }), this.desk.pick(d.name)));
-    const joint = el("div", { class: "field", id: "joint-departments", hidden: true }, el("span", {}, t.joint_departments), boxes);
-    const linked = el("input", { id: "linked-to", maxlength: "60" });
-    const refusal = el("select", { id: "refusal" }, el("option", { value: "" }, t.refusal_none),
-      REFUSALS.map((code) => el("option", { value: code }, t[`refusal_${code}`])));
-    const basis = el("input", { id: "legal-basis", maxlength: "500" });
-    const more = el("div", {}, el("label", { class: "field" }, t.linked_to, linked),
-      el("label", { class: "field" }, t.refusal, refusal), el("label", { class: "field" }, t.legal_basis, basis));
-    const fill = (body, outcome) => {
-      if (outcome === "joint") {
-        body.joint_departments = boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
-        if (!body.joint_departments.length) return "need_departments";
-      }
-      if (refusal.value && outcome === "reply") {
-        if (!basis.value.trim()) return "need_legal_basis";
-        body.refusal = refusal.value;
-        body.legal_basis = basis.value.trim();
-      }
-      if (linked.value.trim()) body.linked_to = linked.value.trim();
-      return null;
-    };
-    return { joint, more, fill };
   }
 
   // --- suspend / take back -------------------------------------------------------------------------

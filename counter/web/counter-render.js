@@ -84,7 +84,8 @@ export class DeskView {
   waited(t) {
     const end = Date.parse(t.called_at || "") || this.desk.serverNow();
     const start = Date.parse(t.queue_entered_at || t.issued_at || "");
-    return Number.isFinite(start) ? duration(Math.max(0, end - start) / 1000) : "–";  // called in an appointment's early window: 0
+    // never negative: an appointment may be called in its early window, before it "entered" the queue
+    return Number.isFinite(start) ? duration(Math.max(0, end - start) / 1000) : "–";
   }
 
   /** Once a second: the running clocks (since call / service time, longest waits). */
@@ -159,14 +160,15 @@ export class DeskView {
       el("span", { class: "v", id: `${id}-not-rated` }, count(f.not_rated))];
     const today = this.desk.today || {};
     const note = this.desk.ratingNote;
-    box.replaceChildren(el("h2", {}, this.t.today),
+    // replaceChildren would print a null child as the text "null": every child here is a node
+    box.replaceChildren(...[el("h2", {}, this.t.today),
       el("div", { class: "figures" },
         el("span", {}), ...[this.t.served, this.t.avg_handling, this.t.no_shows, this.t.ratings, this.t.not_rated]
           .map((h) => el("span", { class: "h" }, h)),
         ...row(this.t.me, figures(today.staff_figures), "me"),
         ...row(this.t.this_window, figures(today.window_figures), "win")),
       note && note.label ? el("div", { class: note.arrived ? "rating-note arrived" : "rating-note", id: "rating-note" },
-        fill(note.arrived ? this.t.rating_arrived : this.t.rating_wait, { label: note.label })) : null);
+        fill(note.arrived ? this.t.rating_arrived : this.t.rating_wait, { label: note.label })) : null].filter(Boolean));
   }
 
   suspended() {

@@ -447,6 +447,7 @@ class CounterDesk {
     if (remember) localStorage.setItem(LANG_KEY, this.lang);
     applyLang(this.lang);
     document.getElementById("lang").value = this.lang;
+    document.getElementById("lang").setAttribute("aria-label", this.t.language);
     document.title = `${this.t.role_counter} · hallq`;
     if (this.catalog.center) document.getElementById("center-name").textContent = this.pick(this.catalog.center.name);
     this.setHeader(this.view.window);

@@ -185,7 +185,7 @@ class RatingPad {
     const clerk = w.staff
       ? el("div", { class: "clerk-box", id: "clerk" },
         el("div", { class: "clerk-label" }, this.t.pad_clerk),
-        el("div", { class: "clerk-name", id: "clerk-name" }, w.staff.name),
+        el("div", { class: "clerk-name", id: "clerk-name", translate: "no" }, w.staff.name),
         el("div", { class: "clerk-staff", id: "clerk-staff" }, fill(this.t.pad_staff_no, { staff: w.staff.number })))
       : el("div", { class: "clerk-box", id: "clerk" }, el("div", { class: "clerk-label" }, this.t.pad_no_clerk));
     return el("div", { class: "idle", id: "idle" },
@@ -200,7 +200,8 @@ class RatingPad {
     const who = w.staff ? `${w.staff.name} · ${fill(this.t.pad_staff_no, { staff: w.staff.number })}` : "";
     return el("div", { id: "rate" },
       el("h1", { class: "ask" }, this.t.pad_ask),
-      el("div", { class: "sub" }, fill(this.t.pad_ticket, { label: this.visit.label }), who ? ` · ${who}` : ""),
+      el("div", { class: "sub" }, fill(this.t.pad_ticket, { label: this.visit.label }),
+        who ? el("span", { translate: "no" }, ` · ${who}`) : ""),
       el("div", { class: "levels" }, LEVELS.map((level) => el("button", {
         type: "button", class: `lv-${level}`, "data-level": level, onclick: () => this.choose(level),
       }, el("span", { class: "face", "aria-hidden": "true" }, "★".repeat(STARS[level])),

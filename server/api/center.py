@@ -14,6 +14,8 @@ CENTER_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/api/center", "getCenter",
              "The hall for everyone: name, default language, notice, services with their guides (public)",
              (), special="center", tag="hall"),
+    Endpoint("GET", "/api/staff", "getStaff", "Staff numbers, names, roles and windows (manager pages show names)",
+             ("manager",), special="staff", tag="stats"),
 )
 
 
@@ -24,4 +26,11 @@ async def center(request: web.Request) -> web.Response:
     return response
 
 
-CENTER_HANDLERS = {"center": center}
+async def staff(request: web.Request) -> web.Response:
+    """Who is who, for the manager's tables: never PINs or their hashes."""
+    hall = request.app[K.SERVICE].hall
+    return json_response({"staff": [{"number": s.number, "name": s.name, "role": s.role, "windows": list(s.windows)}
+                                    for s in hall.staff]})
+
+
+CENTER_HANDLERS = {"center": center, "staff": staff}

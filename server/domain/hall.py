@@ -66,7 +66,7 @@ class ServiceGuide:
     def is_empty(self) -> bool:
         return self == ServiceGuide()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {"materials": [m.to_dict() for m in self.materials], "steps": [s.to_dict() for s in self.steps],
                 "time_limit_days": self.time_limit_days,
                 "fees": self.fees.to_dict() if self.fees else None,
@@ -130,6 +130,7 @@ class Device:
     zone: str | None = None
     printer: dict[str, Any] | None = None
     green_channel: bool = False  # may this kiosk issue green-channel tickets itself
+    agent_token_hash: str | None = None  # the device's agent (print agent, speaker) signs in with its own token
 
 
 @dataclass(frozen=True)
