@@ -25,6 +25,7 @@ ROLE_AUDIENCE = {
     "display": PUBLIC, "kiosk": PUBLIC, "rating_pad": PUBLIC,
     "counter": STAFF, "clerk": STAFF, "guide": STAFF,
     "manager": MANAGER,
+    "print_agent": PUBLIC, "speaker_agent": PUBLIC,  # device agents (their own tokens): what their device sees
 }
 
 # Ticket fields (server/views.py ticket_view) kept from some audiences.

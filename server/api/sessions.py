@@ -102,6 +102,7 @@ async def who_am_i(request: web.Request) -> web.Response:
         staff = service.hall.staff_member(p.staff)
         answer["staff_name"] = staff.name if staff else ""
     answer["window_state"] = window_for(window_of(service, p), audience_of(p.role))
+    answer["default_lang"] = service.hall.center.default_lang  # the page's language until the user picks one
     return json_response(answer)
 
 
