@@ -10,6 +10,8 @@ from aiohttp import web
 
 from . import appkeys as K
 from .api.endpoints import ENDPOINTS, OTHER_ENDPOINTS
+from .api.center import CENTER_ENDPOINTS, CENTER_HANDLERS
+from .api.guide_desk import GUIDE_DESK_ENDPOINTS, GUIDE_DESK_HANDLERS
 from .api.kiosk_handlers import KIOSK_HANDLERS
 from .actions.session_end import end_lapsed
 from .api.middleware import errors, security_headers
@@ -29,6 +31,8 @@ from .store.writer import Writer
 from .stats.http import STATS_HANDLERS, setup_stats
 from .citylink.http import CITYLINK_ENDPOINTS, CITYLINK_HANDLERS, setup_citylink
 from .stats.projection import StatsProjector
+from .supervision.http import SUPERVISION_ENDPOINTS, SUPERVISION_HANDLERS, setup_supervision
+from .supervision.projector import SupervisionProjector
 from .hub.endpoint import ws_handler
 from .hub.hub import Hub
 from .voice.assemble import ClipLibrary, is_safe_clip_id, voice_problems
@@ -41,6 +45,9 @@ log = logging.getLogger("hallq.app")
 TABLES = (
     (ENDPOINTS + OTHER_ENDPOINTS, SESSION_HANDLERS | READ_HANDLERS | KIOSK_HANDLERS | STATS_HANDLERS),
     (CITYLINK_ENDPOINTS, CITYLINK_HANDLERS),
+    (SUPERVISION_ENDPOINTS, SUPERVISION_HANDLERS),
+    (CENTER_ENDPOINTS, CENTER_HANDLERS),  # the public hall description and staff names
+    (GUIDE_DESK_ENDPOINTS, GUIDE_DESK_HANDLERS),  # the guide desk's reads
 )
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {"display": ROOT / "display" / "web", "counter": ROOT / "counter" / "web",
@@ -78,6 +85,7 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     setup_citylink(app, path)  # the optional link to the city's PostgreSQL (docs/city.md)
     app.cleanup_ctx.append(_storage(voice, sounds))
     app.cleanup_ctx.append(_ticker)
+    setup_supervision(app)  # case actions' lock, deletion of expired call-back numbers
     app.on_shutdown.append(_close_sockets)
     _add_routes(app, sounds)
     for setup in extra_setup:
@@ -93,8 +101,10 @@ def _sounds_dir(voice: VoiceSettings) -> Path:
 def _build_core(app: web.Application, path: Path, voice: VoiceSettings) -> None:
     """Everything long-lived is built here (no I/O) and started by the cleanup context."""
     announce = (lambda label, window, recall: announcement_for(label, window, recall, voice))
-    writer = Writer(path, projectors=(StatsProjector(),),  # statistics rows in the same transaction
-                    busy_timeout_s=app[K.CONFIG].server.db_busy_timeout_s)
+    config = app[K.CONFIG]
+    supervision = SupervisionProjector(config.hall, config.calendar, config.supervision)  # opens bad-review cases
+    writer = Writer(path, projectors=(StatsProjector(), supervision),  # their rows in the same transaction
+                    busy_timeout_s=config.server.db_busy_timeout_s)
     service = HallService(app[K.CONFIG].hall, app[K.CLOCK], writer, Reader(path), announce=announce)
     hub = Hub(service.hall, app[K.CLOCK])
     service.publisher = hub
@@ -152,8 +162,14 @@ def _add_routes(app: web.Application, sounds: ClipLibrary) -> None:
         if folder.is_dir():
             app.router.add_static(f"/{name}/", folder, follow_symlinks=False, name=f"pages-{name}")
     app.router.add_static("/common/", ROOT / "server" / "web", follow_symlinks=False, name="pages-common")
+    app.router.add_get("/favicon.ico", _favicon)  # pages link /common/favicon.svg; this answers browsers that ask anyway
     app.router.add_get("/t/{token}", _tracking_page)
     app.router.add_get("/", _index)
+
+
+async def _favicon(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(ROOT / "server" / "web" / "favicon.svg",
+                            headers={"Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400"})
 
 
 async def _close_sockets(app: web.Application) -> None:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .domain.hall import DEVICE_KINDS, GREEN_CATEGORIES, ROLES_STAFF, ROUTING_MODES, WINDOW_KINDS, TimeRange
+from .domain.hall import DEVICE_KINDS, GREEN_CATEGORIES, LANGS, ROLES_STAFF, ROUTING_MODES, WINDOW_KINDS, TimeRange
 from .security import is_pin_hash, is_token_hash
 
 
@@ -125,6 +126,22 @@ def _names(value: Any) -> dict[str, str]:
     return {lang: value[lang] for lang in _LANG_KEYS}
 
 
+def _names_list(value: Any) -> tuple[dict[str, str], ...]:
+    if not isinstance(value, list):
+        raise _type_error('a list of { zh-Hans = "...", zh-Hant = "...", en = "..." } tables', value)
+    items = []
+    for i, item in enumerate(value):
+        try:
+            names = _names(item)
+        except BadValue as exc:
+            raise BadValue(f"entry {i} (counted from 0): {exc}") from None
+        empty = _names_filled(names)
+        if empty:
+            raise BadValue(f"entry {i} (counted from 0): {empty}")
+        items.append(names)
+    return tuple(items)
+
+
 def _table(value: Any) -> dict:
     if not isinstance(value, dict):
         raise _type_error("a table", value)
@@ -142,6 +159,7 @@ KINDS: MappingProxyType = MappingProxyType({
     "strings": lambda v: _list(v, _str, "strings"),
     "integers": lambda v: _list(v, _int, "integers"),
     "table": _table,
+    "names_list": _names_list,
 })
 
 
@@ -178,6 +196,11 @@ def _nonempty(v: Any) -> str | None:
 def _names_filled(v: dict[str, str]) -> str | None:
     empty = [lang for lang, text in v.items() if not text.strip()]
     return f"{empty[0]} must not be empty" if empty else None
+
+
+def _phone(v: str) -> str | None:
+    ok = re.match(r"^\+?[0-9][0-9 ()\-]{2,29}$", v)
+    return None if ok else f"must be a phone number (digits, spaces, - and parentheses, e.g. \"0571-12345\"), got {v!r}"
 
 
 def _timezone(v: str) -> str | None:
@@ -230,6 +253,8 @@ CENTER = _keys(
                     "The missed-number rule printed on every ticket.", _names_filled),
     notice=Key("names", {"zh-Hans": "", "zh-Hant": "", "en": ""},
                "Optional notice shown on the kiosk and the hall displays (empty: none)."),
+    default_lang=Key("string", "zh-Hans", "Language every page starts in and returns to when idle: zh-Hans, zh-Hant or en.",
+                     _one_of(LANGS)),
 )
 
 RULES = _keys(
@@ -267,6 +292,9 @@ SERVER = _keys(
     reprint_window_min=Key("integer", 10, "Minutes after issue during which the issuing kiosk may reprint a ticket.", POSITIVE),
     # --- the store ---
     db_busy_timeout_s=Key("number", 10, "Seconds a write waits for another program's lock on the database before it is refused as `unavailable`.", _at_least(0.05)),
+    # device agents (docs/printing.md)
+    print_job_max_age_s=Key("integer", 300, "A ticket that could not print (printer fault, agent away) is printed when the printer is back only if issued less than this many seconds ago; older ones wait for a reprint.", POSITIVE),
+    agent_timeout_s=Key("number", 10, "Seconds of silence after which a print agent or speaker agent counts as gone (agents send a heartbeat every few seconds).", _at_least(1)),
     # --- privacy and access ---
     ws_max_messages=Key("integer", 100, "Messages one WebSocket may send within ws_rate_window_s; more: closed with 4029.", POSITIVE),
     ws_rate_window_s=Key("number", 10, "The window, in seconds, of the WebSocket message rate limit.", _at_least(1)),
@@ -289,6 +317,16 @@ SERVICES = _keys(
     daily_cap=Key("integer", None, "Tickets per business day (限號); absent means no cap.", POSITIVE),
     issuing_hours=Key("hours", [], "Ranges in which tickets for this service are issued; empty means whenever the hall is open."),
     typical_handling_min=Key("number", 8.0, "Typical handling minutes, used for wait estimates until real data exists.", _at_least(0.1)),
+    guide=Key("table", {}, "The `[services.guide]` sub-table: the citizen's guide (办事指南) shown before the ticket is taken."),
+)
+
+GUIDE = _keys(
+    materials=Key("names_list", [], "What to bring, one entry per document; the counter offers them as the one-time notice checklist."),
+    steps=Key("names_list", [], "How the case proceeds, in order."),
+    time_limit_days=Key("integer", None, "Working days the department promises to finish in (承诺时限); absent: not shown.", POSITIVE),
+    fees=Key("names", None, "What it costs (e.g. 不收费 / free of charge); absent: not shown.", _names_filled),
+    legal_basis=Key("names", None, "The regulation the service rests on; absent: not shown.", _names_filled),
+    consult_phone=Key("string", None, "Telephone number for questions about this service; absent: not shown.", _phone),
 )
 
 WINDOWS = _keys(
@@ -311,8 +349,10 @@ STAFF = _keys(
     number=Key("string", REQUIRED, "Staff number used to sign in (a string: quote it).", _nonempty),
     name=Key("string", REQUIRED, "Full name, shown with the staff number on the window-top screen and the rating pad (staff, not citizens: citizens' names are never shown).", _nonempty),
     pin_hash=Key("string", REQUIRED, "scrypt hash of the PIN, made with `hallq hash-pin`.", _pin_hash),
-    role=Key("string", "clerk", "clerk, manager or guide.", _one_of(ROLES_STAFF)),
+    role=Key("string", "clerk", "clerk, manager, guide or liaison (a department's supervision contact).", _one_of(ROLES_STAFF)),
     windows=Key("integers", [], "Window numbers this person may sign in at (a clerk needs at least one)."),
+    department=Key("string", None, "A liaison's department: the liaison sees only that department's supervision "
+                   "cases.", CODE),
 )
 
 DEVICES = _keys(
@@ -323,6 +363,8 @@ DEVICES = _keys(
     zone=Key("string", None, "Zone of a zone display; a display with neither zone nor window covers the whole hall.", _nonempty),
     green_channel=Key("boolean", False, "Kiosks only: may issue green-channel tickets itself."),
     printer=Key("table", None, "Kiosks only: the `[devices.printer]` table, keys in docs/printing.md."),
+    # device agents (docs/printing.md, docs/voice.md)
+    agent_token_hash=Key("string", None, "Kiosks and displays: sha256 hash of the token of the device's agent (`hallq kiosk-agent` for a kiosk, `hallq speaker` for a display), made with `hallq new-token`; accepted for that agent only, never for the page.", _token_hash),
 )
 
 # --- [city]: the optional link to the city's PostgreSQL (server/citylink, docs/city.md) -------------
@@ -342,6 +384,61 @@ CITY = _keys(
     connect_timeout_s=Key("number", 10.0, "Seconds to wait for the city's database to answer a connection.", _at_least(0.1)),
 )
 
+# --- working calendar and supervision (docs/supervision.md) ----------------------------------------
+
+def _iso_dates(values: tuple[str, ...]) -> str | None:
+    for v in values:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+            return f"must be dates \"YYYY-MM-DD\", got {v!r}"
+        try:
+            date.fromisoformat(v)
+        except ValueError:
+            return f"{v!r} is not a real date"
+    return None
+
+
+def _iso_weekdays(values: tuple[int, ...]) -> str | None:
+    bad = [v for v in values if not 1 <= v <= 7]
+    return f"must be ISO weekdays 1 (Monday) to 7 (Sunday), got {bad[0]!r}" if bad else None
+
+
+CALENDAR = _keys(
+    weekend=Key("integers", [6, 7], "ISO weekdays (1 Monday ... 7 Sunday) that are not working days.",
+                _iso_weekdays),
+    holidays=Key("strings", [], "Public holidays \"YYYY-MM-DD\": not working days even on a weekday.",
+                 _iso_dates),
+    workdays=Key("strings", [], "Make-up working days (調休) \"YYYY-MM-DD\": working days even on a weekend.",
+                 _iso_dates),
+)
+
+SUPERVISION = _keys(
+    bad_review_due_days=Key("integer", 5, "Working days from a bad rating to its case's due date (verify, rectify, "
+                            "answer, call back).", POSITIVE),
+    callback_window_min=Key("integer", 10, "Minutes after a bad rating during which the rating pad may add a "
+                            "call-back phone number.", POSITIVE),
+    callback_retention_days=Key("integer", 30, "Days after a case closes at which its call-back phone number is "
+                                "deleted.", NON_NEGATIVE),
+    work_hours=Key("hours", ["09:00-12:00", "13:30-17:30"], "Staff working hours on a working day: attendance "
+                   "counts signed-in time against them."),
+    late_grace_min=Key("integer", 5, "Minutes after the start of work_hours before a first sign-in counts as late.",
+                       NON_NEGATIVE),
+    score_satisfaction=Key("number", 30, "Appraisal points for a 100 % satisfaction rate.", NON_NEGATIVE),
+    score_service_level=Key("number", 20, "Appraisal points for a 100 % service level.", NON_NEGATIVE),
+    score_rectification=Key("number", 20, "Appraisal points for a 100 % on-time rectification rate (no bad review "
+                            "also earns them).", NON_NEGATIVE),
+    score_promised=Key("number", 15, "Appraisal points for 100 % of promised cases done on time (none due also "
+                       "earns them).", NON_NEGATIVE),
+    score_attendance=Key("number", 15, "Appraisal points for 100 % attendance (signed-in time against work_hours).",
+                         NON_NEGATIVE),
+    late_penalty=Key("number", 2, "Appraisal points taken off per late sign-in.", NON_NEGATIVE),
+    min_visits=Key("integer", 20, "Visits a window or clerk needs in the month to be a 紅旗窗口 / 服務明星 "
+                   "candidate.", NON_NEGATIVE),
+    red_flag_windows=Key("integer", 1, "How many 紅旗窗口 candidates the appraisal names (best scores first).",
+                         NON_NEGATIVE),
+    service_stars=Key("integer", 3, "How many 服務明星 candidates the appraisal names (best scores first).",
+                      NON_NEGATIVE),
+)
+
 SCHEMA: MappingProxyType = MappingProxyType({
     "center": CENTER,
     "rules": RULES,
@@ -350,14 +447,19 @@ SCHEMA: MappingProxyType = MappingProxyType({
     "services": SERVICES,
     "windows": WINDOWS,
     "windows.policy": POLICY,
+    "services.guide": GUIDE,
     "staff": STAFF,
     "devices": DEVICES,
     "city": CITY,
+    # supervision
+    "calendar": CALENDAR,
+    "supervision": SUPERVISION,
 })
 
 ARRAY_TABLES = ("departments", "services", "windows", "staff", "devices")
-TOP_LEVEL = ("center", "rules", "server", "voice", *ARRAY_TABLES)
+TOP_LEVEL: tuple[str, ...] = ("center", "rules", "server", "voice", *ARRAY_TABLES)
 TOP_LEVEL += ("city",)
+TOP_LEVEL += ("calendar", "supervision")
 
 # Keys refused with a pointer to the right tool, so a plaintext secret never sits in the file.
 FORBIDDEN = MappingProxyType({

@@ -28,6 +28,7 @@ class HallClient:
         self.server, self.session, self.settings, self.clock = server, session, settings, clock
         self.creds = settings.demo_credentials
         self.app = server.app
+        self._managers: dict[str, str] = {}
 
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))
@@ -59,6 +60,14 @@ class HallClient:
                                        {"staff": staff, "pin": self.creds["staff"][staff]})
         assert status == 200, body
         return body["token"]
+
+    async def manager_token(self, staff: str = "9001") -> str:
+        """A manager's session token (signed in once per test, then reused)."""
+        if staff not in self._managers:
+            status, body = await self.post("/api/sessions", None, {"staff": staff, "pin": self.creds["staff"][staff]})
+            assert status == 200, body
+            self._managers[staff] = body["token"]
+        return self._managers[staff]
 
     async def issue(self, service: str, kiosk: str = "kiosk-1", **extra):
         return await self.post("/api/tickets", self.device_token(kiosk), {"service": service, **extra})

@@ -26,33 +26,45 @@ ALLOWED: dict[str, set[str]] = {
     "server.auth": BASE | {"server.security"},
     "server.printjobs": BASE | {"server.store"},
     "server.config_schema": BASE | {"server.security"},
-    "server.config": BASE | {"server.config_schema", "server.security", "server.voice", "server.citylink"},
+    "server.config": BASE | {"server.config_schema", "server.security", "server.voice", "server.citylink",
+                      "server.supervision"},
     "server.config_cli": {"server.config", "server.config_schema", "server.security"},
     "server.voice": BASE,
     # the service: rules in, events out, through the store; never a view, an adapter or statistics
     "server.service": BASE | {"server.records", "server.store"},
     "server.appkeys": {"server.auth", "server.clock", "server.ratelimit", "server.service"},
     # what the adapters share: callers, bodies, the command runner and its answers
-    "server.actions": BASE | {"server.appkeys", "server.auth", "server.service", "server.records", "server.store",
+    "server.actions": BASE | {"server.appkeys", "server.auth", "server.service", "server.records",
                               "server.views", "server.estimate", "server.printjobs", "server.security",
-                              "server.ratelimit"},
+                              "server.store", "server.ratelimit"},
     # the adapters: HTTP, WebSocket, statistics. Each depends on the shared parts, never on another
     "server.api": BASE | {"server.actions", "server.appkeys", "server.auth", "server.service", "server.store",
                           "server.records", "server.views", "server.estimate", "server.printjobs",
                           "server.security", "server.qrsvg", "server.audience"},
     "server.hub": BASE | {"server.actions", "server.appkeys", "server.auth", "server.views", "server.audience",
-                          "server.ratelimit", "server.security"},
+                          "server.ratelimit", "server.security", "server.printjobs"},
     "server.stats": BASE | {"server.actions", "server.appkeys", "server.store", "server.config", "server.csvsafe"},
     "server.citylink": BASE | {"server.actions", "server.appkeys", "server.store"},
+    "server.supervision": BASE | {"server.actions", "server.appkeys", "server.auth", "server.store",
+                                  "server.security", "server.csvsafe"},
     # the composition roots wire everything
     "server.app": {"*"}, "server.cli": {"*"},
     "server.doctor": BASE | {"server.service", "server.store", "server.config"},
+    # the device agents' hub client (kiosk/agent.py, display/speaker.py): speaks the protocol only
+    "server.hubclient": set(),
 }
 ALLOWED_MODULES: dict[tuple[str, str], str] = {
     ("server.hub", "server.api.endpoints"): "the endpoint table is the one source of command names and roles",
     ("server.hub", "server.api.fields"): "a command's body over the socket is checked by the table's fields",
     ("server.api", "server.stats.figures"): "the table documents the statistics' groupings (an enum)",
     ("server.citylink", "server.api.endpoints"): "its own endpoint table is made of the same Endpoint rows",
+    ("server.citylink", "server.api.router"): "the Handler type of its table's hand-written rows",
+    ("server.api", "server.supervision.http"): "docs/api.md lists every table the app serves",
+    ("server.stats", "server.supervision.demo_month"): "the demo history includes a month of follow-up",
+    ("server.supervision", "server.api.endpoints"): "its own endpoint table is made of the same Endpoint rows",
+    ("server.supervision", "server.api.fields"): "its bodies are checked by the same field rules",
+    ("server.supervision", "server.api.router"): "the path ids the router parsed (IDS)",
+    ("server.supervision", "server.stats.http"): "reports read through the statistics' own reader thread",
 }
 
 

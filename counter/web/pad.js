@@ -1,8 +1,10 @@
 // Rating pad: a citizen-facing tablet bound to one window. Idle, it shows the window and the clerk
 // on duty; when a visit there finishes it offers the five official levels, asks for an optional
-// reason after a bad one, thanks the citizen and returns to idle. One rating per visit; the server
+// reason after a bad one and, after a bad one only, an optional call-back number with a plain consent
+// line; thanks the citizen and returns to idle. One rating per visit; the server
 // expires a visit nobody rated (rules.rating_timeout_s) and the pad goes back to idle when it hears so.
 import { HubClient, api, deviceToken, el } from "/common/hub.js";
+import { LANGS, LANG_SHORT, applyLang, pickName, startLang } from "/common/lang.js";
 import { fill, textsFor } from "./i18n.js";
 
 const DEVICE_KEY = "hallq.pad.device";
@@ -26,9 +28,8 @@ const EVENT_ACTIONS = {
 
 class RatingPad {
   constructor() {
-    const zh = params.get("lang") === "zh-Hans" ? "zh-Hans" : "zh-Hant";
-    this.zhLang = zh;
-    this.lang = params.get("lang") === "en" ? "en" : zh;
+    this.homeLang = startLang(null); // the hall's default once known; the pad returns to it when idle
+    this.lang = this.homeLang;
     this.t = textsFor(this.lang);
     this.token = null;
     this.window = null; // window view: number, status, staff
@@ -37,6 +38,7 @@ class RatingPad {
     this.screen = { name: "idle" };
     this.timer = null;
     this.hub = null;
+    this.sending = false; // a rating is on its way: the server's visit_rated must not send the pad idle first
   }
 
   async boot() {
@@ -50,6 +52,8 @@ class RatingPad {
       return this.fatal(err.code === "unauthorized" ? this.t.refused : err.message);
     }
     if (me.role !== "rating_pad") return this.fatal(fill(this.t.wrong_device, { role: this.t.role_rating_pad }));
+    this.homeLang = startLang(me.default_lang);
+    this.setLang(this.homeLang);
     this.window = me.window_state;
     this.hub = new HubClient({
       token: this.token,
@@ -101,7 +105,7 @@ class RatingPad {
   /** The visit was rated or expired on the server: leave the thanks screen up, otherwise go idle. */
   settled() {
     this.visit = null;
-    if (this.screen.name !== "thanks") this.toIdle();
+    if (this.screen.name !== "thanks" && !this.sending) this.toIdle(); // our own rating's answer shows the thanks
   }
 
   choose(level) {
@@ -115,18 +119,25 @@ class RatingPad {
     if (!visit) return this.toIdle();
     const body = { level, request_id: `pad-${visit.ticketId}-${crypto.randomUUID()}` };
     if (reason) body.reason = reason;
+    this.sending = true;
     try {
       await api("POST", `/api/tickets/${visit.ticketId}/rating`, this.token, body);
       this.visit = null;
+      // after a bad rating only: offer a call back (never asked for good levels)
+      if (BAD.has(level)) return this.show({ name: "callback", ticketId: visit.ticketId, phone: "", consent: false });
       this.show({ name: "thanks", text: this.t.pad_thanks, small: this.t.pad_thanks_sub }, THANKS_MS);
     } catch (err) {
       this.visit = null;
       const text = { already_rated: this.t.pad_already, rating_closed: this.t.pad_closed }[err.code] || this.t.pad_failed;
       this.show({ name: "thanks", text, note: true }, THANKS_MS);
+    } finally {
+      this.sending = false;
     }
   }
 
   toIdle() {
+    // the next citizen starts in the hall's language, whatever the last one chose
+    if (this.lang !== this.homeLang) this.setLang(this.homeLang);
     this.show({ name: "idle" });
   }
 
@@ -135,28 +146,29 @@ class RatingPad {
     this.screen = screen;
     if (backToIdleMs) this.timer = setTimeout(() => this.toIdle(), backToIdleMs);
     if (screen.name === "reason") this.timer = setTimeout(() => this.send(screen.level, this.reasonText()), REASON_MS);
+    if (screen.name === "callback") this.timer = setTimeout(() => this.thank(), REASON_MS);
     this.render();
   }
 
   // --- rendering ------------------------------------------------------------------------------
 
   pick(text) {
-    return text ? text[this.lang] || text["zh-Hant"] || text.en || "" : "";
+    return pickName(text, this.lang);
   }
 
   setLang(lang) {
     this.lang = lang;
     this.t = textsFor(lang);
-    document.documentElement.lang = lang;
+    applyLang(lang);
+    document.title = `${this.t.role_rating_pad} · hallq`;
     this.renderLangs();
     this.render();
   }
 
   renderLangs() {
-    const button = (lang, label) => el("button", { type: "button", class: this.lang === lang ? "on" : "",
-      id: `lang-${lang}`, onclick: () => this.setLang(lang) }, label);
-    document.getElementById("langs").replaceChildren(
-      button(this.zhLang, this.zhLang === "zh-Hans" ? "中文" : "中文"), button("en", "English"));
+    const button = (lang) => el("button", { type: "button", class: this.lang === lang ? "on" : "", lang,
+      id: `lang-${lang}`, "aria-pressed": String(this.lang === lang), onclick: () => this.setLang(lang) }, LANG_SHORT[lang]);
+    document.getElementById("langs").replaceChildren(...LANGS.map(button));
   }
 
   render() {
@@ -164,7 +176,7 @@ class RatingPad {
     document.getElementById("center-name").textContent = this.pick(this.center && this.center.name);
     document.getElementById("window-name").textContent = fill(this.t.window_n, { n: this.window.number });
     const views = { idle: () => this.idleView(), rate: () => this.rateView(), reason: () => this.reasonView(),
-      thanks: () => this.thanksView() };
+      callback: () => this.callbackView(), thanks: () => this.thanksView() };
     document.getElementById("main").replaceChildren(views[this.screen.name]());
   }
 
@@ -173,7 +185,7 @@ class RatingPad {
     const clerk = w.staff
       ? el("div", { class: "clerk-box", id: "clerk" },
         el("div", { class: "clerk-label" }, this.t.pad_clerk),
-        el("div", { class: "clerk-name", id: "clerk-name" }, w.staff.name),
+        el("div", { class: "clerk-name", id: "clerk-name", translate: "no" }, w.staff.name),
         el("div", { class: "clerk-staff", id: "clerk-staff" }, fill(this.t.pad_staff_no, { staff: w.staff.number })))
       : el("div", { class: "clerk-box", id: "clerk" }, el("div", { class: "clerk-label" }, this.t.pad_no_clerk));
     return el("div", { class: "idle", id: "idle" },
@@ -188,10 +200,12 @@ class RatingPad {
     const who = w.staff ? `${w.staff.name} · ${fill(this.t.pad_staff_no, { staff: w.staff.number })}` : "";
     return el("div", { id: "rate" },
       el("h1", { class: "ask" }, this.t.pad_ask),
-      el("div", { class: "sub" }, fill(this.t.pad_ticket, { label: this.visit.label }), who ? ` · ${who}` : ""),
+      el("div", { class: "sub" }, fill(this.t.pad_ticket, { label: this.visit.label }),
+        who ? el("span", { translate: "no" }, ` · ${who}`) : ""),
       el("div", { class: "levels" }, LEVELS.map((level) => el("button", {
         type: "button", class: `lv-${level}`, "data-level": level, onclick: () => this.choose(level),
-      }, el("span", { class: "face", "aria-hidden": "true" }, "★".repeat(STARS[level])), this.t[`lv_${level}`]))));
+      }, el("span", { class: "face", "aria-hidden": "true" }, "★".repeat(STARS[level])),
+      el("span", { class: "lv-label" }, this.t[`lv_${level}`])))));
   }
 
   reasonView() {
@@ -222,6 +236,54 @@ class RatingPad {
     const phrases = [...screen.picked].map((key) => this.t[key]);
     if (screen.text && screen.text.trim()) phrases.push(screen.text.trim());
     return phrases.join("；").slice(0, 500);
+  }
+
+  // --- call back after a bad rating: an optional phone number with a plain consent line ----------
+
+  thank(text = this.t.pad_thanks) {
+    this.show({ name: "thanks", text, small: this.t.pad_thanks_sub }, THANKS_MS);
+  }
+
+  async sendCallback() {
+    const screen = this.screen;
+    const phone = screen.phone.replace(/[\s-]/g, "");
+    if (!/^\+?\d{5,20}$/.test(phone)) return this.callbackError(this.t.cb_need_phone);
+    if (!screen.consent) return this.callbackError(this.t.cb_need_consent);
+    try {
+      await api("POST", "/api/supervision/callback", this.token, { ticket_id: screen.ticketId, phone, consent: true });
+      this.thank(this.t.cb_thanks);
+    } catch {
+      this.show({ name: "thanks", text: this.t.cb_failed, note: true }, THANKS_MS);
+    }
+  }
+
+  callbackError(text) {
+    this.screen.error = text;
+    this.render();
+  }
+
+  callbackView() {
+    const screen = this.screen;
+    const key = (label, onclick, cls = "") => el("button", { type: "button", class: cls, "data-key": label, onclick }, label);
+    const type = (d) => () => { if (screen.phone.length < 20) { screen.phone += d; screen.error = ""; this.render(); } };
+    const keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((d) => key(d, type(d)));
+    keys.push(key(this.t.cb_clear, () => { screen.phone = ""; this.render(); }, "clear"), key("0", type("0")),
+      key("⌫", () => { screen.phone = screen.phone.slice(0, -1); this.render(); }, "back"));
+    const consent = el("input", { type: "checkbox", id: "cb-consent", checked: screen.consent });
+    consent.addEventListener("change", () => { screen.consent = consent.checked; screen.error = ""; this.render(); });
+    return el("div", { id: "callback" },
+      el("h1", { class: "ask" }, this.t.cb_ask),
+      el("div", { class: "cb-grid" },
+        el("div", { class: "cb-left" },
+          el("label", { class: "cb-label", for: "cb-phone" }, this.t.cb_phone),
+          el("output", { class: "cb-phone", id: "cb-phone" }, screen.phone || "—"),
+          el("label", { class: "cb-consent" }, consent, el("span", { id: "cb-consent-text" }, this.t.cb_consent)),
+          el("div", { class: "cb-error", id: "cb-error", role: "alert" }, screen.error || ""),
+          el("div", { class: "row" },
+            el("button", { type: "button", class: "skip", id: "cb-no", onclick: () => this.thank() }, this.t.cb_no),
+            el("button", { type: "button", class: "go", id: "cb-send", disabled: !screen.consent || !screen.phone,
+              onclick: () => this.sendCallback() }, this.t.cb_send))),
+        el("div", { class: "cb-keys", id: "cb-keys" }, keys)));
   }
 
   thanksView() {

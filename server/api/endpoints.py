@@ -17,7 +17,7 @@ MAX_ID = 10**18 - 1  # ids are at most 18 ASCII digits (server/api/paths.py)
 PATH_ID_DOCS = {"ticket_id": "Ticket id (the HTTP path's id).", "window": "Window number (default: the session's)."}
 CLERK = ("clerk",)
 STAFF_DESK = ("guide", "manager")
-ANY_ROLE = ("kiosk", "display", "counter", "rating_pad", "clerk", "manager", "guide")
+ANY_ROLE = ("kiosk", "display", "counter", "rating_pad", "clerk", "manager", "guide", "liaison")
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,15 @@ LANG = Field("string", doc="Language of the ticket and its printout.", enum=LANG
 NOTE = Field("string", doc="Free text shown to the next clerk.", max_length=500)
 TICKET_ERRORS = ("unknown_ticket", "not_at_this_window", "invalid_transition", "not_signed_in", "wrong_window")
 
+# supervision fields of a finish (docs/supervision.md)
+FINISH_SUPERVISION = {
+    "joint_departments": Field("array", doc="Departments involved (outcome joint, with promised_days): a task each."),
+    "refusal": Field("string", doc="A refusal (否定報備, outcome reply): 不予受理 or 不予許可.", enum=c.REFUSALS),
+    "legal_basis": Field("string", doc="The legal reason of the refusal (required with refusal).", max_length=500),
+    "linked_to": Field("string", doc="Return visit: the earlier visit's notice number (YYYYMMDD-A012) or case "
+                       "number.", max_length=60),
+}
+
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", "/api/tickets", "issueTicket", "Issue a ticket for a service", ("kiosk",) + STAFF_DESK,
              body={"service": Field("string", True, "Service code."),
@@ -154,8 +163,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                                           maximum=3650),
                    "materials": Field("array", doc="Missing materials (outcome supplement): the one-time notice."),
                    "case_number": Field("string", doc="Case number from the department's system.", max_length=60),
+                   **FINISH_SUPERVISION,
                    "request_id": REQUEST_ID},
-             command=_ticket_cmd(c.FinishService, outcome=1, promised_days=1, materials=1, case_number=1),
+             command=_ticket_cmd(c.FinishService, outcome=1, promised_days=1, materials=1, case_number=1,
+                                 joint_departments=1, refusal=1, legal_basis=1, linked_to=1),
              errors=TICKET_ERRORS),
     Endpoint("POST", "/api/tickets/{ticket_id}/no-show", "markNoShow", "The called citizen did not come", CLERK,
              body={"request_id": REQUEST_ID}, command=_ticket_cmd(c.MarkNoShow), errors=TICKET_ERRORS),
@@ -205,7 +216,7 @@ OTHER_ENDPOINTS: tuple[Endpoint, ...] = (
              special="sign_in", tag="sessions", errors=("unauthorized", "too_many_attempts", "already_signed_in",
                                                         "window_taken", "forbidden")),
     Endpoint("DELETE", "/api/sessions/current", "signOut", "Sign out (a clerk also closes the window)",
-             CLERK + STAFF_DESK, special="sign_out", tag="sessions", errors=("ticket_in_hand",)),
+             CLERK + STAFF_DESK + ("liaison",), special="sign_out", tag="sessions", errors=("ticket_in_hand",)),
     Endpoint("GET", "/api/sessions/current", "getSession", "Who am I: the session or device behind the token",
              ANY_ROLE, special="who_am_i", tag="sessions"),
     Endpoint("GET", "/api/hall", "getHallState", "The live hall: services, queues, windows, recent calls",

@@ -149,6 +149,14 @@ class FinishService(TicketCommand):
     promised_days: int | None = None
     materials: list[str] = field(default_factory=list)
     case_number: str | None = None
+    # supervision (docs/supervision.md): joint departments, a refusal and its legal basis, a return visit's link
+    joint_departments: list[str] = field(default_factory=list)
+    refusal: str | None = None  # one of REFUSALS
+    legal_basis: str = ""
+    linked_to: str | None = None  # the earlier visit: its notice number (YYYYMMDD-A012) or its case number
+
+
+REFUSALS = ("not_accepted", "not_permitted")  # 不予受理 / 不予許可
 
 
 @dataclass(kw_only=True)

@@ -162,7 +162,7 @@ def _finish(state: HallState, hall: HallConfig, cmd: c.FinishService, now: float
                               outcome=cmd.outcome, promised_days=cmd.promised_days,
                               materials=[m.strip() for m in cmd.materials if m.strip()],
                               case_number=cmd.case_number or None,
-                              no_start=ticket.status is Status.CALLED)]
+                              no_start=ticket.status is Status.CALLED, **_supervision_fields(hall, cmd))]
 
 
 def _check_outcome(cmd: c.FinishService) -> None:
@@ -172,6 +172,27 @@ def _check_outcome(cmd: c.FinishService) -> None:
         raise DomainError("invalid_argument", "a promised case needs promised_days (working days) > 0")
     if cmd.outcome == "supplement" and not any(m.strip() for m in cmd.materials):
         raise DomainError("invalid_argument", "a supplement case needs the list of missing materials")
+
+
+def _supervision_fields(hall: HallConfig, cmd: c.FinishService) -> dict[str, Any]:
+    """The finish's optional supervision fields, checked (docs/supervision.md)."""
+    departments = list(dict.fromkeys(d.strip() for d in cmd.joint_departments if d.strip()))
+    if departments and cmd.outcome != "joint":
+        raise DomainError("invalid_argument", "joint_departments go with the outcome joint")
+    unknown = [d for d in departments if hall.department(d) is None]
+    if unknown:
+        raise DomainError("invalid_argument", f"unknown department {unknown[0]!r} in joint_departments")
+    if departments and not (cmd.promised_days and cmd.promised_days > 0):
+        raise DomainError("invalid_argument", "a joint case needs promised_days (working days) > 0")
+    if cmd.refusal is not None and cmd.refusal not in c.REFUSALS:
+        raise DomainError("invalid_argument", "refusal must be one of " + ", ".join(c.REFUSALS))
+    if cmd.refusal is not None and not cmd.legal_basis.strip():
+        raise DomainError("invalid_argument", "a refusal needs its legal basis (legal_basis)")
+    if cmd.refusal is not None and cmd.outcome != "reply":
+        raise DomainError("invalid_argument", "a refusal is finished as the outcome reply")
+    return {"joint_departments": departments, "refusal": cmd.refusal,
+            "legal_basis": cmd.legal_basis.strip() if cmd.refusal else "",
+            "linked_to": (cmd.linked_to or "").strip().upper() or None}
 
 
 def _no_show(state: HallState, hall: HallConfig, cmd: c.MarkNoShow, now: float) -> list[e.Event]:

@@ -124,6 +124,10 @@ class ServiceFinished(Event):
     materials: list[str] = field(default_factory=list)
     case_number: str | None = None
     no_start: bool = False
+    joint_departments: list[str] = field(default_factory=list)
+    refusal: str | None = None
+    legal_basis: str = ""
+    linked_to: str | None = None
 
 
 @dataclass(kw_only=True)

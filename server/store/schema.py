@@ -95,6 +95,57 @@ def migrations() -> Migrations:
             """
         )
 
+    @steps(name="0020_supervision")
+    def supervision(db: Database) -> None:
+        # supervision cases and their steps, call-back contacts, refusals and visits for trips
+        # (server/supervision/, docs/supervision.md); frozen text: later changes get a new migration
+        db.executescript(
+            """
+            CREATE TABLE sv_cases (
+                id INTEGER PRIMARY KEY, kind TEXT NOT NULL, parent_id INTEGER, status TEXT NOT NULL,
+                department TEXT NOT NULL, window INTEGER, staff TEXT, service TEXT,
+                ticket_id INTEGER NOT NULL, segment INTEGER NOT NULL DEFAULT 0, label TEXT, ticket_day TEXT,
+                source_seq INTEGER NOT NULL, opened_at REAL NOT NULL, opened_day TEXT NOT NULL,
+                due_day TEXT NOT NULL, first_due_day TEXT NOT NULL, level TEXT, reason TEXT,
+                case_number TEXT, promised_days INTEGER, extensions INTEGER NOT NULL DEFAULT 0,
+                rectified_at REAL, rectified_day TEXT, contact_given INTEGER NOT NULL DEFAULT 0,
+                callback_result TEXT, appeal_decision TEXT,
+                finished_at REAL, finished_day TEXT,
+                UNIQUE (kind, source_seq, department)
+            );
+            CREATE UNIQUE INDEX sv_cases_rating ON sv_cases(ticket_id, segment) WHERE kind = 'bad_review';
+            CREATE INDEX sv_cases_department ON sv_cases(department, opened_day);
+            CREATE INDEX sv_cases_open ON sv_cases(due_day) WHERE finished_at IS NULL;
+            CREATE INDEX sv_cases_parent ON sv_cases(parent_id) WHERE parent_id IS NOT NULL;
+            CREATE TABLE sv_steps (
+                id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL, action TEXT NOT NULL,
+                status_before TEXT NOT NULL, status_after TEXT NOT NULL, staff TEXT NOT NULL,
+                role TEXT NOT NULL, at REAL NOT NULL, day TEXT NOT NULL, fields TEXT NOT NULL
+            );
+            CREATE INDEX sv_steps_case ON sv_steps(case_id, id);
+            CREATE TABLE sv_contacts (
+                case_id INTEGER PRIMARY KEY, phone TEXT NOT NULL, consent_text TEXT NOT NULL,
+                given_at REAL NOT NULL, delete_on TEXT
+            );
+            CREATE TABLE sv_refusals (
+                seq INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL, label TEXT, day TEXT NOT NULL,
+                at REAL NOT NULL, window INTEGER, staff TEXT, service TEXT, department TEXT NOT NULL,
+                kind TEXT NOT NULL, legal_basis TEXT NOT NULL, case_number TEXT
+            );
+            CREATE INDEX sv_refusals_department ON sv_refusals(department, day);
+            CREATE TABLE sv_visits (
+                seq INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL, label TEXT, day TEXT NOT NULL,
+                at REAL NOT NULL, window INTEGER, staff TEXT, service TEXT, department TEXT,
+                outcome TEXT NOT NULL, notice_no TEXT NOT NULL, case_number TEXT, linked_to TEXT,
+                linked_seq INTEGER, matter_seq INTEGER NOT NULL
+            );
+            CREATE INDEX sv_visits_notice ON sv_visits(notice_no);
+            CREATE INDEX sv_visits_case_number ON sv_visits(case_number) WHERE case_number IS NOT NULL;
+            CREATE INDEX sv_visits_matter ON sv_visits(matter_seq);
+            CREATE INDEX sv_visits_day ON sv_visits(day);
+            """
+        )
+
     return steps
 
 

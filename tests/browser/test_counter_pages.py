@@ -63,7 +63,8 @@ async def issue(hall, service: str, n: int = 1, **extra) -> list[dict]:
 
 
 async def ticket(hall, ticket_id: int) -> dict:
-    status, body = await hall.get(f"/api/tickets/{ticket_id}", hall.device_token("display-hall"))
+    # read as a manager: staff see a ticket's notes, public screens never do (server/audience.py)
+    status, body = await hall.get(f"/api/tickets/{ticket_id}", await hall.manager_token())
     assert status == 200, body
     return body["ticket"]
 
@@ -160,7 +161,10 @@ async def test_clerk_flow_by_clicks_and_keys(hall, browser):
     await press(page, "+")
     await expect(page.locator("#ticket-label")).to_have_text(a4["label"])
     await page.click("#act-finish")
-    await press(page, "3")  # 聯辦
+    await press(page, "3")  # 聯辦: names the departments involved
+    await page.check("#joint-departments [data-department=tax]")
+    await page.check("#joint-departments [data-department=market]")
+    await page.click("#finish-dialog button.go")
     ws_events.append(await next_event(display, "service_finished"))
 
     await page.click("#act-call_next")
@@ -173,11 +177,13 @@ async def test_clerk_flow_by_clicks_and_keys(hall, browser):
     await expect(page.locator("#ticket-label")).to_have_text(a6["label"])
     await press(page, "/")
     await press(page, "5")
-    await page.click("#finish-dialog .presets button >> nth=0")
-    await page.locator("#materials").press("End")
-    await page.locator("#materials").type("\n近三個月銀行流水")
+    # the service's own materials (its guide in the hall configuration) are the checklist
+    await page.check("#materials-checklist input >> nth=2")
+    await page.locator("#materials").type("近三個月銀行流水")
     await page.click("#finish-dialog button.go")
-    await expect(page.locator("#notice-materials li")).to_have_text(["身份證原件及影本", "近三個月銀行流水"])
+    await expect(page.locator("#notice-materials li")).to_have_text(["股東、法定代表人身份證明", "近三個月銀行流水"])
+    await expect(page.locator("#notice-guide")).to_contain_text("12315")
+    await expect(page.locator("#notice-number")).to_have_text(f"20261125-{a6['label']}")
     await expect(page.locator("#print-notice")).to_be_visible()
     await page.emulate_media(media="print")
     await expect(page.locator("#notice")).to_be_visible()
@@ -191,7 +197,7 @@ async def test_clerk_flow_by_clicks_and_keys(hall, browser):
     assert ws_events[1]["promised_days"] == 7
     assert "materials" not in ws_events[4]  # public screens never get what a clerk typed
     stored = await hall.app[K.SERVICE].events_since(ws_events[4]["seq"] - 1, 1)
-    assert stored[0]["materials"] == ["身份證原件及影本", "近三個月銀行流水"]
+    assert stored[0]["materials"] == ["股東、法定代表人身份證明", "近三個月銀行流水"]
 
     # nothing waits: calling shows a clear message and nothing breaks
     await expect(page.locator("#act-call_next")).to_be_enabled()
@@ -306,12 +312,13 @@ async def test_rating_pad_from_visit_to_statistics(hall, browser, artifacts):
     await expect(counter.locator("#rating-note")).to_have_text(f"等待市民評價：{a1['label']}")
     await pad.screenshot(path=str(artifacts / "rating-pad.png"))
 
-    # a bad rating asks for a reason, then thanks the citizen and goes back to idle
+    # a bad rating asks for a reason and offers a call back, then thanks the citizen and goes back to idle
     await pad.click("[data-level=dissatisfied]")
     await expect(pad.locator("#reason")).to_be_visible()
     await pad.click("[data-reason=rs_wait]")
     await pad.fill("#reason-text", "窗口人手不足")
     await pad.click("#reason-submit")
+    await pad.click("#cb-no")  # the optional call-back number (after a bad rating only): declined
     await expect(pad.locator("#thanks")).to_contain_text("感謝您的評價！")
     await expect(counter.locator("#rating-note")).to_have_text(f"{a1['label']} 已收到市民評價")
     await expect(counter.locator("#me-rated")).to_have_text("1")
