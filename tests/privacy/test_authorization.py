@@ -20,7 +20,6 @@ from server import appkeys as K
 from server.actions.access import own_window_only
 from server.api.endpoints import COMMAND_ROWS, Endpoint
 from server.api.router import endpoint_of
-from server.auth import AGENT_ROLES
 from server.app import create_app
 from server.auth import AGENT_ROLES
 from server.config import load_demo
@@ -96,12 +95,6 @@ async def cast(hall) -> tuple[list[Caller], dict]:
         if device.id in hall.creds["devices"] and (device.kind not in kinds or device.window == HOME):
             kinds[device.kind] = device.id
     callers += [Caller(f"{kind} {dev}", hall.device_token(dev), kind) for kind, dev in sorted(kinds.items())]
-    agents: dict[str, str] = {}  # one agent of each agent role (a kiosk's print agent, a speaker's)
-    for device in hall.settings.hall.devices:
-        if device.id in hall.creds.get("agents", {}) and AGENT_ROLES[device.kind] not in agents:
-            agents[AGENT_ROLES[device.kind]] = device.id
-    callers += [Caller(f"{role} {dev}", hall.creds["agents"][dev], role) for role, dev in sorted(agents.items())]
-    assert set(agents) == set(AGENT_ROLES.values()), "the demo hall should have an agent of every role"
     agents: dict[str, str] = {}  # each agent role, with its device's agent token
     for device in hall.settings.hall.devices:
         if device.id in hall.creds.get("agents", {}):
