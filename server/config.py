@@ -360,10 +360,10 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> Settings:
         server = _server(raw.get("server", {}))
         hall = replace(_build_hall(center, rules, tables, policies, guides),
                        estimate=EstimateRules(server.estimate_recent, server.estimate_min_samples))
-        supervision = SupervisionSettings(**read_table(raw.get("supervision", {}), "supervision", "supervision"))
         return Settings(hall=hall, server=server, voice=_voice(raw.get("voice", {})), source=source, raw=raw,
                         city=_city(raw.get("city", {})), calendar=_calendar(raw.get("calendar", {})),
-                        supervision=supervision)
+                        supervision=SupervisionSettings(**read_table(raw.get("supervision", {}), "supervision",
+                                                                     "supervision")))
     except ConfigError as exc:
         exc.source = source
         raise

@@ -355,7 +355,8 @@ STAFF = _keys(
                    "cases.", CODE),
     # administration (docs/administration.md)
     disabled=Key("boolean", False, "A disabled staff member cannot sign in; kept for the history and the audit log."),
-    pin_change_required=Key("boolean", False, "Set by a PIN reset: at the next sign-in the person must choose a new PIN."),
+    pin_change_required=Key("boolean", False, "Set by a PIN reset: at the next sign-in the person must choose a "
+                            "new PIN."),
 )
 
 DEVICES = _keys(
@@ -368,6 +369,23 @@ DEVICES = _keys(
     printer=Key("table", None, "Kiosks only: the `[devices.printer]` table, keys in docs/printing.md."),
     # device agents (docs/printing.md, docs/voice.md)
     agent_token_hash=Key("string", None, "Kiosks and displays: sha256 hash of the token of the device's agent (`hallq kiosk-agent` for a kiosk, `hallq speaker` for a display), made with `hallq new-token`; accepted for that agent only, never for the page.", _token_hash),
+)
+
+# --- [city]: the optional link to the city's PostgreSQL (server/citylink, docs/city.md) -------------
+
+SSL_MODES = ("disable", "prefer", "require", "verify-ca", "verify-full")
+CITY = _keys(
+    dsn=Key("string", "", "PostgreSQL connection string of the city database, without a password; empty: no city link."),
+    hall_id=Key("string", "", "This hall's id at the city (its PostgreSQL role is hallq_hall_<hall_id>).",
+                _matches(r"^([a-z0-9][a-z0-9_]{0,39})?$", "lower-case letters, digits and _ (at most 40)")),
+    password_file=Key("string", "", "File holding the hall role's password (read at connect time, never logged); empty: none."),
+    sslmode=Key("string", "prefer", "TLS to the city: disable, prefer, require, verify-ca or verify-full.", _one_of(SSL_MODES)),
+    sslrootcert=Key("string", "", "CA certificate file that signs the city server's certificate (verify-ca, verify-full)."),
+    batch_size=Key("integer", 500, "Events shipped per transaction.", _between(1, 10000)),
+    poll_s=Key("number", 1.0, "Seconds between looks for newly committed events.", _at_least(0.05)),
+    retry_min_s=Key("number", 1.0, "First wait after the city could not be reached; doubles on each failure.", _at_least(0.05)),
+    retry_max_s=Key("number", 300.0, "Longest wait between two attempts to reach the city.", _at_least(0.05)),
+    connect_timeout_s=Key("number", 10.0, "Seconds to wait for the city's database to answer a connection.", _at_least(0.1)),
 )
 
 # --- working calendar and supervision (docs/supervision.md) ----------------------------------------
@@ -445,33 +463,18 @@ ROTA = _keys(
     window=Key("integer", REQUIRED, "The window that takes its turn.", POSITIVE),
     services=Key("strings", REQUIRED, "Service codes it calls during the turn, in priority order.", _nonempty),
     department=Key("string", None, "Department staffing it during the turn; absent: none (a shared window).", CODE),
-    weekdays=Key("integers", [], "ISO weekdays of the turn (1 Monday ... 7 Sunday); with no dates either: every day.", _weekdays),
+    weekdays=Key("integers", [], "ISO weekdays of the turn (1 Monday ... 7 Sunday); with no dates either: every "
+                 "day.", _weekdays),
     dates=Key("strings", [], "Dates of the turn \"YYYY-MM-DD\" (besides the weekdays).", _iso_dates),
     hours=Key("hours", [], "Hours of the turn; empty: the whole day."),
     note=Key("string", "", "A word for the managers (who is on duty, why)."),
 )
 
 NOTICES = _keys(
-    text=Key("names", REQUIRED, "The notice in the three languages: the displays' marquee and the kiosks show it.", _names_filled),
+    text=Key("names", REQUIRED, "The notice in the three languages: the displays' marquee and the kiosks show it.",
+             _names_filled),
     starts=Key("string", REQUIRED, "Local time it starts showing, \"YYYY-MM-DD HH:MM\".", _local_datetime),
     ends=Key("string", REQUIRED, "Local time it stops showing (after starts), \"YYYY-MM-DD HH:MM\".", _local_datetime),
-)
-
-# --- [city]: the optional link to the city's PostgreSQL (server/citylink, docs/city.md) -------------
-
-SSL_MODES = ("disable", "prefer", "require", "verify-ca", "verify-full")
-CITY = _keys(
-    dsn=Key("string", "", "PostgreSQL connection string of the city database, without a password; empty: no city link."),
-    hall_id=Key("string", "", "This hall's id at the city (its PostgreSQL role is hallq_hall_<hall_id>).",
-                _matches(r"^([a-z0-9][a-z0-9_]{0,39})?$", "lower-case letters, digits and _ (at most 40)")),
-    password_file=Key("string", "", "File holding the hall role's password (read at connect time, never logged); empty: none."),
-    sslmode=Key("string", "prefer", "TLS to the city: disable, prefer, require, verify-ca or verify-full.", _one_of(SSL_MODES)),
-    sslrootcert=Key("string", "", "CA certificate file that signs the city server's certificate (verify-ca, verify-full)."),
-    batch_size=Key("integer", 500, "Events shipped per transaction.", _between(1, 10000)),
-    poll_s=Key("number", 1.0, "Seconds between looks for newly committed events.", _at_least(0.05)),
-    retry_min_s=Key("number", 1.0, "First wait after the city could not be reached; doubles on each failure.", _at_least(0.05)),
-    retry_max_s=Key("number", 300.0, "Longest wait between two attempts to reach the city.", _at_least(0.05)),
-    connect_timeout_s=Key("number", 10.0, "Seconds to wait for the city's database to answer a connection.", _at_least(0.1)),
 )
 
 SCHEMA: MappingProxyType = MappingProxyType({
@@ -485,14 +488,12 @@ SCHEMA: MappingProxyType = MappingProxyType({
     "services.guide": GUIDE,
     "staff": STAFF,
     "devices": DEVICES,
+    "city": CITY,
     # supervision
     "calendar": CALENDAR,
-    "supervision": SUPERVISION,
-    # administration
+    "supervision": SUPERVISION,    # administration
     "rota": ROTA,
     "notices": NOTICES,
-    # city link
-    "city": CITY,
 })
 
 ARRAY_TABLES = ("departments", "services", "windows", "staff", "devices", "rota", "notices")
