@@ -14,6 +14,7 @@ from server.citylink.catalogue import catalogue_of
 from server.config import load_demo
 from server.stats.demo_data import generate, plans
 from tests.city.citytools import city_table, until
+from tests.city.test_city_figures import city  # noqa: F401 - the dashboard fixture
 
 
 @pytest.fixture
@@ -123,13 +124,13 @@ async def test_one_halls_role_cannot_read_or_write_anothers_rows(city_db, hall_d
             await east.execute("UPDATE city.halls SET db_role = 'hallq_hall_west'")
     finally:
         await east.close()
-    city = await asyncpg.connect(city_db.dsn("hallq_city"))
+    reader = await asyncpg.connect(city_db.dsn("hallq_city"))
     try:
-        assert await city.fetchval("SELECT COUNT(*) FROM city.events WHERE hall_id = 'west'") == total
+        assert await reader.fetchval("SELECT COUNT(*) FROM city.events WHERE hall_id = 'west'") == total
         with pytest.raises(asyncpg.InsufficientPrivilegeError):  # the city reads; it never writes events
-            await city.execute("DELETE FROM city.events")
+            await reader.execute("DELETE FROM city.events")
     finally:
-        await city.close()
+        await reader.close()
     row = await city_row(city_db, "west")
     assert row["error"] is None
 
@@ -141,3 +142,20 @@ async def test_a_link_with_another_halls_id_is_refused(city_db, hall_db):
     state = await run_until(link, lambda s: s.status == "stopped", "the link to stop")
     assert state.error_code == "unknown_hall"
     assert (await city_db.fetch("SELECT COUNT(*) AS n FROM city.events"))[0]["n"] == 0
+
+
+async def test_a_stopped_link_shows_on_the_city_board(city_db, hall_db, city):  # noqa: F811
+    conn = sqlite3.connect(str(hall_db))
+    conn.execute("DELETE FROM events WHERE seq = 40")
+    conn.commit()
+    conn.close()
+    await run_until(link_for(city_db, hall_db), lambda s: s.status == "stopped", "the link to stop")
+
+    async def east_row():
+        status, body = await city.call("GET", "/api/halls")
+        assert status == 200, body
+        row = next(h for h in body["halls"] if h["hall_id"] == "east")
+        return row if row["link"]["mirror_seq"] == 39 else None
+    row = await until(east_row, what="the city to mirror what arrived")
+    assert row["link"]["status"] == "stopped" and row["link"]["error_code"] == "seq_gap"
+    assert "39" in row["link"]["error"] and row["link"]["shipped_seq"] == 39
