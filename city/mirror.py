@@ -14,7 +14,6 @@ import json
 import time
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -157,7 +156,3 @@ class HallMirror:
         self._pool.submit(_close).result(timeout=30)
         self._pool.shutdown(wait=True)
 
-
-def with_hall(mirror: HallMirror, hall: HallConfig) -> None:
-    """A hall's catalogue changed (new service, new target): later figures use it."""
-    mirror.hall = replace(hall)

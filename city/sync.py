@@ -85,11 +85,10 @@ async def _catch_up(pool: asyncpg.Pool, city: CityState, mirror: HallMirror, hea
     return folded
 
 
-async def sync_forever(pool: asyncpg.Pool, city: CityState, clock, interval_s: float, synced: asyncio.Event) -> None:
+async def sync_forever(pool: asyncpg.Pool, city: CityState, clock, interval_s: float) -> None:
     while True:
         try:
             await sync_once(pool, city, clock.now())
-            synced.set()
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("city database unreachable: %s", exc)
         except Exception:  # noqa: BLE001 - the dashboard stays up; the next round retries
