@@ -35,6 +35,7 @@ async def test_city_dashboard_in_the_browser(hall, city, page, artifacts, db_pat
     await east.click()
     await page.wait_for_selector("#drill table", timeout=10_000)
     assert "2026-11-25" in await page.locator("#drill h2").inner_text()
+    await page.screenshot(path=str(artifacts / "city-drilldown.png"), full_page=True)
 
     await page.select_option("#lang", "en")
     await page.click("button[data-tab=report]")
@@ -45,6 +46,7 @@ async def test_city_dashboard_in_the_browser(hall, city, page, artifacts, db_pat
     await page.click("button[data-tab=compare]")
     await page.wait_for_selector("table#compare", timeout=10_000)
     assert "east" in await page.locator("table#compare").inner_text()
+    await page.screenshot(path=str(artifacts / "city-compare.png"), full_page=True)
     await page.select_option("#lang", "zh-Hans")
     await page.click("button[data-tab=halls]")
     await page.wait_for_selector("text=各中心实时", timeout=10_000)
