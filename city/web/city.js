@@ -124,7 +124,7 @@ function linkCell(link) {
 }
 
 function hallRow(h) {
-  const level = h.longest_wait_s >= 1800 ? "level-action" : h.longest_wait_s >= 900 ? "level-warning" : "";
+  const level = h.level && h.level !== "ok" ? `level-${h.level}` : "";  // the hall's own service thresholds
   return el("tr", { class: "hall", "data-hall": h.hall_id, onclick: () => { state.hall = h.hall_id; show(); } },
     el("td", {}, name(h.name, h.hall_id), el("div", { class: "muted" }, h.hall_id)),
     el("td", { class: "num" }, h.waiting), el("td", { class: `num ${level}` }, mins(h.longest_wait_s)),
