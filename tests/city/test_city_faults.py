@@ -159,3 +159,20 @@ async def test_a_stopped_link_shows_on_the_city_board(city_db, hall_db, city):  
     row = await until(east_row, what="the city to mirror what arrived")
     assert row["link"]["status"] == "stopped" and row["link"]["error_code"] == "seq_gap"
     assert "39" in row["link"]["error"] and row["link"]["shipped_seq"] == 39
+
+
+async def test_a_city_restored_from_an_older_backup_gets_back_what_it_lost(city_db, hall_db):
+    total = newest(hall_db)
+    await run_until(link_for(city_db, hall_db), lambda s: s.shipped_seq == total, "the whole day shipped")
+    admin = await city_db.admin()  # the city's database comes back from a backup 100 events old
+    try:
+        await admin.execute("DELETE FROM city.events WHERE hall_id = 'east' AND seq > $1", total - 100)
+        await admin.execute("UPDATE city.halls SET last_seq = e.seq, last_hash = e.hash FROM city.events e "
+                            "WHERE city.halls.hall_id = 'east' AND e.hall_id = 'east' AND e.seq = $1", total - 100)
+    finally:
+        await admin.close()
+    state = await run_until(link_for(city_db, hall_db), lambda s: s.shipped_seq == total and
+                            s.status == "up_to_date", "the lost events sent again")
+    assert state.error_code is None
+    rows = await city_db.fetch("SELECT seq FROM city.events WHERE hall_id = 'east' ORDER BY seq")
+    assert [r["seq"] for r in rows] == list(range(1, total + 1))
