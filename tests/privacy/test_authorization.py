@@ -100,6 +100,7 @@ async def cast(hall) -> tuple[list[Caller], dict]:
         if device.id in hall.creds.get("agents", {}):
             agents.setdefault(AGENT_ROLES[device.kind], device.id)
     callers += [Caller(f"{role} {dev}", hall.creds["agents"][dev], role) for role, dev in sorted(agents.items())]
+    assert set(agents) == set(AGENT_ROLES.values()), "the demo hall should have an agent of every role"
     callers += [Caller("clerk", home, "clerk"), Caller("clerk of another window", other, "clerk", other_window=True),
                 Caller("signed-out clerk", gone, "clerk", signed_out=True),
                 Caller("guide", await staff_token(hall, GUIDE), "guide"),
