@@ -271,6 +271,16 @@ async def _replay(app, conn: Connection, scope: Scope, since: int):
     audience = audience_of(conn)
 
     async def stream() -> None:
+        try:
+            await _stream()
+        except Exception:
+            # never leave the connection holding live events back forever: drop it, the client
+            # reconnects with `since` and gets a fresh replay or snapshot
+            conn.buffer = None
+            conn.drop("replay failed")
+            raise
+
+    async def _stream() -> None:
         for event in missed:
             if relevant(event, scope) and not await conn.put(event_frame(event, audience)):
                 return
