@@ -78,7 +78,7 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     app[K.AUTH] = Authenticator(config.hall)
     app[K.SIGNIN_GUARD] = SignInGuard(GrowingDelay(server.signin_max_failures, server.signin_lockout_s))
     app[K.KIOSK_LIMITER] = SlidingLimiter(server.kiosk_rate_per_min, 60)
-    endpoints = [ep for rows, _ in TABLES for ep in rows]
+    endpoints = tuple(ep for rows, _ in TABLES for ep in rows)
     app[K.ENDPOINTS] = endpoints
     app[K.OPENAPI] = build_spec(endpoints)
     voice = VoiceSettings.from_dict(config.voice)
@@ -105,7 +105,10 @@ def _sounds_dir(voice: VoiceSettings) -> Path:
 
 def _build_core(app: web.Application, path: Path, voice: VoiceSettings) -> None:
     """Everything long-lived is built here (no I/O) and started by the cleanup context."""
-    announce = (lambda label, window, recall: announcement_for(label, window, recall, voice))
+
+    def announce(label: str, window: int, recall: bool) -> dict:
+        return announcement_for(label, window, recall, voice)
+
     config = app[K.CONFIG]
     supervision = SupervisionProjector(config.hall, config.calendar, config.supervision)  # opens bad-review cases
     writer = Writer(path, projectors=(StatsProjector(), supervision),  # their rows in the same transaction
@@ -148,7 +151,7 @@ async def _ticker(app: web.Application):
             try:
                 await app[K.SERVICE].tick()
                 end_lapsed(app)  # sessions that ended by time, devices revoked: their sockets close
-            except Exception:  # noqa: BLE001 - housekeeping must never stop
+            except Exception:  # housekeeping must never stop
                 log.exception("tick failed")
 
     task = asyncio.create_task(loop()) if interval > 0 else None
@@ -167,7 +170,7 @@ def _add_routes(app: web.Application, sounds: ClipLibrary) -> None:
         if folder.is_dir():
             app.router.add_static(f"/{name}/", folder, follow_symlinks=False, name=f"pages-{name}")
     app.router.add_static("/common/", ROOT / "server" / "web", follow_symlinks=False, name="pages-common")
-    app.router.add_get("/favicon.ico", _favicon)  # pages link /common/favicon.svg; this answers browsers that ask anyway
+    app.router.add_get("/favicon.ico", _favicon)  # pages link /common/favicon.svg; this answers browsers asking anyway
     app.router.add_get("/t/{token}", _tracking_page)
     app.router.add_get("/", _index)
 

@@ -10,13 +10,16 @@ from .clock import ManualClock, SystemClock
 from .ratelimit import SlidingLimiter
 from .service import HallService
 
-SETTINGS = web.AppKey("settings", Any)  # config.ServerSettings (+ public_url resolved)
-CONFIG = web.AppKey("config", Any)  # config.Settings
-CLOCK = web.AppKey("clock", SystemClock | ManualClock)
+# Any where the value's class lives in a package that imports this module (config, actions, hub): naming it
+# here would close an import cycle (tests/test_import_directions.py). AppKey[Any], not AppKey(name, Any): the
+# latter types the value as the `typing.Any` object itself, on which every attribute is an error.
+SETTINGS: web.AppKey[Any] = web.AppKey("settings")  # config.ServerSettings (+ public_url resolved)
+CONFIG: web.AppKey[Any] = web.AppKey("config")  # config.Settings
+CLOCK: web.AppKey[SystemClock | ManualClock] = web.AppKey("clock")  # a union is no class to pass
 SERVICE = web.AppKey("service", HallService)
 AUTH = web.AppKey("auth", Authenticator)
-SIGNIN_GUARD = web.AppKey("signin_guard", Any)  # actions.signin_guard.SignInGuard
+SIGNIN_GUARD: web.AppKey[Any] = web.AppKey("signin_guard")  # actions.signin_guard.SignInGuard
 KIOSK_LIMITER = web.AppKey("kiosk_limiter", SlidingLimiter)
 ENDPOINTS = web.AppKey("endpoints", tuple)
 OPENAPI = web.AppKey("openapi", dict)
-HUB = web.AppKey("hub", Any)
+HUB: web.AppKey[Any] = web.AppKey("hub")  # hub.hub.Hub

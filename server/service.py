@@ -14,7 +14,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from .domain import commands as c
 from .domain import engine
@@ -22,7 +22,7 @@ from .domain import events as e
 from .domain.calendar import business_day, iso_local
 from .domain.errors import DomainError
 from .domain.hall import HallConfig
-from .domain.model import HallState
+from .domain.model import HallState, Ticket
 from .records import ticket_row, ticket_view
 from .store import queries
 from .store.faults import REASONS, StaleBatch, StorageFault
@@ -32,7 +32,7 @@ from .store.writes import AckPrintJob, PrintJob, RememberRequest
 
 log = logging.getLogger("hallq.service")
 
-CALL_EVENTS = ("ticket_called", "ticket_recalled")
+CALL_EVENTS = (e.TicketCalled, e.TicketRecalled)
 RETRY_AFTER_S = 2  # what a refused write tells the client to wait before the same request id again
 
 
@@ -60,6 +60,11 @@ class RequestUse:
     operation: str
     target: dict = field(default_factory=dict)
     body: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Request ids are the client's own: they are kept per actor."""
+        return f"{self.actor}|{self.request_id}"
 
     def fingerprint(self) -> str:
         return f"{_digest([self.operation, self.target])}:{_digest(self.body)}"
@@ -148,15 +153,14 @@ class HallService:
         """Run one command; return its answer once it is durable. Raises DomainError."""
         await self.ensure_writable()
         self._turn_day_if_due()  # first: a request id of yesterday is not today's retry
-        key = f"{request.actor}|{request.request_id}" if request else None
-        if key and key in self.done:
-            return await self._replay(self.done[key], request)
+        if request is not None and request.key in self.done:
+            return await self._replay(self.done[request.key], request)
         batch, body = self._decide(cmd, answer, writes)
-        if key:
-            self._remember(batch, key, request.fingerprint(), body)
+        if request is not None:
+            self._remember(batch, request.key, request.fingerprint(), body)
         future = self.writer.submit(batch)
-        if key:
-            self.done[key].future = future
+        if request is not None:
+            self.done[request.key].future = future
         await self._durable(future, batch.epoch)
         return body
 
@@ -173,7 +177,7 @@ class HallService:
         """Right after an event is applied: its wire form and the ticket row as of that moment."""
         wire = self.wire_event(ev)
         batch.events.append(wire)
-        ticket = self.state.tickets.get(getattr(ev, "ticket_id", None))
+        ticket = self._ticket_of(ev)
         if ticket is not None:
             batch.tickets.append(ticket_row(ticket, self.hall, ev.seq))
             if ev.TYPE == "ticket_issued" and ticket.tracking_hash:
@@ -182,17 +186,22 @@ class HallService:
             self.tracking.clear()
             self.done.clear()
 
+    def _ticket_of(self, ev: e.Event) -> Ticket | None:
+        """The ticket an event is about, if it is about one the state still holds."""
+        ticket_id = getattr(ev, "ticket_id", None)
+        return None if ticket_id is None else self.state.tickets.get(ticket_id)
+
     def wire_event(self, ev: e.Event) -> dict:
         """The event as stored and sent: ids plus the ticket object and the announcement."""
         wire = ev.to_dict()
         wire["at_local"] = iso_local(ev.at, self.hall.center.timezone)
-        ticket = self.state.tickets.get(getattr(ev, "ticket_id", None))
+        ticket = self._ticket_of(ev)
         if ticket is not None:
             wire["ticket"] = ticket_view(ticket, self.hall)
             wire["service"] = ticket.queue_service
-        if ev.TYPE in CALL_EVENTS and ticket is not None:
-            wire["announcement"] = self._announcement(ticket.label, ev.window, ev.TYPE == "ticket_recalled")
-        if ev.TYPE == "clerk_signed_in":
+        if isinstance(ev, CALL_EVENTS) and ticket is not None:
+            wire["announcement"] = self._announcement(ticket.label, ev.window, isinstance(ev, e.TicketRecalled))
+        if isinstance(ev, e.ClerkSignedIn):
             staff = self.hall.staff_member(ev.staff)
             wire["staff_name"] = staff.name if staff else ""
         wire.pop("tracking_hash", None)  # the tracking token's hash stays in the ticket row only
@@ -203,7 +212,7 @@ class HallService:
             return None
         try:
             return self.announce(label, window, recall)
-        except Exception:  # noqa: BLE001 - a voice fault must never block a call; the screen still shows it
+        except Exception:  # a voice fault must never block a call; the screen still shows it
             log.exception("announcement for %s at window %s failed", label, window)
             return None
 
@@ -339,7 +348,7 @@ class HallService:
         if any(p.finished_at < limit for p in self.state.pending_ratings.values()):
             await self.execute(c.Tick())
 
-    async def write_only(self, writes: list[Write]) -> list:
+    async def write_only(self, writes: Sequence[Write]) -> list:
         """Durable writes that are not hall events (sessions, print jobs, statistics), in the same order."""
         await self.ensure_writable()
         batch = WriteBatch(epoch=self.epoch, writes=list(writes))

@@ -34,7 +34,7 @@ def principal_for_hash(app: web.Application, token_hash: str) -> Principal | Non
 
 def clerk_still_signed_in(app: web.Application, p: Principal) -> bool:
     """A clerk session lives only while its clerk is signed in at its window (not after the day's turn)."""
-    return app[K.SERVICE].state.window(p.window).staff == p.staff
+    return p.window is not None and app[K.SERVICE].state.window(p.window).staff == p.staff
 
 
 def own_window_only(row) -> bool:
@@ -60,6 +60,14 @@ def caller(request: web.Request) -> Principal | None:
     if PRINCIPAL in request:
         return request[PRINCIPAL]
     return principal_for_token(request.app, bearer(request))
+
+
+def known_caller(request: web.Request) -> Principal:
+    """The caller of a row with roles: the router refused the request already if there is none."""
+    p = caller(request)
+    if p is None:
+        raise DomainError("unauthorized", "sign in or send a valid device token (Authorization: Bearer ...)")
+    return p
 
 
 def require(request: web.Request, roles: tuple[str, ...]) -> Principal:

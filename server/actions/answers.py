@@ -24,7 +24,7 @@ def window_of(service: HallService, p: Principal) -> dict | None:
 def _ticket(service: HallService, p: Principal, tracking_url: str | None):
     def answer(events: list[e.Event]) -> Answered:
         ticket_id = next((ev.ticket_id for ev in events if hasattr(ev, "ticket_id")), None)
-        ticket = service.state.tickets.get(ticket_id)
+        ticket = service.state.tickets.get(ticket_id) if ticket_id is not None else None
         return Answered({"ticket": ticket_view(ticket, service.hall) if ticket else None,
                          "window": window_of(service, p)})
     return answer

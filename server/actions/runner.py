@@ -20,9 +20,14 @@ from .answers import ANSWERS
 class Row(Protocol):
     """An endpoint table row (server/api/endpoints.py) as the runner needs it."""
 
-    operation_id: str
-    answer: str
-    command: Callable[[Principal, dict, dict], c.Command] | None
+    @property
+    def operation_id(self) -> str: ...
+
+    @property
+    def answer(self) -> str: ...
+
+    @property
+    def command(self) -> Callable[[Principal, dict, dict], c.Command] | None: ...
 
 
 async def run_row(app: web.Application, p: Principal, row: Row, body: dict, ids: dict[str, int]) -> dict:
@@ -30,6 +35,8 @@ async def run_row(app: web.Application, p: Principal, row: Row, body: dict, ids:
     request_id = body.pop("request_id", None)
     if "label" in body:
         body["ticket_id"] = ticket_id_for_label(app, body.pop("label"))
+    if row.command is None:  # a hand-written row is served by its own handler, never run here
+        raise TypeError(f"{row.operation_id} has no command to run")
     cmd = row.command(p, body, ids)
     use = RequestUse(p.id, request_id, row.operation_id, ids, body) if request_id else None
     return await run(app, p, cmd, row.answer, use)

@@ -45,7 +45,7 @@ async def _rota_ticker(app: web.Application):
             await asyncio.sleep(interval)
             try:
                 await keeper.tick()
-            except Exception:  # noqa: BLE001 - the rota must never stop the hall
+            except Exception:  # the rota must never stop the hall
                 log.exception("rota tick failed")
 
     task = asyncio.create_task(loop()) if interval > 0 else None

@@ -129,7 +129,7 @@ def _find(doc: dict, table: str, key: object) -> int | None:
 
 
 async def _body(request: web.Request, op: str) -> dict:
-    fields = next(ep.body for ep in ADMIN_ENDPOINTS if ep.operation_id == op)
+    fields = next(ep.body for ep in ADMIN_ENDPOINTS if ep.operation_id == op and ep.body is not None)
     return parse_fields(fields, await read_body(request))
 
 

@@ -53,9 +53,10 @@ class Endpoint:
 
 def _window_of(principal: Principal, match: dict) -> int:
     """The window a clerk acts at: the session's. A path naming another window is refused."""
-    if "window" in match and int(match["window"]) != principal.window:
-        raise DomainError("wrong_window", f"you are signed in at window {principal.window}")
-    return principal.window
+    window = principal.window  # a clerk's session always names its window
+    if window is None or "window" in match and int(match["window"]) != window:
+        raise DomainError("wrong_window", f"you are signed in at window {window}")
+    return window
 
 
 def _ticket_cmd(cls, **fixed):
@@ -75,7 +76,7 @@ def _call_ticket(p: Principal, body: dict, match: dict) -> c.Command:
     window = _window_of(p, match)
     if "ticket_id" not in body:
         raise DomainError("invalid_argument", "name the ticket: ticket_id or label", field="ticket_id")
-    return c.CallTicket(window=window, staff=p.staff, ticket_id=body["ticket_id"])
+    return c.CallTicket(window=window, staff=p.staff or p.id, ticket_id=body["ticket_id"])
 
 
 def _issue(p: Principal, body: dict, match: dict) -> c.Command:
@@ -99,6 +100,8 @@ def _cancel(p: Principal, body: dict, match: dict) -> c.Command:
 
 
 def _rate(p: Principal, body: dict, match: dict) -> c.Command:
+    if p.window is None:  # the configuration gives every rating pad its window
+        raise DomainError("forbidden", "this device rates no window")
     return c.RateVisit(window=p.window, ticket_id=int(match["ticket_id"]), level=body["level"],
                        reason=body.get("reason", ""))
 
@@ -134,7 +137,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              errors=("unknown_service", "daily_cap_reached", "outside_issuing_hours", "hall_closed", "rate_limited")),
     Endpoint("POST", "/api/appointments/check-in", "checkInAppointment", "Check a booking in by its code",
              ("kiosk",) + STAFF_DESK,
-             body={"code": Field("string", True, "Booking code.", max_length=40), "lang": LANG, "request_id": REQUEST_ID},
+             body={"code": Field("string", True, "Booking code.", max_length=40), "lang": LANG,
+                   "request_id": REQUEST_ID},
              command=_check_in, answer="issue",
              errors=("unknown_appointment", "appointment_used", "appointment_other_day")),
     Endpoint("POST", "/api/appointments", "bookAppointment", "Book an appointment slot", STAFF_DESK,
@@ -149,12 +153,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              errors=("queue_empty", "ticket_in_hand", "window_not_open", "wrong_window")),
     Endpoint("POST", "/api/windows/{window}/call", "callTicket", "Call a specific or missed ticket", CLERK,
              body={"ticket_id": Field("integer", doc="Ticket id.", minimum=1, maximum=MAX_ID),
-                   "label": Field("string", doc="Ticket number as printed (A012), instead of ticket_id.", max_length=10),
+                   "label": Field("string", doc="Ticket number as printed (A012), instead of ticket_id.",
+                                  max_length=10),
                    "request_id": REQUEST_ID},
              command=_call_ticket,
              errors=("unknown_ticket", "return_window_expired", "ticket_in_hand")),
     Endpoint("POST", "/api/tickets/{ticket_id}/recall", "recallTicket", "Call the ticket in hand again", CLERK,
-             body={"request_id": REQUEST_ID}, command=_ticket_cmd(c.RecallTicket), errors=TICKET_ERRORS + ("max_recalls",)),
+             body={"request_id": REQUEST_ID}, command=_ticket_cmd(c.RecallTicket),
+             errors=TICKET_ERRORS + ("max_recalls",)),
     Endpoint("POST", "/api/tickets/{ticket_id}/start", "startService", "The citizen arrived: start service", CLERK,
              body={"request_id": REQUEST_ID}, command=_ticket_cmd(c.StartService), errors=TICKET_ERRORS),
     Endpoint("POST", "/api/tickets/{ticket_id}/finish", "finishService", "Finish with a case outcome", CLERK,

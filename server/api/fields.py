@@ -8,7 +8,8 @@ from typing import Any
 from ..domain.errors import DomainError
 
 MAX_NUMBER = 2**53 - 1  # numbers beyond this lose precision in JavaScript; no field needs them
-_JSON_TYPES = {"string": str, "integer": int, "boolean": bool, "number": (int, float), "array": list, "object": dict}
+_JSON_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str, "integer": int, "boolean": bool, "number": (int, float), "array": list, "object": dict}
 
 
 @dataclass(frozen=True)

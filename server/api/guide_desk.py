@@ -25,6 +25,8 @@ from .router import IDS
 DESK = ("guide", "manager")
 LABEL = re.compile(r"^[A-Z]{1,2}[0-9]{1,4}$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PRINT_BODY: dict[str, Field] = {"device": Field("string", True, "Id of a kiosk with a printer.", max_length=40),
+                                "request_id": REQUEST_ID}
 
 GUIDE_DESK_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/api/appointments/slots", "getAppointmentSlots",
@@ -37,12 +39,9 @@ GUIDE_DESK_ENDPOINTS: tuple[Endpoint, ...] = (
              DESK, special="ticket_by_label", errors=("unknown_ticket", "invalid_argument")),
     Endpoint("POST", "/api/tickets/{ticket_id}/print-at", "printTicketAt",
              "Print a ticket (again) on a kiosk's printer, e.g. the one beside the guide desk", DESK,
-             body={"device": Field("string", True, "Id of a kiosk with a printer.", max_length=40),
-                   "request_id": REQUEST_ID},
-             special="print_at", tag="kiosk",
+             body=PRINT_BODY, special="print_at", tag="kiosk",
              errors=("unknown_ticket", "invalid_argument", "print_pending", "reprint_expired")),
 )
-PRINT_BODY = GUIDE_DESK_ENDPOINTS[-1].body
 
 
 async def appointment_slots_handler(request: web.Request) -> web.Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import appkeys as K
-from ..actions.access import caller
+from ..actions.access import known_caller
 from ..actions.body import json_response, read_body
 from ..domain.errors import DomainError
 from ..printjobs import new_job
@@ -28,7 +28,7 @@ async def track_qr(request: web.Request) -> web.Response:
 
 async def kiosk_self(request: web.Request) -> web.Response:
     """What the kiosk page needs about its own device: green channel, printer state, reprint time."""
-    p = caller(request)
+    p = known_caller(request)
     app = request.app
     hall = app[K.SERVICE].hall
     printer = app[K.HUB].devices.get(p.id, {})
@@ -42,7 +42,7 @@ async def kiosk_self(request: web.Request) -> web.Response:
 
 async def reprint(request: web.Request) -> web.Response:
     """A new print job (new job_id, reprint=true) for a ticket this kiosk issued a short while ago."""
-    p = caller(request)
+    p = known_caller(request)
     await read_body(request)
     app, service = request.app, request.app[K.SERVICE]
     ticket_id = request[IDS]["ticket_id"]

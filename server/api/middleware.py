@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiohttp import ClientPayloadError, web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -14,7 +15,7 @@ log = logging.getLogger("hallq.api")
 
 
 def error_body(code: str, message: str, details: dict | None = None) -> dict:
-    body = {"code": code, "message": message}
+    body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
     return {"error": body}
@@ -44,7 +45,7 @@ async def errors(request: web.Request, handler):
         # the client went away mid-body (a closed tab, a dropped Wi-Fi): one line, nothing to trace
         log.info("request body aborted: %s %s (%s)", request.method, request.path, type(exc).__name__)
         return json_response(error_body("malformed_request", "the request body was cut short"), status=400)
-    except Exception:  # noqa: BLE001 - the client gets a clean 500; the log gets the trace
+    except Exception:  # the client gets a clean 500; the log gets the trace
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_response(error_body("internal_error", ERROR_CODES["internal_error"][1]), status=500)
 

@@ -51,7 +51,8 @@ def _operation(ep: Endpoint) -> dict:
 def _parameters(ep: Endpoint) -> list[dict]:
     params = []
     for name in re.findall(r"{(\w+)}", ep.path):
-        schema = {"type": "string", "maxLength": 100} if name in ("token", "table") else {"type": "integer", "minimum": 1}
+        text = name in ("token", "table")
+        schema = {"type": "string", "maxLength": 100} if text else {"type": "integer", "minimum": 1}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     for name, f in ep.query.items():
         params.append({"name": name, "in": "query", "required": False, "schema": f.openapi()})

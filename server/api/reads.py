@@ -7,7 +7,7 @@ import json
 from aiohttp import web
 
 from .. import appkeys as K
-from ..actions.access import caller
+from ..actions.access import known_caller
 from ..actions.body import json_response
 from ..audience import audience_of, hall_for, ticket_for
 from ..auth import Principal
@@ -25,7 +25,7 @@ from .router import IDS
 
 
 async def hall(request: web.Request) -> web.Response:
-    p = caller(request)
+    p = known_caller(request)
     service = request.app[K.SERVICE]
     zone = request.query.get("zone") or p.zone
     window = query_id(request.query, "window") or (p.window if p.role in ("counter", "rating_pad") else None)
@@ -39,7 +39,7 @@ async def ticket(request: web.Request) -> web.Response:
     view = await request.app[K.SERVICE].ticket(ticket_id)
     if view is None:
         raise DomainError("unknown_ticket", f"no ticket {ticket_id}")
-    return json_response({"ticket": ticket_for(view, audience_of(caller(request).role))})
+    return json_response({"ticket": ticket_for(view, audience_of(known_caller(request).role))})
 
 
 def _window(request: web.Request):
@@ -52,7 +52,7 @@ def _window(request: web.Request):
 
 async def missed(request: web.Request) -> web.Response:
     """The no-shows this window could call back; a clerk reads only the window signed in at."""
-    window = _window_for_reading(request, caller(request))
+    window = _window_for_reading(request, known_caller(request))
     service = request.app[K.SERVICE]
     tickets = [t for t in missed_tickets(service.state, service.hall, service.clock.now())
                if t["pinned_window"] == window.number
@@ -69,7 +69,7 @@ def _window_for_reading(request: web.Request, p: Principal):
 
 
 async def suspended(request: web.Request) -> web.Response:
-    window = _window_for_reading(request, caller(request))
+    window = _window_for_reading(request, known_caller(request))
     service = request.app[K.SERVICE]
     held = [t for t in service.state.tickets.values()
             if t.status is Status.SUSPENDED and t.window == window.number]
@@ -79,7 +79,7 @@ async def suspended(request: web.Request) -> web.Response:
 
 async def window_today(request: web.Request) -> web.Response:
     """Counts for the counter terminal: a clerk sees that ratings arrived, never their levels."""
-    window = _window_for_reading(request, caller(request))
+    window = _window_for_reading(request, known_caller(request))
     service = request.app[K.SERVICE]
     staff = service.state.window(window.number).staff
     day = service.state.day
@@ -117,6 +117,7 @@ def track_view(service: HallService, ticket_obj: Ticket) -> dict:
                 and t.pinned_window is None and t.queue_key() < ticket_obj.queue_key())
     view = ticket_view(ticket_obj, hallc)
     svc = hallc.service(ticket_obj.queue_service)
+    assert svc is not None, "a ticket's queue service is in the hall's configuration"
     return {"ticket": {k: view[k] for k in ("id", "label", "status", "window", "issued_at", "called_at",
                                             "recalls", "channel", "lang", "queue_service")},
             "service": {"code": svc.code, "name": svc.name.to_dict()},

@@ -3,7 +3,7 @@ against the row, parses the path ids once, then calls the row's handler (or, for
 runs the row's command). Handlers never repeat roles."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 from aiohttp import web
 
@@ -18,7 +18,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 IDS = web.RequestKey("ids", dict)  # the path's ids as ints, set by the router
 
 
-def add_endpoints(app: web.Application, endpoints: Iterable[Endpoint], handlers: dict[str, Handler]) -> None:
+def add_endpoints(app: web.Application, endpoints: Iterable[Endpoint], handlers: Mapping[str, Handler]) -> None:
     for ep in endpoints:
         handler = handlers[ep.special] if ep.special else command_handler(ep)
         app.router.add_route(ep.method, ep.path, guarded(ep, handler), name=ep.operation_id)
@@ -33,7 +33,8 @@ def guarded(ep: Endpoint, handler: Handler) -> Handler:
             request[PRINCIPAL] = authorized
         request[IDS] = path_ids(request.match_info)
         return await handler(request)
-    handle.endpoint = ep  # type: ignore[attr-defined] - which row a route serves (tests derive access from it)
+    # a function attribute mypy cannot see: which row a route serves (tests derive access from it)
+    handle.endpoint = ep  # type: ignore[attr-defined]
     return handle
 
 

@@ -7,7 +7,7 @@ import asyncio
 from aiohttp import web
 
 from .. import appkeys as K
-from ..actions.access import caller
+from ..actions.access import caller, known_caller
 from ..actions.answers import window_of
 from ..actions.body import json_response, read_body
 from ..audience import audience_of, window_for
@@ -17,6 +17,7 @@ from ..domain import commands as c
 from ..domain.errors import DomainError
 from ..security import hash_token, new_token, verify_pin
 from ..store.audit import AuditEntry, append_audit
+from ..store.writer import Write
 from ..store.writes import OpenSession, RevokeSession
 from .fields import parse_fields
 
@@ -80,15 +81,15 @@ async def open_session(app: web.Application, staff, device: Principal | None, no
 async def sign_out(request: web.Request) -> web.Response:
     """Ends the session: every token of it (a clerk: every token of that clerk) and every WebSocket
     opened with one (closed with 4003), once the revocation is on disk."""
-    p = caller(request)
+    p = known_caller(request)
     app = request.app
     now = app[K.CLOCK].now()
     ending = tokens_to_end(app, p)
-    writes = [RevokeSession(h, now) for h in sorted(ending)]
+    writes: list[Write] = [RevokeSession(h, now) for h in sorted(ending)]
     writes.append(AuditEntry(now, p.staff or p.id, "sign_out", _source(None, request),
                              f"window:{p.window}" if p.window else None, after={"tokens_ended": len(ending)}))
-    if p.role == "clerk":
-        await app[K.SERVICE].execute(c.SignOut(staff=p.staff, window=p.window), writes=tuple(writes))
+    if p.role == "clerk" and p.window is not None:  # a clerk's session always names its window
+        await app[K.SERVICE].execute(c.SignOut(staff=p.staff or p.id, window=p.window), writes=tuple(writes))
     else:
         await app[K.SERVICE].write_only(writes)
     end_sessions(app, ending, "signed out")
@@ -96,7 +97,7 @@ async def sign_out(request: web.Request) -> web.Response:
 
 
 async def who_am_i(request: web.Request) -> web.Response:
-    p = caller(request)
+    p = known_caller(request)
     answer = p.to_dict()
     service = request.app[K.SERVICE]
     if p.staff:

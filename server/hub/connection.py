@@ -10,6 +10,7 @@ import logging
 from aiohttp import web
 
 from ..auth import Principal
+from ..domain.errors import DomainError
 from .scope import Scope
 
 log = logging.getLogger("hallq.hub")
@@ -39,6 +40,13 @@ class Connection:
         self._queue: asyncio.Queue = asyncio.Queue(maxsize=queue_size)
         self._writer = asyncio.create_task(self._write_loop())
 
+    @property
+    def who(self) -> Principal:
+        """The principal behind the socket. Messages are handled only after auth, so there is one."""
+        if self.principal is None:
+            raise DomainError("unauthorized", "send auth with a valid token first")
+        return self.principal
+
     def offer(self, frame: str) -> bool:
         """Queue a frame without waiting. A full queue drops the client (it resyncs with `since`)."""
         if self.dropped:
@@ -58,7 +66,7 @@ class Connection:
         try:
             await asyncio.wait_for(self._queue.put(frame), timeout)
             return True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.drop("too_slow")
             return False
 
@@ -86,14 +94,10 @@ class Connection:
 
     async def _close_slow(self, reason: str) -> None:
         self._writer.cancel()
-        try:
+        with contextlib.suppress(Exception):  # best effort: the peer is slow or gone
             await asyncio.wait_for(self.ws.send_str(encode({"type": "resync", "reason": reason})), 0.5)
-        except Exception:  # noqa: BLE001 - best effort: the peer is slow or gone
-            pass
-        try:
+        with contextlib.suppress(Exception):  # the same: closing a gone peer may fail too
             await asyncio.wait_for(self.ws.close(code=CLOSE_TOO_SLOW, message=reason.encode()), 1.0)
-        except Exception:  # noqa: BLE001
-            pass
 
     async def _write_loop(self) -> None:
         try:

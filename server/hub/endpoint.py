@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import WSMsgType, web
 from yarl import URL
@@ -33,6 +34,10 @@ CLOSE_AGENT_SILENT = 4002
 CLOSE_TOO_MANY_MESSAGES = 4029
 PRINTER_STATES = ("ready", "paper_low", "paper_out", "cover_open", "offline", "error")
 AGENT_ROLES = ("print_agent", "speaker_agent")
+# What a message handler answers: the result, or the result and what must follow it (frames, or a
+# coroutine that streams them at the client's pace)
+Follow = list[str] | Callable[[], Awaitable[None]]
+Reply = dict | tuple[dict, Follow]
 
 
 def allowed_origins(app: web.Application) -> set[str]:
@@ -128,7 +133,8 @@ async def _authenticate(app: web.Application, conn: Connection, timeout: float) 
     if error is None and data["type"] == "auth" and isinstance(data.get("token"), str):
         principal = principal_for_token(app, data["token"])
     if principal is None:
-        await conn.ws.send_str(json.dumps(failure(data.get("id"), "unauthorized", "send auth with a valid token first")))
+        refused = failure(data.get("id"), "unauthorized", "send auth with a valid token first")
+        await conn.ws.send_str(json.dumps(refused))
         await conn.ws.close(code=CLOSE_UNAUTHORIZED, message=b"unauthorized")
         return False
     conn.principal = principal
@@ -137,7 +143,8 @@ async def _authenticate(app: web.Application, conn: Connection, timeout: float) 
     conn.expires_at = session.expires_at if session is not None else None
     service = app[K.SERVICE]
     conn.send(result(data.get("id"), principal.to_dict() | {
-        "server_time": iso_local(app[K.CLOCK].now(), service.hall.center.timezone), "last_seq": service.state.last_seq}))
+        "server_time": iso_local(app[K.CLOCK].now(), service.hall.center.timezone),
+        "last_seq": service.state.last_seq}))
     if not principal.is_session and principal.role != "print_agent":  # a print agent reports its printer
         app[K.HUB].device_changed(principal.id, online=True,
                                   **({"agent": True} if principal.role == "speaker_agent" else {}))
@@ -147,7 +154,7 @@ async def _authenticate(app: web.Application, conn: Connection, timeout: float) 
 async def _serve(app: web.Application, conn: Connection) -> None:
     # an agent sends a heartbeat every few seconds: one silent for agent_timeout_s is gone (hung,
     # or its network is), and the board must say so instead of showing its last state
-    silence = app[K.CONFIG].server.agent_timeout_s if conn.principal.role in AGENT_ROLES else None
+    silence = app[K.CONFIG].server.agent_timeout_s if conn.who.role in AGENT_ROLES else None
     server = app[K.CONFIG].server
     rate = MessageRate(server.ws_max_messages, server.ws_rate_window_s)
     loop = asyncio.get_running_loop()
@@ -155,7 +162,7 @@ async def _serve(app: web.Application, conn: Connection) -> None:
         try:
             data, error = await _receive(conn.ws, silence)
         except TimeoutError:
-            log.warning("agent %s silent for %s s: closing its connection", conn.principal.id, silence)
+            log.warning("agent %s silent for %s s: closing its connection", conn.who.id, silence)
             await conn.ws.close(code=CLOSE_AGENT_SILENT, message=b"agent silent")
             return
         if data is None:
@@ -164,7 +171,7 @@ async def _serve(app: web.Application, conn: Connection) -> None:
             conn.end("session ended")  # signed out, expired or revoked since the last frame: 4003
             return
         if not rate.allow(loop.time()):  # wall time: a flood is a flood whatever the hall clock says
-            log.warning("closing %s (%s): more than %d messages in %g s", conn.remote, conn.principal.id,
+            log.warning("closing %s (%s): more than %d messages in %g s", conn.remote, conn.who.id,
                         server.ws_max_messages, server.ws_rate_window_s)
             await conn.ws.close(code=CLOSE_TOO_MANY_MESSAGES, message=b"too many messages")
             return
@@ -194,7 +201,9 @@ async def _dispatch(app: web.Application, conn: Connection, data: dict) -> None:
         authorize(conn.principal, MESSAGE_ROLES.get(data["type"], ("nobody",)))
         answer = await handler(app, conn, data)
         # the result goes out before the frames that follow it (a replay, pending print jobs)
-        answer, follow = answer if isinstance(answer, tuple) else (answer, [])
+        follow: Follow = []
+        if isinstance(answer, tuple):
+            answer, follow = answer
         conn.send(result(msg_id, answer))
         if callable(follow):
             await follow()
@@ -203,7 +212,7 @@ async def _dispatch(app: web.Application, conn: Connection, data: dict) -> None:
                 conn.offer(frame)
     except DomainError as exc:
         conn.send({"id": msg_id, "type": "result", "success": False, "error": exc.to_dict()})
-    except Exception:  # noqa: BLE001 - one bad message must not end the connection
+    except Exception:  # one bad message must not end the connection
         log.exception("message %s failed", data.get("type"))
         conn.send(failure(msg_id, "internal_error", "an unexpected error; nothing was changed"))
 
@@ -227,14 +236,14 @@ def _scope_for(app: web.Application, conn: Connection, raw) -> Scope:
         raise DomainError("unknown_window", f"there is no window {window}")
     if zone is not None and (not isinstance(zone, str) or zone not in {w.zone for w in hall.windows}):
         raise DomainError("invalid_argument", f"there is no zone {zone!r}")
-    p = conn.principal
+    p = conn.who
     if p.window is not None and p.role in ("counter", "rating_pad", "clerk") and (
             zone is not None or window not in (None, p.window)):
         raise DomainError("forbidden", f"a {p.role} may only follow its own window or the hall")
     return Scope.of(hall, zone=zone, window=window)
 
 
-async def _subscribe(app, conn: Connection, data: dict) -> dict:
+async def _subscribe(app, conn: Connection, data: dict) -> Reply:
     scope = _scope_for(app, conn, data.get("scope", {}))
     since = data.get("since")
     if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
@@ -254,12 +263,12 @@ def _snapshot(app, conn: Connection, scope: Scope) -> dict:
     conn.min_seq = service.state.last_seq
     snapshot = hall_for(hall_view(service.state, service.hall, app[K.CLOCK].now(), zone=scope.zone,
                                   window=scope.window), audience_of(conn))
-    if conn.principal.role in ("manager", "guide"):
+    if conn.who.role in ("manager", "guide"):
         snapshot["devices"] = app[K.HUB].device_list()
     return {"mode": "snapshot", "snapshot": snapshot, "seq": conn.min_seq}
 
 
-async def _replay(app, conn: Connection, scope: Scope, since: int):
+async def _replay(app, conn: Connection, scope: Scope, since: int) -> Reply | None:
     """Hold live events back, read the missed ones from SQLite, then stream both, without gap or
     repeat, at the pace the client reads (a long replay never overflows its send queue)."""
     service, limit = app[K.SERVICE], app[K.CONFIG].server.ws_replay_limit
@@ -303,7 +312,7 @@ async def _command(app, conn: Connection, data: dict) -> dict:
     row = COMMAND_ROWS.get(name) if isinstance(name, str) else None
     if row is None:
         raise DomainError("malformed_message", f"unknown command {name!r}")
-    p = conn.principal
+    p = conn.who
     if p.role not in row.roles:
         raise DomainError("forbidden", f"a {p.role} may not {name}")
     if p.role == "clerk" and not clerk_still_signed_in(app, p):
@@ -314,10 +323,10 @@ async def _command(app, conn: Connection, data: dict) -> dict:
     return await runner.run_row(app, p, row, body, ids)
 
 
-async def _printer_status(app, conn: Connection, data: dict) -> dict:
+async def _printer_status(app, conn: Connection, data: dict) -> Reply:
     """The print agent's report and heartbeat. Jobs waiting for the printer go out when it can
     print: on the agent's first report, and when a fault clears (the age rule applies)."""
-    p = conn.principal
+    p = conn.who
     if p.role != "print_agent":
         raise DomainError("forbidden", "only a kiosk's print agent reports printer status (with its agent token)")
     status = data.get("status")
@@ -340,7 +349,7 @@ async def _printer_status(app, conn: Connection, data: dict) -> dict:
 
 
 async def _print_ack(app, conn: Connection, data: dict) -> dict:
-    p = conn.principal
+    p = conn.who
     if p.role != "print_agent" or not conn.printer_agent:
         raise DomainError("forbidden", "only a kiosk's print agent acknowledges print jobs")
     job_id, status = data.get("job_id"), data.get("status")

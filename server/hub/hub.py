@@ -46,11 +46,12 @@ class Hub:
 
     def claim_printer(self, conn: Connection) -> None:
         """Make `conn` its kiosk's print agent, unless another live agent already is."""
+        kiosk = conn.principal.id if conn.principal else None  # an authenticated agent always has one
         other = next((c for c in self.connections if c is not conn and c.printer_agent and not c.dropped
-                      and c.principal.id == conn.principal.id), None)
+                      and c.principal is not None and c.principal.id == kiosk), None)
         if other is not None:
             raise DomainError("agent_already_connected",
-                              f"another print agent (from {other.remote}) already serves {conn.principal.id}'s "
+                              f"another print agent (from {other.remote}) already serves {kiosk}'s "
                               "printer; stop it first, or wait until the server sees it gone")
         conn.printer_agent = True
 

@@ -15,7 +15,7 @@ class Scope:
     services: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, hall: HallConfig, zone: str | None = None, window: int | None = None) -> "Scope":
+    def of(cls, hall: HallConfig, zone: str | None = None, window: int | None = None) -> Scope:
         covered = [w for w in hall.windows
                    if (zone is None or w.zone == zone) and (window is None or w.number == window)]
         return cls(zone, window, frozenset(w.number for w in covered),

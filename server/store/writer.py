@@ -89,8 +89,14 @@ class Writer:
         self._thread = None
         log.info("writer stopped: %d batches in %d group commits", self.batches, self.commits)
 
+    def _started_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop that started the writer: futures are made and settled there."""
+        if self._loop is None:
+            raise RuntimeError("the writer is not started")
+        return self._loop
+
     def submit(self, batch: WriteBatch) -> asyncio.Future:
-        batch.future = self._loop.create_future()
+        batch.future = self._started_loop().create_future()
         self._queue.put(batch)
         return batch.future
 
@@ -122,7 +128,7 @@ class Writer:
             try:
                 if warm is not None:
                     warm(conn)  # before the first write, so no action waits for it
-            except Exception:  # noqa: BLE001 - a projection catches up on its next batch; the hall must start
+            except Exception:  # a projection catches up on its next batch; the hall must start
                 log.exception("warm-up of %r failed", project)
 
     def _take_group(self) -> list[WriteBatch] | None:
@@ -145,7 +151,7 @@ class Writer:
         live = [b for b in group if b.epoch > self._failed_epoch]
         committed = dict(zip(map(id, live), self._commit(conn, identity, live), strict=True)) if live else {}
         outcomes = [(b, committed[id(b)] if id(b) in committed else StaleBatch(b.epoch)) for b in group]  # in order
-        self._loop.call_soon_threadsafe(_finish_group, outcomes, self.after_commit)
+        self._started_loop().call_soon_threadsafe(_finish_group, outcomes, self.after_commit)
 
     def _commit(self, conn: sqlite3.Connection, identity: FileIdentity, group: list[WriteBatch]) -> list:
         """One transaction for the group: each batch's results, or the fault for every batch."""
@@ -198,7 +204,7 @@ def _finish_group(outcomes: list[tuple[WriteBatch, Any]], after_commit: Callable
         if not failed:
             try:
                 after_commit(batch)
-            except Exception:  # noqa: BLE001 - the action is durable; the later batches must still be answered
+            except Exception:  # the action is durable; the later batches must still be answered
                 log.exception("after-commit work failed for seq %s", [e["seq"] for e in batch.events][:3])
 
 
