@@ -198,7 +198,9 @@ def _access_logger_base():
     return AbstractAccessLogger
 
 
-class PathOnlyAccessLogger(_access_logger_base()):
+# the base class is imported late, like everything a command may not need; mypy cannot follow a base
+# that a call returns
+class PathOnlyAccessLogger(_access_logger_base()):  # type: ignore[misc]
     """Access log without query strings (device pages carry their token in the URL) and with
     tracking tokens masked (/t/<token>)."""
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable
+from typing import Any
 
 from .config_schema import (ARRAY_TABLES, FORBIDDEN, KINDS, REQUIRED, SCHEMA, TOP_LEVEL, BadValue, Key)
 from .domain.hall import (Center, Department, Device, EstimateRules, HallConfig, Names, Notice, RotaEntry,
@@ -76,7 +76,8 @@ class Settings:
     voice: Mapping[str, Any]  # the raw [voice] table, already validated by VoiceSettings.from_dict
     demo_credentials: Mapping[str, Mapping[str, str]] | None = None  # {"staff": {number: pin}, "devices": {id: token}}
     source: str = "<dict>"
-    city: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # the [city] table (server/citylink); empty: no link
+    # the [city] table (server/citylink); empty: no link
+    city: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     # supervision: the working calendar and the [supervision] table
     calendar: WorkCalendar = WorkCalendar()
     supervision: SupervisionSettings = SupervisionSettings()
@@ -85,7 +86,7 @@ class Settings:
 
 # --- reading one table --------------------------------------------------------------------------------
 
-def _unknown_key(key: str, spec: Mapping[str, Key], path: str) -> ConfigError:
+def _unknown_key(key: str, spec: Collection[str], path: str) -> ConfigError:
     close = difflib.get_close_matches(key, list(spec), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(spec)})"
     return ConfigError(_join(path, key), "unknown key" + hint)
@@ -190,7 +191,7 @@ def _check_liaison(i: int, s: dict, t: dict[str, list[dict]]) -> None:
 
 
 # Which optional keys each device kind needs (True), may have (None) or must not have (False).
-_DEVICE_KEYS = MappingProxyType({
+_DEVICE_KEYS: Mapping[str, Mapping[str, bool | None]] = MappingProxyType({
     "kiosk": {"window": False, "zone": False, "green_channel": None, "printer": None, "agent_token_hash": None},
     "display": {"window": None, "zone": None, "green_channel": False, "printer": False, "agent_token_hash": None},
     "counter": {"window": True, "zone": False, "green_channel": False, "printer": False, "agent_token_hash": False},
@@ -230,7 +231,8 @@ def _check_agent_hashes(devices: list[dict]) -> None:
         agent = d.get("agent_token_hash")
         if agent is not None and (agent in page_hashes or agent in seen):
             raise ConfigError(f"devices[{i}].agent_token_hash", "must differ from every other token hash")
-        seen.add(agent)
+        if agent is not None:
+            seen.add(agent)
 
 
 def _check_references(t: dict[str, list[dict]]) -> None:
@@ -277,11 +279,14 @@ def _window(w: dict, policy: dict) -> Window:
                   services=w["services"], kind=w["kind"], policy=RoutingPolicy(**policy))
 
 
+def _optional_names(d: dict | None) -> Names | None:
+    return _names(d) if d else None
+
+
 def _guide(g: dict) -> ServiceGuide:
-    optional = lambda d: _names(d) if d else None  # noqa: E731
     return ServiceGuide(materials=tuple(_names(m) for m in g["materials"]), steps=tuple(_names(s) for s in g["steps"]),
-                        time_limit_days=g["time_limit_days"], fees=optional(g["fees"]),
-                        legal_basis=optional(g["legal_basis"]), consult_phone=g["consult_phone"] or "")
+                        time_limit_days=g["time_limit_days"], fees=_optional_names(g["fees"]),
+                        legal_basis=_optional_names(g["legal_basis"]), consult_phone=g["consult_phone"] or "")
 
 
 def _build_hall(center: dict, rules: dict, t: dict[str, list[dict]], policies: list[dict],
@@ -293,8 +298,8 @@ def _build_hall(center: dict, rules: dict, t: dict[str, list[dict]], policies: l
                       default_lang=center["default_lang"]),
         departments=tuple(Department(d["code"], _names(d["name"])) for d in t["departments"]),
         services=tuple(Service(**{**s, "name": _names(s["name"]), "guide": _guide(g)})
-                       for s, g in zip(t["services"], guides)),
-        windows=tuple(_window(w, p) for w, p in zip(t["windows"], policies)),
+                       for s, g in zip(t["services"], guides, strict=True)),
+        windows=tuple(_window(w, p) for w, p in zip(t["windows"], policies, strict=True)),
         staff=tuple(Staff(**s) for s in t["staff"]),
         devices=tuple(Device(**d) for d in t["devices"]),
         rules=Rules(**rules),
@@ -344,7 +349,7 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> Settings:
     try:
         for key in raw:
             if key not in TOP_LEVEL:
-                raise _unknown_key(key, {k: None for k in TOP_LEVEL}, "")
+                raise _unknown_key(key, TOP_LEVEL, "")
         if "center" not in raw:
             raise ConfigError("center", "the [center] table is required")
         center = read_table(raw["center"], "center", "center")

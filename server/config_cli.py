@@ -8,6 +8,7 @@ import argparse
 import getpass
 import re
 import sys
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TextIO
 
@@ -51,8 +52,9 @@ def _read_pin(stdin: TextIO) -> str:
 
 def hash_pin_main(argv: list[str], stdin: TextIO | None = None, out: TextIO | None = None,
                   err: TextIO | None = None) -> int:
-    argparse.ArgumentParser(prog="hallq hash-pin",
-                            description="Read a PIN (prompt, or one line on stdin) and print its pin_hash.").parse_args(argv)
+    argparse.ArgumentParser(
+        prog="hallq hash-pin", description="Read a PIN (prompt, or one line on stdin) and print its pin_hash."
+    ).parse_args(argv)
     try:
         pin = _read_pin(stdin or sys.stdin)
     except ValueError as exc:
@@ -88,7 +90,8 @@ def new_token_main(argv: list[str], out: TextIO | None = None, err: TextIO | Non
     return 0
 
 
-COMMANDS = MappingProxyType({"check-config": check_config_main, "hash-pin": hash_pin_main, "new-token": new_token_main})
+COMMANDS: Mapping[str, Callable[[list[str]], int]] = MappingProxyType(
+    {"check-config": check_config_main, "hash-pin": hash_pin_main, "new-token": new_token_main})
 
 if __name__ == "__main__":  # python -m server.config_cli check-config FILE (until server/cli.py wires these)
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

@@ -6,10 +6,12 @@ against it, so the validator and the docs cannot drift apart.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from types import MappingProxyType
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .domain.hall import DEVICE_KINDS, GREEN_CATEGORIES, LANGS, ROLES_STAFF, ROUTING_MODES, WINDOW_KINDS, TimeRange
@@ -107,7 +109,7 @@ def _range(text: Any) -> TimeRange:
 
 def _hours(value: Any) -> tuple[TimeRange, ...]:
     ranges = _list(value, _range, 'ranges "HH:MM-HH:MM"')
-    for earlier, later in zip(ranges, ranges[1:]):
+    for earlier, later in pairwise(ranges):
         if later.start_min < earlier.end_min:
             raise BadValue(f"ranges must be in order and not overlap: {later.label()!r} "
                            f"starts before {earlier.label()!r} ends")
@@ -245,23 +247,30 @@ def _keys(**keys: Key) -> MappingProxyType:
 
 CENTER = _keys(
     name=Key("names", REQUIRED, "Name of the center, printed on tickets and shown on screens.", _names_filled),
-    timezone=Key("string", "Asia/Shanghai", "IANA time zone of the hall; business days and hours are local to it.", _timezone),
-    day_boundary=Key("time", "04:00", "Local time at which one business day ends and the next begins (ticket numbers restart)."),
+    timezone=Key("string", "Asia/Shanghai", "IANA time zone of the hall; business days and hours are local to it.",
+                 _timezone),
+    day_boundary=Key("time", "04:00", "Local time at which one business day ends and the next begins (ticket numbers "
+                     "restart)."),
     opening_hours=Key("hours", [], "Ranges in which the kiosks issue tickets at all; empty means always open."),
     missed_rule=Key("names", {"zh-Hans": "过号请到服务台登记", "zh-Hant": "過號請到服務台登記",
                               "en": "Missed your number? Please see the service desk."},
                     "The missed-number rule printed on every ticket.", _names_filled),
     notice=Key("names", {"zh-Hans": "", "zh-Hant": "", "en": ""},
                "Optional notice shown on the kiosk and the hall displays (empty: none)."),
-    default_lang=Key("string", "zh-Hans", "Language every page starts in and returns to when idle: zh-Hans, zh-Hant or en.",
-                     _one_of(LANGS)),
+    default_lang=Key("string", "zh-Hans", "Language every page starts in and returns to when idle: zh-Hans, zh-Hant "
+                     "or en.", _one_of(LANGS)),
 )
 
 RULES = _keys(
-    no_show_return_min=Key("integer", 30, "Minutes after a no-show during which the citizen may come back (回呼).", NON_NEGATIVE),
-    appointment_early_min=Key("integer", 15, "Minutes before the slot at which an appointment may check in.", NON_NEGATIVE),
-    appointment_late_min=Key("integer", 15, "Minutes after the slot start at which check-in still counts as on time.", NON_NEGATIVE),
-    appointment_call_early_min=Key("integer", 10, "Minutes before its slot from which a checked-in appointment may be called (0: not before the slot); its wait counts from the slot and is never negative.", NON_NEGATIVE),
+    no_show_return_min=Key("integer", 30, "Minutes after a no-show during which the citizen may come back (回呼).",
+                           NON_NEGATIVE),
+    appointment_early_min=Key("integer", 15, "Minutes before the slot at which an appointment may check in.",
+                              NON_NEGATIVE),
+    appointment_late_min=Key("integer", 15, "Minutes after the slot start at which check-in still counts as on time.",
+                             NON_NEGATIVE),
+    appointment_call_early_min=Key("integer", 10, "Minutes before its slot from which a checked-in appointment may be "
+                                   "called (0: not before the slot); its wait counts from the slot and is never "
+                                   "negative.", NON_NEGATIVE),
     rating_timeout_s=Key("integer", 90, "Seconds after finish during which the citizen may rate the visit.", POSITIVE),
     max_recalls=Key("integer", 3, "Recalls allowed per call before the clerk must mark a no-show.", NON_NEGATIVE),
     green_channel_categories=Key("strings", list(GREEN_CATEGORIES),
@@ -273,32 +282,51 @@ SERVER = _keys(
     host=Key("string", "127.0.0.1", "Address the server listens on (0.0.0.0 for the hall network).", _nonempty),
     port=Key("integer", 8080, "TCP port (0 picks a free one, for tests).", _between(0, 65535)),
     db_path=Key("string", "var/hallq.db", "SQLite database file, relative to the working directory.", _nonempty),
-    public_url=Key("string", "", "Base URL citizens' phones reach (tracking links, QR codes); empty: http://<host>:<port>.", _url),
-    allowed_origins=Key("strings", [], "Extra browser origins allowed for WebSocket and API calls besides public_url's.", _origins),
+    public_url=Key("string", "", "Base URL citizens' phones reach (tracking links, QR codes); empty: "
+                   "http://<host>:<port>.", _url),
+    allowed_origins=Key("strings", [], "Extra browser origins allowed for WebSocket and API calls besides "
+                        "public_url's.", _origins),
     log_level=Key("string", "info", "Log level: debug, info, warning or error.", _one_of(LOG_LEVELS)),
-    ws_auth_timeout_s=Key("number", 5, "Seconds a new WebSocket has to send `auth` before it is closed.", _at_least(0.1)),
+    ws_auth_timeout_s=Key("number", 5, "Seconds a new WebSocket has to send `auth` before it is closed.",
+                          _at_least(0.1)),
     ws_heartbeat_s=Key("number", 20, "WebSocket ping interval; a peer silent for 1.5 × this is dropped.", _at_least(1)),
-    ws_send_queue=Key("integer", 1000, "Outbound frames queued per connection before a slow client is dropped.", POSITIVE),
-    ws_max_frame_bytes=Key("integer", 65536, "Largest WebSocket frame accepted from a client (bigger: close 1009).", _at_least(1024)),
-    ws_replay_limit=Key("integer", 5000, "Most missed events replayed to a reconnecting client; beyond it, a fresh snapshot.", POSITIVE),
+    ws_send_queue=Key("integer", 1000, "Outbound frames queued per connection before a slow client is dropped.",
+                      POSITIVE),
+    ws_max_frame_bytes=Key("integer", 65536, "Largest WebSocket frame accepted from a client (bigger: close 1009).",
+                           _at_least(1024)),
+    ws_replay_limit=Key("integer", 5000, "Most missed events replayed to a reconnecting client; beyond it, a fresh "
+                        "snapshot.", POSITIVE),
     max_body_bytes=Key("integer", 65536, "Largest HTTP request body accepted.", _at_least(1024)),
-    signin_max_failures=Key("integer", 5, "Wrong PINs for a staff number that cost nothing; after them each attempt waits 1 s, 2 s, 4 s... (a clerk's own counter counts apart).", POSITIVE),
-    signin_lockout_s=Key("integer", 300, "Longest wait between sign-in attempts after wrong PINs (the growing delay stops here).", POSITIVE),
-    kiosk_rate_per_min=Key("integer", 30, "Tickets one kiosk may issue per minute (guards against a stuck button).", POSITIVE),
+    signin_max_failures=Key("integer", 5, "Wrong PINs for a staff number that cost nothing; after them each attempt "
+                            "waits 1 s, 2 s, 4 s... (a clerk's own counter counts apart).", POSITIVE),
+    signin_lockout_s=Key("integer", 300, "Longest wait between sign-in attempts after wrong PINs (the growing delay "
+                         "stops here).", POSITIVE),
+    kiosk_rate_per_min=Key("integer", 30, "Tickets one kiosk may issue per minute (guards against a stuck button).",
+                           POSITIVE),
     session_ttl_h=Key("number", 14, "Hours a staff sign-in session lasts.", _at_least(0.1)),
-    tracking_ttl=Key("string", "business_day", "How long a ticket's tracking link works: business_day (until the day ends).", _one_of(TRACKING_TTLS)),
-    estimate_recent=Key("integer", 20, "Recent handling times per service that feed the wait estimate (at most 500).", _between(1, 500)),
-    estimate_min_samples=Key("integer", 3, "Below this many recent handling times, the estimate uses typical_handling_min.", POSITIVE),
-    reprint_window_min=Key("integer", 10, "Minutes after issue during which the issuing kiosk may reprint a ticket.", POSITIVE),
+    tracking_ttl=Key("string", "business_day", "How long a ticket's tracking link works: business_day (until the day "
+                     "ends).", _one_of(TRACKING_TTLS)),
+    estimate_recent=Key("integer", 20, "Recent handling times per service that feed the wait estimate (at most 500).",
+                        _between(1, 500)),
+    estimate_min_samples=Key("integer", 3, "Below this many recent handling times, the estimate uses "
+                             "typical_handling_min.", POSITIVE),
+    reprint_window_min=Key("integer", 10, "Minutes after issue during which the issuing kiosk may reprint a ticket.",
+                           POSITIVE),
     # --- the store ---
-    db_busy_timeout_s=Key("number", 10, "Seconds a write waits for another program's lock on the database before it is refused as `unavailable`.", _at_least(0.05)),
+    db_busy_timeout_s=Key("number", 10, "Seconds a write waits for another program's lock on the database before it is "
+                          "refused as `unavailable`.", _at_least(0.05)),
     # device agents (docs/printing.md)
-    print_job_max_age_s=Key("integer", 300, "A ticket that could not print (printer fault, agent away) is printed when the printer is back only if issued less than this many seconds ago; older ones wait for a reprint.", POSITIVE),
-    agent_timeout_s=Key("number", 10, "Seconds of silence after which a print agent or speaker agent counts as gone (agents send a heartbeat every few seconds).", _at_least(1)),
+    print_job_max_age_s=Key("integer", 300, "A ticket that could not print (printer fault, agent away) is printed when "
+                            "the printer is back only if issued less than this many seconds ago; older ones wait for a "
+                            "reprint.", POSITIVE),
+    agent_timeout_s=Key("number", 10, "Seconds of silence after which a print agent or speaker agent counts as gone "
+                        "(agents send a heartbeat every few seconds).", _at_least(1)),
     # --- privacy and access ---
-    ws_max_messages=Key("integer", 100, "Messages one WebSocket may send within ws_rate_window_s; more: closed with 4029.", POSITIVE),
+    ws_max_messages=Key("integer", 100, "Messages one WebSocket may send within ws_rate_window_s; more: closed with "
+                        "4029.", POSITIVE),
     ws_rate_window_s=Key("number", 10, "The window, in seconds, of the WebSocket message rate limit.", _at_least(1)),
-    frame_ancestors=Key("strings", [], "Origins that may show the display pages (/display/) in a frame, e.g. a signage player; no other page is ever framed.", _origins),
+    frame_ancestors=Key("strings", [], "Origins that may show the display pages (/display/) in a frame, e.g. a signage "
+                        "player; no other page is ever framed.", _origins),
 )
 
 DEPARTMENTS = _keys(
@@ -312,18 +340,25 @@ SERVICES = _keys(
     name=Key("names", REQUIRED, "Service name in the three languages.", _names_filled),
     department=Key("string", REQUIRED, "Code of the department that owns the service."),
     target_wait_min=Key("integer", 20, "Target waiting time in minutes (service level).", POSITIVE),
-    warning_wait_min=Key("integer", 15, "Waiting time at which the dashboard warns; at most target_wait_min.", POSITIVE),
-    action_wait_min=Key("integer", 30, "Waiting time at which a ticket is promoted and managers alerted; at least target_wait_min.", POSITIVE),
+    warning_wait_min=Key("integer", 15, "Waiting time at which the dashboard warns; at most target_wait_min.",
+                         POSITIVE),
+    action_wait_min=Key("integer", 30, "Waiting time at which a ticket is promoted and managers alerted; at least "
+                        "target_wait_min.", POSITIVE),
     daily_cap=Key("integer", None, "Tickets per business day (限號); absent means no cap.", POSITIVE),
-    issuing_hours=Key("hours", [], "Ranges in which tickets for this service are issued; empty means whenever the hall is open."),
-    typical_handling_min=Key("number", 8.0, "Typical handling minutes, used for wait estimates until real data exists.", _at_least(0.1)),
-    guide=Key("table", {}, "The `[services.guide]` sub-table: the citizen's guide (办事指南) shown before the ticket is taken."),
+    issuing_hours=Key("hours", [], "Ranges in which tickets for this service are issued; empty means whenever the hall "
+                      "is open."),
+    typical_handling_min=Key("number", 8.0, "Typical handling minutes, used for wait estimates until real data exists.",
+                             _at_least(0.1)),
+    guide=Key("table", {}, "The `[services.guide]` sub-table: the citizen's guide (办事指南) shown before the ticket "
+              "is taken."),
 )
 
 GUIDE = _keys(
-    materials=Key("names_list", [], "What to bring, one entry per document; the counter offers them as the one-time notice checklist."),
+    materials=Key("names_list", [], "What to bring, one entry per document; the counter offers them as the one-time "
+                  "notice checklist."),
     steps=Key("names_list", [], "How the case proceeds, in order."),
-    time_limit_days=Key("integer", None, "Working days the department promises to finish in (承诺时限); absent: not shown.", POSITIVE),
+    time_limit_days=Key("integer", None, "Working days the department promises to finish in (承诺时限); absent: not "
+                        "shown.", POSITIVE),
     fees=Key("names", None, "What it costs (e.g. 不收费 / free of charge); absent: not shown.", _names_filled),
     legal_basis=Key("names", None, "The regulation the service rests on; absent: not shown.", _names_filled),
     consult_phone=Key("string", None, "Telephone number for questions about this service; absent: not shown.", _phone),
@@ -332,24 +367,31 @@ GUIDE = _keys(
 WINDOWS = _keys(
     number=Key("integer", REQUIRED, "Window number shown on screens and announced.", POSITIVE),
     name=Key("names", None, "Window name; absent: 「N号窗口」/「N號窗口」/\"Window N\"."),
-    kind=Key("string", "normal", "normal, comprehensive (serves several departments) or appointment.", _one_of(WINDOW_KINDS)),
-    department=Key("string", None, "Code of the department staffing it; absent for comprehensive and appointment windows."),
+    kind=Key("string", "normal", "normal, comprehensive (serves several departments) or appointment.",
+             _one_of(WINDOW_KINDS)),
+    department=Key("string", None, "Code of the department staffing it; absent for comprehensive and appointment "
+                   "windows."),
     zone=Key("string", "main", "Floor zone; zone displays show the windows of their zone.", _nonempty),
     services=Key("strings", REQUIRED, "Service codes this window calls, in priority order.", _nonempty),
     policy=Key("table", {}, "The `[windows.policy]` sub-table: how call-next chooses."),
 )
 
 POLICY = _keys(
-    mode=Key("string", "service_order", "service_order (first listed service with someone waiting) or longest_wait.", _one_of(ROUTING_MODES)),
-    normal_per_priority=Key("integer", 2, "Normal calls after a priority call before the next priority one (0: priority always first).", NON_NEGATIVE),
-    promote_past_action=Key("boolean", True, "Call a ticket waiting past its action threshold first, whatever its service."),
+    mode=Key("string", "service_order", "service_order (first listed service with someone waiting) or longest_wait.",
+             _one_of(ROUTING_MODES)),
+    normal_per_priority=Key("integer", 2, "Normal calls after a priority call before the next priority one (0: "
+                            "priority always first).", NON_NEGATIVE),
+    promote_past_action=Key("boolean", True, "Call a ticket waiting past its action threshold first, whatever its "
+                            "service."),
 )
 
 STAFF = _keys(
     number=Key("string", REQUIRED, "Staff number used to sign in (a string: quote it).", _nonempty),
-    name=Key("string", REQUIRED, "Full name, shown with the staff number on the window-top screen and the rating pad (staff, not citizens: citizens' names are never shown).", _nonempty),
+    name=Key("string", REQUIRED, "Full name, shown with the staff number on the window-top screen and the rating pad "
+             "(staff, not citizens: citizens' names are never shown).", _nonempty),
     pin_hash=Key("string", REQUIRED, "scrypt hash of the PIN, made with `hallq hash-pin`.", _pin_hash),
-    role=Key("string", "clerk", "clerk, manager, guide or liaison (a department's supervision contact).", _one_of(ROLES_STAFF)),
+    role=Key("string", "clerk", "clerk, manager, guide or liaison (a department's supervision contact).",
+             _one_of(ROLES_STAFF)),
     windows=Key("integers", [], "Window numbers this person may sign in at (a clerk needs at least one)."),
     department=Key("string", None, "A liaison's department: the liaison sees only that department's supervision "
                    "cases.", CODE),
@@ -364,28 +406,37 @@ DEVICES = _keys(
     kind=Key("string", REQUIRED, "kiosk, display, counter or rating_pad.", _one_of(DEVICE_KINDS)),
     token_hash=Key("string", REQUIRED, "sha256 hash of the device token, made with `hallq new-token`.", _token_hash),
     window=Key("integer", None, "Window of a counter or rating pad (required there), or of a window-top display."),
-    zone=Key("string", None, "Zone of a zone display; a display with neither zone nor window covers the whole hall.", _nonempty),
+    zone=Key("string", None, "Zone of a zone display; a display with neither zone nor window covers the whole hall.",
+             _nonempty),
     green_channel=Key("boolean", False, "Kiosks only: may issue green-channel tickets itself."),
     printer=Key("table", None, "Kiosks only: the `[devices.printer]` table, keys in docs/printing.md."),
     # device agents (docs/printing.md, docs/voice.md)
-    agent_token_hash=Key("string", None, "Kiosks and displays: sha256 hash of the token of the device's agent (`hallq kiosk-agent` for a kiosk, `hallq speaker` for a display), made with `hallq new-token`; accepted for that agent only, never for the page.", _token_hash),
+    agent_token_hash=Key("string", None, "Kiosks and displays: sha256 hash of the token of the device's agent (`hallq "
+                         "kiosk-agent` for a kiosk, `hallq speaker` for a display), made with `hallq new-token`; "
+                         "accepted for that agent only, never for the page.", _token_hash),
 )
 
 # --- [city]: the optional link to the city's PostgreSQL (server/citylink, docs/city.md) -------------
 
 SSL_MODES = ("disable", "prefer", "require", "verify-ca", "verify-full")
 CITY = _keys(
-    dsn=Key("string", "", "PostgreSQL connection string of the city database, without a password; empty: no city link."),
+    dsn=Key("string", "", "PostgreSQL connection string of the city database, without a password; empty: no city "
+            "link."),
     hall_id=Key("string", "", "This hall's id at the city (its PostgreSQL role is hallq_hall_<hall_id>).",
                 _matches(r"^([a-z0-9][a-z0-9_]{0,39})?$", "lower-case letters, digits and _ (at most 40)")),
-    password_file=Key("string", "", "File holding the hall role's password (read at connect time, never logged); empty: none."),
-    sslmode=Key("string", "prefer", "TLS to the city: disable, prefer, require, verify-ca or verify-full.", _one_of(SSL_MODES)),
-    sslrootcert=Key("string", "", "CA certificate file that signs the city server's certificate (verify-ca, verify-full)."),
+    password_file=Key("string", "", "File holding the hall role's password (read at connect time, never logged); "
+                      "empty: none."),
+    sslmode=Key("string", "prefer", "TLS to the city: disable, prefer, require, verify-ca or verify-full.",
+                _one_of(SSL_MODES)),
+    sslrootcert=Key("string", "", "CA certificate file that signs the city server's certificate (verify-ca, "
+                    "verify-full)."),
     batch_size=Key("integer", 500, "Events shipped per transaction.", _between(1, 10000)),
     poll_s=Key("number", 1.0, "Seconds between looks for newly committed events.", _at_least(0.05)),
-    retry_min_s=Key("number", 1.0, "First wait after the city could not be reached; doubles on each failure.", _at_least(0.05)),
+    retry_min_s=Key("number", 1.0, "First wait after the city could not be reached; doubles on each failure.",
+                    _at_least(0.05)),
     retry_max_s=Key("number", 300.0, "Longest wait between two attempts to reach the city.", _at_least(0.05)),
-    connect_timeout_s=Key("number", 10.0, "Seconds to wait for the city's database to answer a connection.", _at_least(0.1)),
+    connect_timeout_s=Key("number", 10.0, "Seconds to wait for the city's database to answer a connection.",
+                          _at_least(0.1)),
 )
 
 # --- working calendar and supervision (docs/supervision.md) ----------------------------------------
@@ -502,7 +553,9 @@ TOP_LEVEL += ("city",)
 TOP_LEVEL += ("calendar", "supervision")
 
 # Keys refused with a pointer to the right tool, so a plaintext secret never sits in the file.
-FORBIDDEN = MappingProxyType({
-    "staff": MappingProxyType({"pin": "plaintext PINs are not allowed; run `hallq hash-pin` and put the result in pin_hash"}),
-    "devices": MappingProxyType({"token": "plaintext tokens are not allowed; run `hallq new-token` and put its hash in token_hash"}),
+FORBIDDEN: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "staff": MappingProxyType(
+        {"pin": "plaintext PINs are not allowed; run `hallq hash-pin` and put the result in pin_hash"}),
+    "devices": MappingProxyType(
+        {"token": "plaintext tokens are not allowed; run `hallq new-token` and put its hash in token_hash"}),
 })

@@ -55,7 +55,8 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "pin_change_required": (403, "signed in with a one-time PIN: choose your own PIN first (setOwnPin)"),
     "no_one_time_notice": (404, "the ticket was not finished for missing materials: it has no one-time notice"),
     "version_conflict": (409, "the configuration changed since it was read; reload, redo the change, save again"),
-    "would_strand_tickets": (409, "the change would strand waiting tickets or a signed-in clerk; details say what to do first"),
+    "would_strand_tickets": (409, "the change would strand waiting tickets or a signed-in clerk; "
+                                  "details say what to do first"),
     "payload_too_large": (413, "the request body is too large"),
     "too_many_attempts": (429, "too many failed sign-ins; wait and try again"),
     "rate_limited": (429, "too many requests from this device; slow down"),
