@@ -32,7 +32,7 @@ from multiprocessing import get_context
 from zoneinfo import ZoneInfo
 
 from ..domain.commands import OUTCOMES, RATING_LEVELS
-from ..domain.hall import HallConfig
+from ..domain.hall import HallConfig, Service
 from .fold import SEGMENT_COLUMNS, WINDOW_COLUMNS, SegmentFold
 
 # share of the day's arrivals in each local hour (peaks 9-11 and 14-16)
@@ -72,7 +72,7 @@ class DaySim:
         self.hall, self.plan = hall, plan
         self.rng = random.Random(plan.seed * 100_003 + plan.index)
         self.midnight = datetime.fromisoformat(plan.day).replace(tzinfo=ZoneInfo(plan.tz)).timestamp()
-        offset = ZoneInfo(plan.tz).utcoffset(datetime.fromisoformat(plan.day + "T12:00"))
+        offset = ZoneInfo(plan.tz).utcoffset(datetime.fromisoformat(plan.day + "T12:00")) or timedelta(0)  # never None
         minutes = int(offset.total_seconds() // 60)
         self.suffix = f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
         self.events: list[tuple[float, int, dict]] = []
@@ -93,6 +93,11 @@ class DaySim:
         h, rem = divmod(s, 3600)
         m, sec = divmod(rem, 60)
         return f"{self.plan.day}T{int(h):02d}:{int(m):02d}:{sec:06.3f}{self.suffix}"
+
+    def _service(self, code: str) -> Service:
+        service = self.hall.service(code)
+        assert service is not None, "visits are drawn from this hall's services"
+        return service
 
     def emit(self, at: float, etype: str, visit: Visit | None = None, status: str = "", **fields) -> None:
         ev = {"type": etype, "at": at, "day": self.plan.day, **fields, "at_local": self.iso(at)}
@@ -136,8 +141,8 @@ class DaySim:
             tid = (self.plan.index + 1) * 1_000_000 + n + 1
             out.append((at, Visit(tid, "", service.code, channel, channel == "appointment")))
         out.sort(key=lambda a: a[0])
-        for at, v in out:
-            prefix = self.hall.service(v.service).prefix
+        for _, v in out:
+            prefix = self._service(v.service).prefix
             self.numbers[prefix] = self.numbers.get(prefix, 0) + 1
             v.label = f"{prefix}{self.numbers[prefix]:03d}"
         return out
@@ -222,7 +227,8 @@ class DaySim:
     def _serve(self, w: int, at: float, v: Visit, pending: list) -> float:
         number, staff, _ = self.windows[w]
         rng = self.rng
-        self.emit(at, "ticket_called", v, "called", window=number, staff=staff, callback=v.callback, by_number=v.callback)
+        self.emit(at, "ticket_called", v, "called", window=number, staff=staff, callback=v.callback,
+                  by_number=v.callback)
         call = at
         if rng.random() < 0.08:
             call = at + rng.uniform(30, 90)
@@ -231,7 +237,7 @@ class DaySim:
             return self._no_show(w, call, v, pending)
         start = call + rng.uniform(15, 90)
         self.emit(start, "service_started", v, "serving", window=number, staff=staff)
-        typical = self.hall.service(v.service).typical_handling_min * 60
+        typical = self._service(v.service).typical_handling_min * 60
         end = start + min(rng.lognormvariate(math.log(typical), 0.45), typical * 4)
         roll = rng.random()
         if roll < 0.03:

@@ -18,10 +18,13 @@ _RANGED_SQL = {
                "s.wait_s, s.walking_s, s.handling_s, s.suspended_s, s.recalls, s.callbacks, s.transfers, "
                "s.walked_out, s.rating FROM segments s LEFT JOIN tickets t ON t.id = s.ticket_id "
                "WHERE s.day BETWEEN ? AND ? ORDER BY s.entered_at, s.ticket_id, s.segment"),
-    "segments": f"SELECT {', '.join(SEGMENT_COLUMNS)} FROM segments WHERE day BETWEEN ? AND ? ORDER BY ticket_id, segment",
-    "window_time": f"SELECT {', '.join(WINDOW_COLUMNS)} FROM window_time WHERE day BETWEEN ? AND ? ORDER BY day, window, start",
-    "ratings": ("SELECT s.day, t.label, s.ticket_id, s.segment, s.service, s.window, s.staff, s.rating, s.rating_reason, "
-                "datetime(s.rated_at, 'unixepoch') AS rated_utc FROM segments s LEFT JOIN tickets t ON t.id = s.ticket_id "
+    "segments": (f"SELECT {', '.join(SEGMENT_COLUMNS)} FROM segments "
+                 "WHERE day BETWEEN ? AND ? ORDER BY ticket_id, segment"),
+    "window_time": (f"SELECT {', '.join(WINDOW_COLUMNS)} FROM window_time "
+                    "WHERE day BETWEEN ? AND ? ORDER BY day, window, start"),
+    "ratings": ("SELECT s.day, t.label, s.ticket_id, s.segment, s.service, s.window, s.staff, s.rating, "
+                "s.rating_reason, datetime(s.rated_at, 'unixepoch') AS rated_utc "
+                "FROM segments s LEFT JOIN tickets t ON t.id = s.ticket_id "
                 "WHERE s.day BETWEEN ? AND ? AND s.rated = 1 ORDER BY s.rated_at"),
     "bad_ratings": ("SELECT s.day, t.label, s.ticket_id, s.segment, s.service, s.window, s.staff, s.rating, "
                     "s.rating_reason, datetime(s.rated_at, 'unixepoch') AS rated_utc FROM segments s "
@@ -71,7 +74,8 @@ def flat_figures(group: dict) -> dict:
         elif isinstance(value, dict) and name == "outcomes":
             flat.update({f"outcome_{k}": v["numerator"] for k, v in value.items()})
         elif isinstance(value, dict) and "numerator" in value:
-            flat.update({f"{name}": value["value"], f"{name}_num": value["numerator"], f"{name}_den": value["denominator"]})
+            flat.update({f"{name}": value["value"], f"{name}_num": value["numerator"],
+                         f"{name}_den": value["denominator"]})
         elif isinstance(value, dict):
             flat.update({f"{name}_{k}": v for k, v in value.items()})
         else:

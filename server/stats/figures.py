@@ -47,7 +47,9 @@ def _in(values) -> str:
 def _case(column: str, mapping: dict[str, object], default: object) -> str:
     """A CASE expression from configuration values (service codes are validated identifiers)."""
     def lit(v):
-        return "NULL" if v is None else (str(v) if isinstance(v, (int, float)) else "'" + str(v).replace("'", "''") + "'")
+        if v is None:
+            return "NULL"
+        return str(v) if isinstance(v, (int, float)) else "'" + str(v).replace("'", "''") + "'"
     whens = " ".join(f"WHEN '{k}' THEN {lit(v)}" for k, v in mapping.items())
     return f"(CASE {column} {whens} ELSE {lit(default)} END)" if whens else lit(default)
 
@@ -199,7 +201,8 @@ def _cached(cache, today, days: list[str], kind: str, fetch, empty) -> dict:
 
 def _runs(missing: list[str], days: list[str]) -> list[tuple[str, str]]:
     """(first, last) of each run of consecutive days in `missing` (both in calendar order)."""
-    wanted, runs = set(missing), []
+    wanted = set(missing)
+    runs: list[tuple[str, str, int]] = []  # (first, last, index of last in days)
     for i, d in enumerate(days):
         if d not in wanted:
             continue

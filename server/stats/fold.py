@@ -10,6 +10,7 @@ Definitions follow docs/DOMAIN "Measures"; see docs/stats.md for the columns.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 SEGMENT_COLUMNS = (
     "ticket_id", "segment", "day", "service", "channel", "appointment", "issued", "entered_at", "hour",
@@ -79,11 +80,12 @@ class SegmentFold:
 
     def enter(self, ev: dict, entered_at: float, iso_entry: str, issued: int, base: dict | None) -> dict:
         ticket = ev.get("ticket") or {}
-        service = ev.get("service") or ticket.get("queue_service") or ev.get("to_service")
+        # every wire event about a ticket names its queue service; "" only keeps the type honest
+        service: str = ev.get("service") or ticket.get("queue_service") or ev.get("to_service") or ""
         hour, weekday = local_parts(iso_entry)
         self.waiting[service] = self.waiting.get(service, 0) + 1
         number = ticket.get("segment", 0) if base is None else base["segment"] + 1
-        seg = dict.fromkeys(SEGMENT_COLUMNS)
+        seg: dict[str, Any] = dict.fromkeys(SEGMENT_COLUMNS)
         seg.update(
             ticket_id=ev["ticket_id"], segment=number, day=ev["day"], service=service,
             channel=base["channel"] if base else ticket.get("channel", ev.get("channel", "normal")),

@@ -187,10 +187,11 @@ async def warm_up(app: web.Application, hall, today: str, days: int = WARM_DAYS)
     reader, cache = app[STATS_READER], app[STATS_CACHE]
     day_to = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
     try:
-        cache.load(await reader.run(read_all, (date.fromisoformat(today) - timedelta(days=MAX_DAYS)).isoformat(), day_to))
+        kept_from = (date.fromisoformat(today) - timedelta(days=MAX_DAYS)).isoformat()
+        cache.load(await reader.run(read_all, kept_from, day_to))
         day_from = (date.fromisoformat(today) - timedelta(days=days)).isoformat()
         for group in ("total", "service", "department", "hour", "window", "clerk"):
             await reader.run(compute, Query(hall, day_from, day_to, group), cache, today)
             await persist_new(app)
-    except Exception:  # noqa: BLE001
+    except Exception:  # best effort: the first request computes what is missing
         log.exception("statistics warm-up failed")

@@ -43,7 +43,7 @@ def compute_partials(conn: sqlite3.Connection, sums_sql: str, g_expr: str, group
     cur = conn.execute(sums_sql, (lo, hi))
     names = [d[0] for d in cur.description]
     for row in cur:
-        record = dict(zip(names, row))
+        record = dict(zip(names, row, strict=True))
         _part(parts, record.pop("d"), record.pop("g"))["row"] = record
     for name, (value, where) in timed.items():
         sql = (f"SELECT day, {g_expr}, {bin_expr(value)}, COUNT(*) FROM segments WHERE day BETWEEN ? AND ? "

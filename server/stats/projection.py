@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from typing import Iterable
+from collections.abc import Iterable
 
 from .fold import SEGMENT_COLUMNS, WINDOW_COLUMNS, SegmentFold
 from .store import TABLE_SQL as PARTIALS_SQL
@@ -56,7 +56,7 @@ class StatsProjector:
         conn.execute("SAVEPOINT stats_projection")
         try:
             self._project(conn, events)
-        except Exception:  # noqa: BLE001 - the queue must go on; statistics can be rebuilt
+        except Exception:  # the queue must go on; statistics can be rebuilt
             log.exception("statistics projection failed for seq %s..%s", events[0].get("seq"), events[-1].get("seq"))
             conn.execute("ROLLBACK TO stats_projection")
             self.fold = SegmentFold()

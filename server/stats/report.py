@@ -23,8 +23,10 @@ from .figures import Query, compute, merge
 from .store import PartialCache, read_all
 
 OUTCOME_NAMES = {
-    "zh-Hant": {"immediate": "即辦件", "promised": "承諾件", "joint": "聯辦件", "reply": "答復件", "supplement": "補辦件"},
-    "zh-Hans": {"immediate": "即办件", "promised": "承诺件", "joint": "联办件", "reply": "答复件", "supplement": "补办件"},
+    "zh-Hant": {"immediate": "即辦件", "promised": "承諾件", "joint": "聯辦件", "reply": "答復件",
+                "supplement": "補辦件"},
+    "zh-Hans": {"immediate": "即办件", "promised": "承诺件", "joint": "联办件", "reply": "答复件",
+                "supplement": "补办件"},
     "en": {"immediate": "immediate", "promised": "promised", "joint": "joint", "reply": "reply",
            "supplement": "supplement"},
 }
@@ -109,10 +111,12 @@ def report_text(r: dict, hall: HallConfig, lang: str) -> str:
                 f"{r['per_day']} a day on average; satisfaction rate {sat} of {r['ratings']} ratings.")
     body = "，".join(p + "件" for p in parts) or ("無" if lang == "zh-Hant" else "无")
     if lang == "zh-Hant":
-        return (f"{center}：截止{end.month}月{end.day}日（{r['from']} 至 {r['to']}），中心對外服務{r['working_days']}個工作日，"
+        return (f"{center}：截止{end.month}月{end.day}日（{r['from']} 至 {r['to']}），"
+                f"中心對外服務{r['working_days']}個工作日，"
                 f"共受理各類事項{r['accepted']}件，其中{body}，即辦件比重為{share}，平均每天受理{r['per_day']}件，"
                 f"收回評價{r['ratings']}份，滿意率{sat}。")
-    return (f"{center}：截止{end.month}月{end.day}日（{r['from']} 至 {r['to']}），中心对外服务{r['working_days']}个工作日，"
+    return (f"{center}：截止{end.month}月{end.day}日（{r['from']} 至 {r['to']}），"
+            f"中心对外服务{r['working_days']}个工作日，"
             f"共受理各类事项{r['accepted']}件，其中{body}，即办件比重为{share}，平均每天受理{r['per_day']}件，"
             f"收回评价{r['ratings']}份，满意率{sat}。")
 

@@ -40,8 +40,9 @@ class PartialCache(dict):
     def take_new(self) -> SavePartials:
         """The entries added since the last call, as one write for the writer."""
         keys, self.new = self.new, []
+        # an empty day costs nothing to redo: only days with something in them are saved
         return SavePartials(tuple((day, kind, encode(self[(day, kind)])) for day, kind in keys
-                                  if self.get((day, kind)) not in (None, {}, 1.0)))  # an empty day costs nothing to redo
+                                  if self.get((day, kind)) not in (None, {}, 1.0)))
 
     def load(self, rows) -> None:
         for day, kind, data in rows:
