@@ -133,8 +133,12 @@ async def run_demo(dsn: str | None, port: int, history_days: int) -> int:
     from server.cli import _wait_for_signal
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # the simulated floor is busy
     folder = Path(tempfile.mkdtemp(prefix="hallq-city-demo-"))
-    pg = None if dsn else TempPostgres().init().start()
-    admin_dsn = dsn or pg.dsn()
+    pg: TempPostgres | None = None  # a throw-away PostgreSQL when no server was named
+    if dsn:
+        admin_dsn = dsn
+    else:
+        pg = TempPostgres().init().start()
+        admin_dsn = pg.dsn()
     runners, stop, traffic = [], asyncio.Event(), []
     try:
         password_files = await _prepare_city(admin_dsn, folder)

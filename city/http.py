@@ -107,8 +107,7 @@ async def sign_in(request: web.Request) -> web.Response:
     if wait:
         raise DomainError("too_many_attempts", f"too many failed sign-ins; try again in {wait} s")
     who = await store.manager(request.app[K.POOL], login)
-    ok = who is not None and await asyncio.to_thread(verify_pin, pin, who["pin_hash"])
-    if not ok:
+    if who is None or not await asyncio.to_thread(verify_pin, pin, who["pin_hash"]):
         limiter.hit(login, now)
         raise DomainError("unauthorized", "wrong login or PIN")
     limiter.clear(login)

@@ -6,14 +6,16 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
+from server.clock import ManualClock, SystemClock
 from server.ratelimit import SlidingLimiter
 
 from .sync import CityState
 
 POOL = web.AppKey("city_pool", asyncpg.Pool)
 CITY = web.AppKey("city_state", CityState)
-CLOCK = web.AppKey("city_clock", Any)
+CLOCK: web.AppKey[SystemClock | ManualClock] = web.AppKey("city_clock")  # a union is no class to pass
 LIMITER = web.AppKey("city_signin_limiter", SlidingLimiter)
 SESSION_TTL_S = web.AppKey("city_session_ttl_s", float)
 NAME = web.AppKey("city_name", dict)  # the city's name in zh-Hans, zh-Hant, en
-CONFIG = web.AppKey("city_config", Any)
+# app.CityConfig; AppKey[Any], not AppKey(name, Any), which types the value as the `typing.Any` object
+CONFIG: web.AppKey[Any] = web.AppKey("city_config")

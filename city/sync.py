@@ -92,7 +92,7 @@ async def sync_forever(pool: asyncpg.Pool, city: CityState, clock, interval_s: f
             await sync_once(pool, city, clock.now())
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("city database unreachable: %s", exc)
-        except Exception:  # noqa: BLE001 - the dashboard stays up; the next round retries
+        except Exception:  # the dashboard stays up; the next round retries
             log.exception("mirror sync failed")
         await asyncio.sleep(interval_s)
 
