@@ -145,7 +145,10 @@ async def stall(db: Path, seconds: float) -> dict:
     app = create_app(settings, clock=ManualClock(time.time()), db_path=db, tick_interval_s=0)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
-    url = lambda p: str(server.make_url(p))  # noqa: E731
+
+    def url(path: str) -> str:
+        return str(server.make_url(path))
+
     async with aiohttp.ClientSession() as s:
         async with s.post(url("/api/sessions"), json={"staff": "9001", "pin": creds["staff"]["9001"]}) as r:
             manager = (await r.json())["token"]
@@ -184,7 +187,10 @@ async def after_restart(settings, db: Path, start: str, end: str) -> dict:
     await server.start_server()
     started = time.perf_counter() - t
     warm = await _warmed(app)
-    url = lambda p: str(server.make_url(p))  # noqa: E731
+
+    def url(path: str) -> str:
+        return str(server.make_url(path))
+
     async with aiohttp.ClientSession() as s:
         async with s.post(url("/api/sessions"), json={"staff": "9001", "pin": creds["staff"]["9001"]}) as r:
             manager = (await r.json())["token"]

@@ -12,10 +12,11 @@ from aiohttp.test_utils import TestServer
 
 os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "escpos"))
 
-from server import appkeys as K  # noqa: E402
-from server.app import create_app  # noqa: E402
-from server.clock import ManualClock  # noqa: E402
-from server.config import load_demo  # noqa: E402
+# after the set-up above: python-escpos reads it when first imported (through server.app)
+from server import appkeys as K
+from server.app import create_app
+from server.clock import ManualClock
+from server.config import load_demo
 
 # Wednesday 25 Nov 2026, 09:00 in the demo hall's time zone.
 DEMO_START = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()

@@ -35,7 +35,8 @@ class ServerProcess:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "server.cli", "serve", "--db", str(self.db), "--port", str(self.port),
-                 "--no-demo-printers", *(["--config", str(self.config)] if self.config else [])], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+                 "--no-demo-printers", *(["--config", str(self.config)] if self.config else [])],
+                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
         await asyncio.wait_for(self._healthy(), timeout)
 
     async def _healthy(self) -> None:

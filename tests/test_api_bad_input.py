@@ -93,7 +93,8 @@ async def test_unknown_route_and_method(hall):
 
 
 async def test_oversized_body(hall):
-    status, body = await raw_post(hall, "/api/tickets", hall.device_token("kiosk-1"), b'{"service":"' + b"x" * 70000 + b'"}')
+    huge = b'{"service":"' + b"x" * 70000 + b'"}'
+    status, body = await raw_post(hall, "/api/tickets", hall.device_token("kiosk-1"), huge)
     assert status == 413 and body["error"]["code"] == "payload_too_large"
 
 

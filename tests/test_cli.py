@@ -46,10 +46,12 @@ async def test_demo_serve_prints_its_pages_and_its_dummy_printer_prints_a_real_t
         banner = await asyncio.wait_for(asyncio.to_thread(_read_until, proc, "Demo credentials"), 30)
         assert f"http://127.0.0.1:{port}/kiosk/kiosk.html?token=" in banner
         token = load_demo().demo_credentials["devices"]["kiosk-1"]
-        async with aiohttp.ClientSession() as session:
-            async with session.post(f"http://127.0.0.1:{port}/api/tickets", json={"service": "invoice"},
-                                    headers={"Authorization": f"Bearer {token}"}) as resp:
-                answer = await resp.json()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"http://127.0.0.1:{port}/api/tickets", json={"service": "invoice"},
+                         headers={"Authorization": f"Bearer {token}"}) as resp,
+        ):
+            answer = await resp.json()
         printed = await asyncio.wait_for(_printed(tmp_path / "var" / "printer-dummy" / "kiosk-1"), 20)
         tokens = tokenize(printed.read_bytes(), "gb18030")
         assert answer["ticket"]["label"] in "\n".join(text_lines(tokens))

@@ -3,6 +3,7 @@ and find every acknowledged action and nothing else."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 
 import aiohttp
@@ -38,16 +39,16 @@ class Stream:
 
     async def _safe(self, session, request_id, kiosk):
         await asyncio.sleep(random.random() * 0.3)  # spread the stream over time; bounded
-        try:
+        with contextlib.suppress(aiohttp.ClientError):  # the server died under this request: unacknowledged
             await self.issue(session, request_id, kiosk)
-        except aiohttp.ClientError:
-            pass  # the server died under this request: unacknowledged
 
 
 async def _manager_token(base: str, creds: dict) -> str:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{base}/api/sessions", json={"staff": "9001", "pin": creds["staff"]["9001"]}) as r:
-            return (await r.json())["token"]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{base}/api/sessions", json={"staff": "9001", "pin": creds["staff"]["9001"]}) as r,
+    ):
+        return (await r.json())["token"]
 
 
 async def _ticket(session, base, token, ticket_id):

@@ -12,8 +12,10 @@ from server.api.endpoints import ENDPOINTS, OTHER_ENDPOINTS
 from server.domain.errors import ERROR_CODES
 
 PATH_VALUES = ("1", "3", "0", "-1", "0.5", "null,null", "abc", "²", "9" * 30, "%00", "1e3", " 1", "١")
-JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30)
+JSON_VALUES = st.recursive(JSON_SCALARS,
+                           lambda inner: st.lists(inner, max_size=3)
+                           | st.dictionaries(st.text(max_size=8), inner, max_size=3),
                            max_leaves=6)
 
 

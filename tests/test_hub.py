@@ -28,7 +28,8 @@ async def test_snapshot_then_events_in_seq_order(hall):
     events = await client.events(4)
     seqs = [m["seq"] for m in events]
     assert seqs == list(range(sub["seq"] + 1, sub["seq"] + 5))
-    assert [m["event"]["type"] for m in events] == ["clerk_signed_in", "window_opened", "ticket_issued", "ticket_called"]
+    assert [m["event"]["type"] for m in events] == [
+        "clerk_signed_in", "window_opened", "ticket_issued", "ticket_called"]
     called = events[-1]["event"]
     assert called["window"] == 3 and called["ticket"]["label"].endswith("001")
     assert called["announcement"]["clips"][0] == "chime"

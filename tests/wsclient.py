@@ -16,7 +16,7 @@ class WsClient:
         self.next_id = 0
 
     @classmethod
-    async def open(cls, hall, token: str | None = None, **kwargs) -> "WsClient":
+    async def open(cls, hall, token: str | None = None, **kwargs) -> WsClient:
         url = hall.url("/api/ws").replace("http://", "ws://")
         client = cls(await asyncio.wait_for(connect(url, **kwargs), TIMEOUT))
         if token is not None:

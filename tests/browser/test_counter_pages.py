@@ -308,7 +308,8 @@ async def test_rating_pad_from_visit_to_statistics(hall, browser, artifacts):
     await expect(counter.locator("#ticket-status")).to_contain_text("辦理中")
     await press(counter, "1")
     await expect(pad.locator("#rate")).to_contain_text(f"號票 {a1['label']}")
-    await expect(pad.locator("#rate button")).to_have_text(["★★★★★非常滿意", "★★★★滿意", "★★★基本滿意", "★★不滿意", "★非常不滿意"])
+    await expect(pad.locator("#rate button")).to_have_text(
+        ["★★★★★非常滿意", "★★★★滿意", "★★★基本滿意", "★★不滿意", "★非常不滿意"])
     await expect(counter.locator("#rating-note")).to_have_text(f"等待市民評價：{a1['label']}")
     await pad.screenshot(path=str(artifacts / "rating-pad.png"))
 

@@ -217,7 +217,8 @@ async def test_screenshot_1920x1080_with_chinese_text(hall, page, artifacts):
     await page.screenshot(path=str(artifacts / "display-hall.png"))
 
     window_page = await page.context.new_page()
-    await window_page.goto(hall.url(f"/display/window.html?token={hall.device_token('display-hall')}&window=10&lang=zh-Hant"))
+    token = hall.device_token("display-hall")
+    await window_page.goto(hall.url(f"/display/window.html?token={token}&window=10&lang=zh-Hant"))
     await expect(window_page.locator("#clerk .wt-clerk-name")).to_have_text("吴婷", timeout=WAIT_MS)
     await window_page.screenshot(path=str(artifacts / "display-window.png"))
     await no_script_trouble(page)

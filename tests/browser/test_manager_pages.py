@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 from tests.conftest import DEMO_START
 from tests.wsclient import WsClient
@@ -55,7 +56,7 @@ async def test_stats_page_shows_charts_and_downloads_csv(hall, page, artifacts):
         async with page.expect_download(timeout=TIMEOUT_MS) as info:
             await page.click("#csv")
         download = await info.value
-        text = open(await download.path(), encoding="utf-8-sig").read()
+        text = Path(await download.path()).read_text(encoding="utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(text)))
         assert len(rows) == expected, table
     assert page.script_errors == []

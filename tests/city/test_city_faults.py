@@ -144,7 +144,7 @@ async def test_a_link_with_another_halls_id_is_refused(city_db, hall_db):
     assert (await city_db.fetch("SELECT COUNT(*) AS n FROM city.events"))[0]["n"] == 0
 
 
-async def test_a_stopped_link_shows_on_the_city_board(city_db, hall_db, city):  # noqa: F811
+async def test_a_stopped_link_shows_on_the_city_board(city_db, hall_db, city):  # noqa: F811 - an imported fixture
     conn = sqlite3.connect(str(hall_db))
     conn.execute("DELETE FROM events WHERE seq = 40")
     conn.commit()

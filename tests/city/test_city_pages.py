@@ -12,7 +12,7 @@ from tests.city.test_city_link import hall_events, some_actions
 
 
 @pytest.mark.timeout(180)
-async def test_city_dashboard_in_the_browser(hall, city, page, artifacts, db_path):  # noqa: F811
+async def test_city_dashboard_in_the_browser(hall, city, page, artifacts, db_path):  # noqa: F811 - pytest passes the fixtures imported above
     await some_actions(hall, 3)
     await hall.issue("business_setup")
     hall.clock.advance(240)
@@ -54,7 +54,7 @@ async def test_city_dashboard_in_the_browser(hall, city, page, artifacts, db_pat
 
 
 @pytest.mark.timeout(180)
-async def test_the_halls_board_shows_the_city_link(hall, page, artifacts, city_db, db_path):  # noqa: F811
+async def test_the_halls_board_shows_the_city_link(hall, page, artifacts, city_db, db_path):  # noqa: F811 - pytest passes the fixtures imported above
     from tests.browser.test_manager_pages import sign_in
     await some_actions(hall, 1)
     await sign_in(page, hall, "/manager/board.html")

@@ -55,14 +55,16 @@ async def test_stats_report_csv_after_a_day(hall):
     status, monthly = await hall.get("/api/reports/monthly?month=2026-11", token)
     assert monthly["from"] == "2026-11-01" and monthly["to"] == "2026-11-30" and monthly["accepted"] >= 5
     status, bad = await hall.get(f"/api/ratings/bad?from={DAY}&to={DAY}", token)
-    assert sorted((r["label"], r["rating_reason"]) for r in bad["ratings"]) == [("A002", "waited long"), ("B001", "rude")]
+    reasons = sorted((r["label"], r["rating_reason"]) for r in bad["ratings"])
+    assert reasons == [("A002", "waited long"), ("B001", "rude")]
 
 
 @pytest.mark.parametrize("table", ["visits", "segments", "window_time", "ratings", "bad_ratings", "services",
                                    "windows", "departments", "staff", "stats_service", "stats_hour"])
 async def test_csv_parses(hall, table):
     await run_day(hall, DEMO_START)
-    status, ctype, text = await get_text(hall, f"/api/export/{table}.csv?from={DAY}&to={DAY}", await manager_token(hall))
+    token = await manager_token(hall)
+    status, ctype, text = await get_text(hall, f"/api/export/{table}.csv?from={DAY}&to={DAY}", token)
     assert status == 200 and ctype.startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows, table
