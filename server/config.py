@@ -64,6 +64,9 @@ class ServerSettings:
     ws_max_messages: int
     ws_rate_window_s: float
     frame_ancestors: tuple[str, ...]
+    # --- device agents (docs/printing.md) ---
+    print_job_max_age_s: int
+    agent_timeout_s: float
 
 
 @dataclass(frozen=True)
@@ -187,10 +190,11 @@ def _check_liaison(i: int, s: dict, t: dict[str, list[dict]]) -> None:
 
 # Which optional keys each device kind needs (True), may have (None) or must not have (False).
 _DEVICE_KEYS = MappingProxyType({
-    "kiosk": {"window": False, "zone": False, "green_channel": None, "printer": None},
-    "display": {"window": None, "zone": None, "green_channel": False, "printer": False},
-    "counter": {"window": True, "zone": False, "green_channel": False, "printer": False},
-    "rating_pad": {"window": True, "zone": False, "green_channel": False, "printer": False},
+    "kiosk": {"window": False, "zone": False, "green_channel": None, "printer": None, "agent_token_hash": None},
+    "display": {"window": None, "zone": None, "green_channel": False, "printer": False, "agent_token_hash": None},
+    "counter": {"window": True, "zone": False, "green_channel": False, "printer": False, "agent_token_hash": False},
+    "rating_pad": {"window": True, "zone": False, "green_channel": False, "printer": False,
+                   "agent_token_hash": False},
 })
 
 
@@ -214,6 +218,18 @@ def _check_devices(t: dict[str, list[dict]]) -> None:
     zones = list(dict.fromkeys(w["zone"] for w in t["windows"]))
     for i, d in enumerate(t["devices"]):
         _check_device(i, d, windows, zones)
+    _check_agent_hashes(t["devices"])
+
+
+def _check_agent_hashes(devices: list[dict]) -> None:
+    """An agent token must be its own: equal to any device's token, the page could pose as the agent."""
+    page_hashes = {d["token_hash"] for d in devices}
+    seen: set[str] = set()
+    for i, d in enumerate(devices):
+        agent = d.get("agent_token_hash")
+        if agent is not None and (agent in page_hashes or agent in seen):
+            raise ConfigError(f"devices[{i}].agent_token_hash", "must differ from every other token hash")
+        seen.add(agent)
 
 
 def _check_references(t: dict[str, list[dict]]) -> None:
@@ -379,19 +395,24 @@ def parse_credentials(raw: Mapping[str, Any], hall: HallConfig, source: str = "<
     Tokens are always checked against their hashes (cheap); PINs only with `verify_pins` (scrypt is slow).
     """
     for key in raw:
-        if key not in ("staff", "devices"):
-            raise ConfigError(key, "unknown table (known: staff, devices)", source)
+        if key not in ("staff", "devices", "agents"):
+            raise ConfigError(key, "unknown table (known: staff, devices, agents)", source)
     staff = _credential_table(raw, "staff", {s.number for s in hall.staff}, source)
     devices = _credential_table(raw, "devices", {d.id for d in hall.devices}, source)
     hashes = {d.id: d.token_hash for d in hall.devices}
     for device_id, token in devices.items():
         if hash_token(token) != hashes[device_id]:
             raise ConfigError(f"devices.{device_id}", "token does not match the device's token_hash", source)
+    agents = _credential_table(raw, "agents", {d.id for d in hall.devices}, source)
+    agent_hashes = {d.id: d.agent_token_hash for d in hall.devices}
+    for device_id, token in agents.items():
+        if hash_token(token) != agent_hashes[device_id]:
+            raise ConfigError(f"agents.{device_id}", "token does not match the device's agent_token_hash", source)
     pin_hashes = {s.number: s.pin_hash for s in hall.staff}
     for number, pin in staff.items() if verify_pins else ():
         if not verify_pin(pin, pin_hashes[number]):
             raise ConfigError(f"staff.{number}", "PIN does not match the staff member's pin_hash", source)
-    return {"staff": staff, "devices": devices}
+    return {"staff": staff, "devices": devices, "agents": agents}
 
 
 def format_credentials(settings: Settings) -> str:

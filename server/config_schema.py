@@ -292,6 +292,9 @@ SERVER = _keys(
     reprint_window_min=Key("integer", 10, "Minutes after issue during which the issuing kiosk may reprint a ticket.", POSITIVE),
     # --- the store ---
     db_busy_timeout_s=Key("number", 10, "Seconds a write waits for another program's lock on the database before it is refused as `unavailable`.", _at_least(0.05)),
+    # device agents (docs/printing.md)
+    print_job_max_age_s=Key("integer", 300, "A ticket that could not print (printer fault, agent away) is printed when the printer is back only if issued less than this many seconds ago; older ones wait for a reprint.", POSITIVE),
+    agent_timeout_s=Key("number", 10, "Seconds of silence after which a print agent or speaker agent counts as gone (agents send a heartbeat every few seconds).", _at_least(1)),
     # --- privacy and access ---
     ws_max_messages=Key("integer", 100, "Messages one WebSocket may send within ws_rate_window_s; more: closed with 4029.", POSITIVE),
     ws_rate_window_s=Key("number", 10, "The window, in seconds, of the WebSocket message rate limit.", _at_least(1)),
@@ -360,6 +363,8 @@ DEVICES = _keys(
     zone=Key("string", None, "Zone of a zone display; a display with neither zone nor window covers the whole hall.", _nonempty),
     green_channel=Key("boolean", False, "Kiosks only: may issue green-channel tickets itself."),
     printer=Key("table", None, "Kiosks only: the `[devices.printer]` table, keys in docs/printing.md."),
+    # device agents (docs/printing.md, docs/voice.md)
+    agent_token_hash=Key("string", None, "Kiosks and displays: sha256 hash of the token of the device's agent (`hallq kiosk-agent` for a kiosk, `hallq speaker` for a display), made with `hallq new-token`; accepted for that agent only, never for the page.", _token_hash),
 )
 
 # --- [city]: the optional link to the city's PostgreSQL (server/citylink, docs/city.md) -------------
@@ -452,7 +457,7 @@ SCHEMA: MappingProxyType = MappingProxyType({
 })
 
 ARRAY_TABLES = ("departments", "services", "windows", "staff", "devices")
-TOP_LEVEL = ("center", "rules", "server", "voice", *ARRAY_TABLES)
+TOP_LEVEL: tuple[str, ...] = ("center", "rules", "server", "voice", *ARRAY_TABLES)
 TOP_LEVEL += ("city",)
 TOP_LEVEL += ("calendar", "supervision")
 

@@ -3,17 +3,15 @@ from __future__ import annotations
 
 from .domain.calendar import iso_local, minute_of_day
 from .domain.hall import HallConfig, Service, Window
-from .domain.lifecycle import Status
 from .domain.model import HallState, WindowState
 from .estimate import hall_estimates
 from .records import ticket_view
 
 
 def queue_figures(state: HallState, service: Service, now: float) -> dict:
-    waiting = [t for t in state.waiting() if t.queue_service == service.code]
-    longest = max(0.0, max((now - t.queue_entered_at for t in waiting), default=0.0))  # slots ahead: 0
-    return {"waiting": len(waiting), "longest_wait_s": round(longest, 1),
-            "priority_waiting": sum(1 for t in waiting if t.is_priority)}
+    count, priority, earliest = state.queue_summary(service.code)
+    longest = max(0.0, now - earliest) if earliest is not None else 0.0  # a slot still ahead: 0
+    return {"waiting": count, "longest_wait_s": round(longest, 1), "priority_waiting": priority}
 
 
 def service_view(state: HallState, hall: HallConfig, service: Service, now: float,
@@ -60,17 +58,13 @@ def window_view(state: HallState, hall: HallConfig, window: Window) -> dict:
 
 
 def recent_calls(state: HallState, hall: HallConfig, limit: int = 12) -> list[dict]:
-    called = [t for t in state.tickets.values() if t.called_at is not None and t.window is not None]
-    called.sort(key=lambda t: t.called_at, reverse=True)
     return [{"ticket_id": t.id, "label": t.label, "window": t.window, "recalls": t.recalls,
-             "at": iso_local(t.called_at, hall.center.timezone)} for t in called[:limit]]
+             "at": iso_local(t.called_at, hall.center.timezone)} for t in state.recent_calls(limit)]
 
 
 def missed_tickets(state: HallState, hall: HallConfig, now: float) -> list[dict]:
     """No-shows still inside their return window (the counter's missed list)."""
-    missed = [t for t in state.tickets.values()
-              if t.status is Status.NO_SHOW and (t.return_until or 0) >= now]
-    return [ticket_view(t, hall) for t in sorted(missed, key=lambda t: t.return_until or 0)]
+    return [ticket_view(t, hall) for t in state.missed(now)]
 
 
 def hall_view(state: HallState, hall: HallConfig, now: float, zone: str | None = None,
@@ -90,6 +84,10 @@ def hall_view(state: HallState, hall: HallConfig, now: float, zone: str | None =
                      for s in hall.services if s.code in served],
         "windows": [window_view(state, hall, w) for w in windows],
         "recent_calls": [c for c in recent_calls(state, hall) if c["window"] in {w.number for w in windows}],
+        # the hall displays' 過號 list: numbers called but missed, still allowed back (labels only)
+        "missed": [{"ticket_id": t["id"], "label": t["label"], "window": t.get("window"),
+                    "return_until": t.get("return_until")}
+                   for t in missed_tickets(state, hall, now) if t.get("queue_service") in served],
     }
 
 

@@ -10,7 +10,7 @@ const params = new URLSearchParams(location.search);
 const IDLE_S = Number(params.get("idle_s")) || 60;
 const CLOCK_MS = 10000;
 const ONE_LEVEL_MAX = 8; // halls with this many services or fewer skip the department screen
-const PRINTER_FAULTS = ["paper_out", "offline", "error"];
+const PRINTER_FAULTS = ["paper_out", "cover_open", "offline", "error"]; // as server/printjobs.py
 
 const token = deviceToken("hallq.kioskToken");
 const $ = (id) => document.getElementById(id);

@@ -76,6 +76,7 @@ def _on_called(state: HallState, hall: HallConfig, ev: e.TicketCalled) -> None:
         _count_for_fairness(state.window(ev.window), ticket)
     ticket.pinned_window, ticket.front, ticket.return_until = None, False, None
     _take(state, ticket, ev.window, ev.staff, ev.at)
+    state.calls.add(ev.at, ticket.id)
 
 
 def _count_for_fairness(wstate: WindowState, ticket: Ticket) -> None:
@@ -90,6 +91,7 @@ def _on_recalled(state: HallState, hall: HallConfig, ev: e.TicketRecalled) -> No
     _move(ticket, ev)
     ticket.recalls = ev.recalls
     ticket.called_at = ev.at
+    state.calls.add(ev.at, ticket.id)
 
 
 def _on_started(state: HallState, hall: HallConfig, ev: e.ServiceStarted) -> None:

@@ -128,6 +128,7 @@ class Device:
     zone: str | None = None
     printer: dict[str, Any] | None = None
     green_channel: bool = False  # may this kiosk issue green-channel tickets itself
+    agent_token_hash: str | None = None  # the device's agent (print agent, speaker) signs in with its own token
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .lifecycle import IN_HAND, Status
-from .queueindex import RecentFinishes, WaitingOrder
+from .queueindex import RecentCalls, RecentFinishes, WaitingOrder
 
 PRIORITY_CHANNELS = ("green", "appointment")
 
@@ -110,6 +110,8 @@ class HallState:
     finished: dict[str, dict[int, Ticket]] = field(default_factory=dict, repr=False, compare=False)  # by queue
     order: WaitingOrder = field(default_factory=WaitingOrder, repr=False, compare=False)  # routing's heads
     finishes: RecentFinishes = field(default_factory=RecentFinishes, repr=False, compare=False)  # the estimate's
+    calls: RecentCalls = field(default_factory=RecentCalls, repr=False, compare=False)  # the displays' recent calls
+    no_shows: dict[int, Ticket] = field(default_factory=dict, repr=False, compare=False)  # the counters' missed list
 
     def window(self, number: int) -> WindowState:
         return self.windows.setdefault(number, WindowState(number))
@@ -121,6 +123,39 @@ class HallState:
     def queue_length(self, service: str) -> int:
         """Waiting tickets in a service's queue that any of its windows may call (not pinned)."""
         return len(self.queues.get(service, ()))
+
+    def recent_calls(self, limit: int) -> list[Ticket]:
+        """The tickets called most recently and still held or served at a window, latest first."""
+        def current(at: float, ticket_id: int) -> bool:
+            ticket = self.tickets.get(ticket_id)
+            return ticket is not None and ticket.called_at == at and ticket.window is not None
+
+        ids = self.calls.latest(current, limit)
+        if ids is not None:
+            return [self.tickets[i] for i in ids]
+        called = [t for t in self.tickets.values() if t.called_at is not None and t.window is not None]
+        called.sort(key=lambda t: t.called_at or 0.0, reverse=True)
+        return called[:limit]
+
+    def missed(self, now: float) -> list[Ticket]:
+        """No-shows whose return window is still open, the soonest to close first (then by ticket id)."""
+        open_ = [t for t in self.no_shows.values() if (t.return_until or 0) >= now]
+        return sorted(open_, key=lambda t: (t.return_until or 0, t.id))
+
+    def queue_summary(self, service: str) -> tuple[int, int, float | None]:
+        """(waiting, priority waiting, earliest queue entry) of a service's queue, pinned tickets
+        included, from the indexes: the hall view asks it for every service on every read."""
+        order = self.order.queue(service)
+        count = len(self.queues.get(service, ()))
+        priority = len(order.priority) if order else 0
+        oldest = order.by_entry.first() if order else None
+        earliest = oldest[0] if oldest is not None else None
+        for pinned in self.pinned.values():  # few: resumed and transferred-to-a-window tickets
+            for t in pinned.values():
+                if t.queue_service == service:
+                    count, priority = count + 1, priority + t.is_priority
+                    earliest = t.queue_entered_at if earliest is None else min(earliest, t.queue_entered_at)
+        return count, priority, earliest
 
     def callable_at(self, window: int, services: tuple[str, ...]) -> list[Ticket]:
         """Waiting tickets a window may call: pinned to it, or unpinned in one of its services' queues."""
@@ -138,6 +173,10 @@ class HallState:
             del (self.queues[queue] if window is None else self.pinned[window])[ticket_id]
             self.order.remove(ticket_id, queue, window)
         ticket = self.tickets.get(ticket_id)
+        if ticket is not None and ticket.status is Status.NO_SHOW:
+            self.no_shows[ticket_id] = ticket
+        else:
+            self.no_shows.pop(ticket_id, None)
         if ticket is None or ticket.status is not Status.WAITING:
             if ticket is not None and ticket.status is Status.FINISHED:  # final: its queue never changes
                 self._index_finished(ticket)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
@@ -145,3 +146,43 @@ class RecentFinishes:
                   else (0.0, 0.0, 0))
         self._medians[(queue, recent)] = (version, *answer)
         return answer
+
+
+class RecentCalls:
+    """The day's calls and recalls as (time, ticket id), in time order, for the hall's "recent calls"
+    list: the latest few are read from the end instead of sorting every ticket of the day on every
+    hall view. An entry is current while its ticket's last call is that one and a window holds it."""
+
+    __slots__ = ("entries", "trimmed", "keep")
+
+    def __init__(self, keep: int = 4096) -> None:
+        self.entries: list[tuple[float, int]] = []
+        self.trimmed = False
+        self.keep = keep  # entries kept (trimmed in steps); an answer older than them falls back to a scan
+
+    def add(self, at: float, ticket_id: int) -> None:
+        entry = (at, ticket_id)
+        if not self.entries or entry >= self.entries[-1]:
+            self.entries.append(entry)
+        else:
+            bisect.insort(self.entries, entry)
+        if len(self.entries) > 2 * self.keep:
+            del self.entries[:-self.keep]
+            self.trimmed = True
+
+    def latest(self, current: Callable[[float, int], bool], limit: int) -> list[int] | None:
+        """The ids of the `limit` latest current calls, latest first (equal times: lower id first),
+        or None when the kept entries may not reach back far enough (the caller scans instead)."""
+        found: list[tuple[float, int]] = []
+        seen: set[int] = set()
+        for at, ticket_id in reversed(self.entries):
+            if len(found) >= limit and at < found[limit - 1][0]:
+                break  # every call at the boundary time is in
+            if ticket_id not in seen and current(at, ticket_id):
+                seen.add(ticket_id)
+                found.append((at, ticket_id))
+        else:
+            if self.trimmed:
+                return None
+        found.sort(key=lambda entry: (-entry[0], entry[1]))
+        return [ticket_id for _, ticket_id in found[:limit]]

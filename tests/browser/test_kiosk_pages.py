@@ -159,7 +159,7 @@ async def test_printer_paper_out_reaches_the_kiosk_page_and_the_manager(browser,
     page = await kiosk_page(browser, hall)
     manager = await WsClient.open(hall, await manager_session(hall))
     await manager.request({"type": "subscribe", "scope": {}})
-    agent = await WsClient.open(hall, hall.device_token("kiosk-1"))
+    agent = await WsClient.open(hall, hall.creds["agents"]["kiosk-1"])  # the print agent's own token
     await agent.request({"type": "subscribe", "scope": {}})
     reply = await agent.request({"type": "printer_status", "status": "paper_out", "detail": "paper end sensor"})
     assert reply["success"], reply

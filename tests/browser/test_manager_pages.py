@@ -102,7 +102,7 @@ async def test_stats_page_over_a_demo_week(settings, clock, db_path, page, artif
 async def test_live_board_shows_a_kiosk_printer_out_of_paper(hall, page, artifacts):
     await sign_in(page, hall, "/manager/board.html")
     await page.wait_for_function("document.body.dataset.hub === 'online'", timeout=TIMEOUT_MS)
-    agent = await WsClient.open(hall, hall.device_token("kiosk-1"))  # what `hallq kiosk-agent` sends
+    agent = await WsClient.open(hall, hall.creds["agents"]["kiosk-1"])  # what `hallq kiosk-agent` sends
     await agent.request({"type": "subscribe", "scope": {}})
     reply = await agent.request({"type": "printer_status", "status": "paper_out", "detail": "paper end sensor"})
     assert reply["success"], reply

@@ -140,3 +140,73 @@ def test_ahead_counts_only_unpinned_tickets_of_the_queue():
     assert desk.run(c.IssueTicket(service="biz"))[0].ahead == 1
     assert [t.id for t in routing.candidates(desk.state, desk.hall.window(1))].count(first) == 1
     assert first not in [t.id for t in routing.candidates(desk.state, desk.hall.window(2))]
+
+
+@settings(max_examples=100, deadline=None)
+@given(ACTIONS)
+def test_queue_summary_matches_a_scan(actions):
+    """The hall view's per-service figures from the indexes equal a scan of the waiting tickets."""
+    desk = Desk()
+    for w in (1, 2, 3):
+        desk.open(w)
+    for action, window, pick in actions:
+        desk.now += 7 if pick % 3 else 0
+        cmd = command(desk, action, window, pick)
+        if cmd is not None:
+            with contextlib.suppress(DomainError):
+                desk.run(cmd)
+        for code in ("biz", "tax"):
+            waiting = [t for t in desk.state.waiting() if t.queue_service == code]
+            expected = (len(waiting), sum(1 for t in waiting if t.is_priority),
+                        min((t.queue_entered_at for t in waiting), default=None))
+            assert desk.state.queue_summary(code) == expected
+
+
+def scanned_recent_calls(state, limit: int) -> list[int]:
+    """The hall view's recent calls as they were computed before the index: a sort of the whole day."""
+    called = [t for t in state.tickets.values() if t.called_at is not None and t.window is not None]
+    called.sort(key=lambda t: t.called_at, reverse=True)
+    return [t.id for t in called[:limit]]
+
+
+LONG_DAYS = st.lists(st.tuples(st.sampled_from(["issue", "issue", "call", "call", "start", "finish", "finish",
+                                                "suspend", "resume", "transfer", "transfer_window", "cancel"]),
+                               st.integers(1, 3), st.integers(0, 40)), min_size=30, max_size=120)
+
+
+@settings(max_examples=150, deadline=None)
+@given(LONG_DAYS, st.integers(1, 12), st.booleans())
+def test_recent_calls_match_a_sort_of_the_day(actions, limit, small_memory):
+    desk = Desk()
+    if small_memory:
+        desk.state.calls.keep = 2  # the index forgets early: answers fall back to the scan, still equal
+    for w in (1, 2, 3):
+        desk.open(w)
+    for action, window, pick in actions:
+        desk.now += 7 if pick % 5 == 0 else 0  # mostly calls at the same instant: ties ordered by ticket id
+        cmd = command(desk, action, window, pick)
+        if action == "start" and pick % 2 and desk.state.window(window).ticket_id is not None:
+            cmd = c.RecallTicket(window=window, staff=f"10{window}", ticket_id=desk.state.window(window).ticket_id)
+        if cmd is not None:
+            with contextlib.suppress(DomainError):
+                desk.run(cmd)
+        assert [t.id for t in desk.state.recent_calls(limit)] == scanned_recent_calls(desk.state, limit)
+
+
+@settings(max_examples=100, deadline=None)
+@given(LONG_DAYS.map(lambda day: [(("no_show" if a == "finish" and p % 2 else "callback" if a == "resume" else a), w, p)
+                                  for a, w, p in day]))
+def test_missed_list_matches_a_scan(actions):
+    desk = Desk()
+    for w in (1, 2, 3):
+        desk.open(w)
+    for action, window, pick in actions:
+        desk.now += 300 if pick % 5 == 0 else 0  # return windows close as the day goes on
+        cmd = command(desk, action, window, pick)
+        if cmd is not None:
+            with contextlib.suppress(DomainError):
+                desk.run(cmd)
+        scan = [t for t in desk.state.tickets.values()
+                if t.status is Status.NO_SHOW and (t.return_until or 0) >= desk.now]
+        expected = [t.id for t in sorted(scan, key=lambda t: t.return_until or 0)]
+        assert [t.id for t in desk.state.missed(desk.now)] == expected
