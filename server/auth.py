@@ -70,13 +70,23 @@ class Authenticator:
         return Principal(role=session.role, id=session.staff, window=session.window, staff=session.staff,
                          session_hash=digest)
 
+    def use_hall(self, hall: HallConfig) -> None:
+        """A new configuration (administration): new device tokens; sessions of removed staff end."""
+        self.hall = hall
+        self._devices = {d.token_hash: d for d in hall.devices}
+        for digest, session in list(self.sessions.items()):
+            if hall.staff_member(session.staff) is None:
+                del self.sessions[digest]
+
     def sessions_of(self, staff: str) -> list[Session]:
         return [s for s in self.sessions.values() if s.staff == staff]
 
     def revoke_device(self, device_id: str) -> None:
-        """A device's token stops working (a stolen kiosk PC; the token is rotated in the configuration).
+        """A device's token and its agent's stop working (a stolen kiosk PC; the tokens are rotated in
+        the configuration).
         Call actions.session_end.end_lapsed afterwards to close its open sockets."""
         self._devices = {h: d for h, d in self._devices.items() if d.id != device_id}
+        self._agents = {h: d for h, d in self._agents.items() if d.id != device_id}  # its agent's too
 
     def forget(self, token_hashes) -> None:
         """Sessions that ended (signed out, expired): their tokens stop working at once."""

@@ -121,8 +121,9 @@ async def _snapshot(api: Api, token: str) -> dict:
 
 
 async def _pending_print_jobs(api: Api) -> list[dict]:
-    """What the kiosk's printer agent receives when it (re)connects: every job not yet printed."""
-    client = await WsClient.open(api, api.device("kiosk-1"))
+    """What the kiosk's printer agent (its own agent token) receives when it (re)connects: every job
+    not yet printed."""
+    client = await WsClient.open(api, api.creds["agents"]["kiosk-1"])
     try:
         await client.request({"type": "subscribe", "scope": {}})
         await client.request({"type": "printer_status", "status": "ready"})

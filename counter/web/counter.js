@@ -91,10 +91,8 @@ class CounterDesk {
     for (const s of hall.services) this.catalog.services.set(s.code, s);
     for (const w of hall.windows) this.catalog.windows.set(w.number, w);
     for (const d of hall.departments) this.catalog.departments.set(d.code, d);
-    if (!this.catalog.guides.size) {
-      const center = await loadCenter().catch(() => ({ services: [] }));
-      for (const s of center.services) this.catalog.guides.set(s.code, s.guide);
-    }
+    const center = await loadCenter().catch(() => ({ services: [] }));  // again after a config change
+    for (const s of center.services) this.catalog.guides.set(s.code, s.guide);
     // The full hall view lists every window but only the services some window of the scope serves.
     document.getElementById("center-name").textContent = this.pick(hall.center.name);
   }
@@ -169,6 +167,8 @@ class CounterDesk {
       onSnapshot: (snapshot) => this.applySnapshot(snapshot),
       onEvent: (event) => this.onEvent(event),
       onStatus: (state) => this.onStatus(state),
+      // a manager changed the hall (docs/administration.md): new services, windows and guides
+      onConfigChanged: () => this.loadCatalog(this.session.token).catch(() => {}),
     });
     this.hub.start();
   }

@@ -100,6 +100,7 @@ async def cast(hall) -> tuple[list[Caller], dict]:
         if device.id in hall.creds.get("agents", {}):
             agents.setdefault(AGENT_ROLES[device.kind], device.id)
     callers += [Caller(f"{role} {dev}", hall.creds["agents"][dev], role) for role, dev in sorted(agents.items())]
+    assert set(agents) == set(AGENT_ROLES.values()), "the demo hall should have an agent of every role"
     callers += [Caller("clerk", home, "clerk"), Caller("clerk of another window", other, "clerk", other_window=True),
                 Caller("signed-out clerk", gone, "clerk", signed_out=True),
                 Caller("guide", await staff_token(hall, GUIDE), "guide"),
@@ -121,7 +122,7 @@ def sample(name: str, field, targets: dict):
     if field.enum:
         return field.enum[0]
     return {"string": "business_setup" if "service" in name else "x", "integer": 1, "number": 1_790_000_000,
-            "boolean": False, "array": ["x"]}[field.type]
+            "boolean": False, "array": ["x"], "object": {}}[field.type]
 
 
 def http_call(ep: Endpoint, targets: dict) -> tuple[str, dict | None]:
