@@ -22,6 +22,14 @@ const T = {
   pin: ["密碼 (PIN)", "密码 (PIN)", "PIN"],
   sign_in: ["簽到", "签到", "Sign in"],
   sign_out: ["簽退", "签退", "Sign out"],
+  own_pin_title: ["請設定您自己的密碼", "请设置您自己的密码", "Choose your own PIN"],
+  own_pin_why: ["您用臨時密碼簽到。設定自己的密碼（4 至 12 位數字）後才能開始辦理。",
+    "您用临时密码签到。设置自己的密码（4 至 12 位数字）后才能开始办理。",
+    "You signed in with a one-time PIN. Choose your own (4 to 12 digits) before you start."],
+  own_pin_new: ["新密碼", "新密码", "New PIN"],
+  own_pin_again: ["再輸入一次", "再输入一次", "New PIN again"],
+  own_pin_save: ["儲存並開始", "保存并开始", "Save and start"],
+  own_pin_differ: ["兩次輸入的密碼不同", "两次输入的密码不同", "The two PINs differ"],
   signed_in_as: ["{name}（工號 {staff}）", "{name}（工号 {staff}）", "{name} (staff {staff})"],
 
   // --- counter: status ---
