@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import cast
 
 from aiohttp import web
 
@@ -12,7 +11,6 @@ from .. import appkeys as K
 from ..actions.body import json_response
 from ..api.endpoints import Endpoint
 from ..api.router import Handler
-from ..config import Settings
 from .catalogue import catalogue_of
 from .link import CityLink, LinkState
 from .settings import CitySettings
@@ -38,7 +36,7 @@ CITYLINK_HANDLERS: dict[str, Handler] = {"city_link": city_link}
 def setup_citylink(app: web.Application, db_path: Path) -> None:
     """The link only when configured; its route is always there (the board shows "off" without a
     [city] table): server/app.py serves CITYLINK_ENDPOINTS like every other table."""
-    config = cast(Settings, app[K.CONFIG])
+    config = app[K.CONFIG]
     settings = CitySettings.from_table(config.city)
     if not settings.enabled:
         return
