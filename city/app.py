@@ -44,7 +44,6 @@ def create_city_app(config: CityConfig, clock=None) -> web.Application:
     app[K.SESSION_TTL_S] = config.session_ttl_h * 3600
     app[K.LIMITER] = SlidingLimiter(config.signin_max_failures, config.signin_lockout_s)
     app[K.CITY] = CityState(Path(config.cache_dir), summary_s=config.summary_s)
-    app[K.SYNCED] = asyncio.Event()
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_sync)
     for route in ROUTES:
@@ -65,8 +64,7 @@ async def _database(app: web.Application):
 
 async def _sync(app: web.Application):
     """Mirrors follow PostgreSQL in the background; the mirrors' threads close at shutdown."""
-    task = asyncio.create_task(sync_forever(app[K.POOL], app[K.CITY], app[K.CLOCK], app[K.CONFIG].sync_s,
-                                            app[K.SYNCED]))
+    task = asyncio.create_task(sync_forever(app[K.POOL], app[K.CITY], app[K.CLOCK], app[K.CONFIG].sync_s))
     yield
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)

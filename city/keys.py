@@ -17,4 +17,3 @@ LIMITER = web.AppKey("city_signin_limiter", SlidingLimiter)
 SESSION_TTL_S = web.AppKey("city_session_ttl_s", float)
 NAME = web.AppKey("city_name", dict)  # the city's name in zh-Hans, zh-Hant, en
 CONFIG = web.AppKey("city_config", Any)
-SYNCED = web.AppKey("city_synced", Any)  # asyncio.Event set after each completed sync round

@@ -14,7 +14,6 @@ import json
 import time
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -136,15 +135,18 @@ class HallMirror:
     def live_summary(self, conn: sqlite3.Connection, now: float) -> dict:
         """Today: queues and windows from the projection, totals as the hall's live board sums them."""
         day = self.today(now)
-        waiting, oldest = conn.execute(
-            "SELECT COUNT(*), MIN(entered_at) FROM segments WHERE day = ? AND left_queue_at IS NULL "
-            "AND end_kind IS NULL", (day,)).fetchone()
+        queues = {r[0]: r[1] for r in conn.execute(
+            "SELECT service, MIN(entered_at), COUNT(*) FROM segments WHERE day = ? AND left_queue_at IS NULL "
+            "AND end_kind IS NULL GROUP BY service", (day,))}  # service -> its oldest queue entry
+        waiting = conn.execute("SELECT COUNT(*) FROM segments WHERE day = ? AND left_queue_at IS NULL "
+                               "AND end_kind IS NULL", (day,)).fetchone()[0]
+        oldest = min(queues.values(), default=None)
         windows = dict(conn.execute("SELECT state, COUNT(*) FROM window_time WHERE day = ? AND \"end\" IS NULL "
                                     "GROUP BY state", (day,)).fetchall())
         by_service = compute(conn, Query(self.hall, day, day, "service", now=now, percentiles=False))["groups"]
         totals = merge(by_service) or None
         self.pending, self.summarised_at = False, time.monotonic()
-        self.summary = {"day": day, "waiting": waiting, "oldest_entry": oldest,
+        self.summary = {"day": day, "waiting": waiting, "oldest_entry": oldest, "queues": queues,
                         "windows_open": windows.get("open", 0), "windows_paused": windows.get("paused", 0),
                         "totals": totals, "seq": self.last_seq, "at": now}
         return self.summary
@@ -157,7 +159,3 @@ class HallMirror:
         self._pool.submit(_close).result(timeout=30)
         self._pool.shutdown(wait=True)
 
-
-def with_hall(mirror: HallMirror, hall: HallConfig) -> None:
-    """A hall's catalogue changed (new service, new target): later figures use it."""
-    mirror.hall = replace(hall)

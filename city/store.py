@@ -38,6 +38,7 @@ async def manager(pool: asyncpg.Pool, login: str) -> dict | None:
 
 
 async def add_session(pool: asyncpg.Pool, token_hash: str, login: str, now: float, expires_at: float) -> None:
+    await pool.execute("DELETE FROM city.sessions WHERE expires_at <= $1", now)  # expired ones go at each sign-in
     await pool.execute("INSERT INTO city.sessions (token_hash, login, created_at, expires_at) VALUES ($1, $2, $3, $4)",
                        token_hash, login, now, expires_at)
 

@@ -13,6 +13,7 @@ import asyncpg
 
 from server.citylink.catalogue import hall_from_catalogue
 from server.stats.figures import settled_before
+from server.stats.live import wait_level
 
 from . import store
 from .mirror import HallMirror
@@ -85,11 +86,10 @@ async def _catch_up(pool: asyncpg.Pool, city: CityState, mirror: HallMirror, hea
     return folded
 
 
-async def sync_forever(pool: asyncpg.Pool, city: CityState, clock, interval_s: float, synced: asyncio.Event) -> None:
+async def sync_forever(pool: asyncpg.Pool, city: CityState, clock, interval_s: float) -> None:
     while True:
         try:
             await sync_once(pool, city, clock.now())
-            synced.set()
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("city database unreachable: %s", exc)
         except Exception:  # noqa: BLE001 - the dashboard stays up; the next round retries
@@ -109,6 +109,17 @@ def link_status(info: dict) -> str:
     return "up_to_date"
 
 
+def _wait_level(mirror: HallMirror | None, queues: dict, now: float) -> str:
+    """The worst of the hall's queues against their own service's warning and action thresholds
+    (the hall's live board's colours)."""
+    levels = ["ok"]
+    for code, entered in queues.items():
+        service = mirror.hall.service(code) if mirror else None
+        if service is not None:
+            levels.append(wait_level(service, now - entered))
+    return max(levels, key=("ok", "warning", "action").index)
+
+
 def overview_row(info: dict, mirror: HallMirror | None, now: float) -> dict:
     """One hall on the city board: live figures and the link's lag."""
     summary = (mirror.summary if mirror else None) or {}
@@ -120,6 +131,7 @@ def overview_row(info: dict, mirror: HallMirror | None, now: float) -> dict:
         "hall_id": info["hall_id"], "name": (cat.get("center") or {}).get("name"),
         "day": summary.get("day"), "waiting": summary.get("waiting", 0),
         "longest_wait_s": round(max(0.0, now - oldest), 1) if oldest else 0.0,
+        "level": _wait_level(mirror, summary.get("queues") or {}, now),
         "windows_open": summary.get("windows_open", 0), "windows_paused": summary.get("windows_paused", 0),
         "issued": counts.get("issued", 0), "served": counts.get("served", 0),
         "service_level": totals.get("service_level"), "satisfaction_rate": totals.get("satisfaction_rate"),

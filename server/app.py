@@ -9,6 +9,9 @@ from pathlib import Path
 from aiohttp import web
 
 from . import appkeys as K
+from .admin import ENDPOINTS as ADMIN_ENDPOINTS
+from .admin import HANDLERS as ADMIN_HANDLERS
+from .admin import setup_admin
 from .api.endpoints import ENDPOINTS, OTHER_ENDPOINTS
 from .api.center import CENTER_ENDPOINTS, CENTER_HANDLERS
 from .api.guide_desk import GUIDE_DESK_ENDPOINTS, GUIDE_DESK_HANDLERS
@@ -48,6 +51,7 @@ TABLES = (
     (SUPERVISION_ENDPOINTS, SUPERVISION_HANDLERS),
     (CENTER_ENDPOINTS, CENTER_HANDLERS),  # the public hall description and staff names
     (GUIDE_DESK_ENDPOINTS, GUIDE_DESK_HANDLERS),  # the guide desk's reads
+    (ADMIN_ENDPOINTS, ADMIN_HANDLERS),  # administration (server/admin/)
 )
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {"display": ROOT / "display" / "web", "counter": ROOT / "counter" / "web",
@@ -88,6 +92,7 @@ def create_app(config: Settings, clock=None, db_path: str | Path | None = None,
     setup_supervision(app)  # case actions' lock, deletion of expired call-back numbers
     app.on_shutdown.append(_close_sockets)
     _add_routes(app, sounds)
+    setup_admin(app)  # administration: stored configuration versions, live changes (server/admin/)
     for setup in extra_setup:
         setup(app)
     return app

@@ -70,6 +70,14 @@ class Authenticator:
         return Principal(role=session.role, id=session.staff, window=session.window, staff=session.staff,
                          session_hash=digest)
 
+    def use_hall(self, hall: HallConfig) -> None:
+        """A new configuration (administration): new device tokens; sessions of removed staff end."""
+        self.hall = hall
+        self._devices = {d.token_hash: d for d in hall.devices}
+        for digest, session in list(self.sessions.items()):
+            if hall.staff_member(session.staff) is None:
+                del self.sessions[digest]
+
     def sessions_of(self, staff: str) -> list[Session]:
         return [s for s in self.sessions.values() if s.staff == staff]
 

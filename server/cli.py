@@ -32,6 +32,10 @@ SUBCOMMANDS = {
     "report": _delegate("server.stats.report"),
     "doctor": _delegate("server.doctor"),
     "city": _delegate("city.cli"),  # branch centers: the city database and dashboard (docs/city.md)
+    # administration (server/admin/cli.py)
+    "config": _delegate("server.admin.cli", "config_main"),
+    "backup": _delegate("server.admin.cli", "backup_main"),
+    "restore": _delegate("server.admin.cli", "restore_main"),
 }
 
 USAGE = """usage: hallq COMMAND [options]
@@ -48,6 +52,9 @@ commands:
   report         print the statistics report for a date range
   doctor         check a database: integrity, event chain, state rebuild
   city           the city: init, add-hall, add-manager, serve, demo (docs/city.md)
+  config export  write the live configuration as TOML (config import FILE [--dry-run]: store a file)
+  backup         copy the database while the hall runs, keeping the newest N copies
+  restore        check a backup and put it back as the database (server stopped)
 
 `hallq COMMAND --help` describes each one."""
 

@@ -15,8 +15,8 @@ from types import MappingProxyType
 from typing import Any, Iterable
 
 from .config_schema import (ARRAY_TABLES, FORBIDDEN, KINDS, REQUIRED, SCHEMA, TOP_LEVEL, BadValue, Key)
-from .domain.hall import (Center, Department, Device, EstimateRules, HallConfig, Names, RoutingPolicy, Rules,
-                          Service, ServiceGuide, Staff, Window)
+from .domain.hall import (Center, Department, Device, EstimateRules, HallConfig, Names, Notice, RotaEntry,
+                          RoutingPolicy, Rules, Service, ServiceGuide, Staff, Window)
 from .security import hash_token, verify_pin
 from .domain.workdays import WorkCalendar
 from .supervision.settings import SupervisionSettings
@@ -80,6 +80,7 @@ class Settings:
     # supervision: the working calendar and the [supervision] table
     calendar: WorkCalendar = WorkCalendar()
     supervision: SupervisionSettings = SupervisionSettings()
+    raw: Mapping[str, Any] | None = None  # the parsed document itself (stored as a configuration version)
 
 
 # --- reading one table --------------------------------------------------------------------------------
@@ -242,6 +243,22 @@ def _check_references(t: dict[str, list[dict]]) -> None:
     _check_services(t)
     _check_staff(t)
     _check_devices(t)
+    _check_rota(t)
+
+
+def _check_rota(t: dict[str, list[dict]]) -> None:
+    """Rota turns name windows, services and departments that exist; notices end after they start."""
+    windows, services = [w["number"] for w in t["windows"]], [s["code"] for s in t["services"]]
+    departments = [d["code"] for d in t["departments"]]
+    for i, r in enumerate(t["rota"]):
+        _must_exist(r["window"], windows, f"rota[{i}].window", "window")
+        for j, code in enumerate(r["services"]):
+            _must_exist(code, services, f"rota[{i}].services[{j}]", "service")
+        if r["department"] is not None:
+            _must_exist(r["department"], departments, f"rota[{i}].department", "department")
+    for i, n in enumerate(t["notices"]):
+        if n["ends"] <= n["starts"]:
+            raise ConfigError(f"notices[{i}].ends", f"must be after starts ({n['starts']}), got {n['ends']!r}")
 
 
 # --- building the domain objects ----------------------------------------------------------------------
@@ -281,6 +298,8 @@ def _build_hall(center: dict, rules: dict, t: dict[str, list[dict]], policies: l
         staff=tuple(Staff(**s) for s in t["staff"]),
         devices=tuple(Device(**d) for d in t["devices"]),
         rules=Rules(**rules),
+        rota=tuple(RotaEntry(**r) for r in t["rota"]),
+        notices=tuple(Notice(_names(n["text"]), n["starts"], n["ends"]) for n in t["notices"]),
     )
 
 
@@ -341,7 +360,7 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> Settings:
         server = _server(raw.get("server", {}))
         hall = replace(_build_hall(center, rules, tables, policies, guides),
                        estimate=EstimateRules(server.estimate_recent, server.estimate_min_samples))
-        return Settings(hall=hall, server=server, voice=_voice(raw.get("voice", {})), source=source,
+        return Settings(hall=hall, server=server, voice=_voice(raw.get("voice", {})), source=source, raw=raw,
                         city=_city(raw.get("city", {})), calendar=_calendar(raw.get("calendar", {})),
                         supervision=SupervisionSettings(**read_table(raw.get("supervision", {}), "supervision",
                                                                      "supervision")))

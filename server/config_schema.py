@@ -353,6 +353,10 @@ STAFF = _keys(
     windows=Key("integers", [], "Window numbers this person may sign in at (a clerk needs at least one)."),
     department=Key("string", None, "A liaison's department: the liaison sees only that department's supervision "
                    "cases.", CODE),
+    # administration (docs/administration.md)
+    disabled=Key("boolean", False, "A disabled staff member cannot sign in; kept for the history and the audit log."),
+    pin_change_required=Key("boolean", False, "Set by a PIN reset: at the next sign-in the person must choose a "
+                            "new PIN."),
 )
 
 DEVICES = _keys(
@@ -439,6 +443,40 @@ SUPERVISION = _keys(
                       NON_NEGATIVE),
 )
 
+# --- administration: the window rota and timed notices (docs/administration.md) --------------------
+
+_LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} ([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _local_datetime(v: str) -> str | None:
+    if not _LOCAL_TIME.match(v) or _iso_dates((v[:10],)):
+        return f'must be a local time "YYYY-MM-DD HH:MM", got {v!r}'
+    return None
+
+
+def _weekdays(values: tuple[int, ...]) -> str | None:
+    wrong = [v for v in values if not 1 <= v <= 7]
+    return f"ISO weekdays are 1 (Monday) to 7 (Sunday), got {wrong[0]!r}" if wrong else None
+
+
+ROTA = _keys(
+    window=Key("integer", REQUIRED, "The window that takes its turn.", POSITIVE),
+    services=Key("strings", REQUIRED, "Service codes it calls during the turn, in priority order.", _nonempty),
+    department=Key("string", None, "Department staffing it during the turn; absent: none (a shared window).", CODE),
+    weekdays=Key("integers", [], "ISO weekdays of the turn (1 Monday ... 7 Sunday); with no dates either: every "
+                 "day.", _weekdays),
+    dates=Key("strings", [], "Dates of the turn \"YYYY-MM-DD\" (besides the weekdays).", _iso_dates),
+    hours=Key("hours", [], "Hours of the turn; empty: the whole day."),
+    note=Key("string", "", "A word for the managers (who is on duty, why)."),
+)
+
+NOTICES = _keys(
+    text=Key("names", REQUIRED, "The notice in the three languages: the displays' marquee and the kiosks show it.",
+             _names_filled),
+    starts=Key("string", REQUIRED, "Local time it starts showing, \"YYYY-MM-DD HH:MM\".", _local_datetime),
+    ends=Key("string", REQUIRED, "Local time it stops showing (after starts), \"YYYY-MM-DD HH:MM\".", _local_datetime),
+)
+
 SCHEMA: MappingProxyType = MappingProxyType({
     "center": CENTER,
     "rules": RULES,
@@ -453,10 +491,12 @@ SCHEMA: MappingProxyType = MappingProxyType({
     "city": CITY,
     # supervision
     "calendar": CALENDAR,
-    "supervision": SUPERVISION,
+    "supervision": SUPERVISION,    # administration
+    "rota": ROTA,
+    "notices": NOTICES,
 })
 
-ARRAY_TABLES = ("departments", "services", "windows", "staff", "devices")
+ARRAY_TABLES = ("departments", "services", "windows", "staff", "devices", "rota", "notices")
 TOP_LEVEL: tuple[str, ...] = ("center", "rules", "server", "voice", *ARRAY_TABLES)
 TOP_LEVEL += ("city",)
 TOP_LEVEL += ("calendar", "supervision")

@@ -213,6 +213,8 @@ class HallService:
         batch.writes.append(RememberRequest(f"{day}|{key}", fingerprint, body, self.clock.now(), day))
 
     def is_retry(self, actor: str, request_id: str | None) -> bool:
+        """Whether this request id was answered today (yesterday's ids are new requests)."""
+        self._turn_day_if_due()
         return bool(request_id) and f"{actor}|{request_id}" in self.done
 
     async def _replay(self, done: Done, request: RequestUse) -> dict:

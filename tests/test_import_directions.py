@@ -52,6 +52,10 @@ ALLOWED: dict[str, set[str]] = {
     "server.doctor": BASE | {"server.service", "server.store", "server.config"},
     # the device agents' hub client (kiosk/agent.py, display/speaker.py): speaks the protocol only
     "server.hubclient": set(),
+    # administration: the stored configuration, its endpoints, files and backups
+    "server.admin": BASE | {"server.actions", "server.appkeys", "server.config", "server.config_schema",
+                            "server.config_cli", "server.csvsafe", "server.security", "server.store",
+                            "server.service", "server.clock"},
 }
 ALLOWED_MODULES: dict[tuple[str, str], str] = {
     ("server.hub", "server.api.endpoints"): "the endpoint table is the one source of command names and roles",
@@ -65,6 +69,9 @@ ALLOWED_MODULES: dict[tuple[str, str], str] = {
     ("server.supervision", "server.api.fields"): "its bodies are checked by the same field rules",
     ("server.supervision", "server.api.router"): "the path ids the router parsed (IDS)",
     ("server.supervision", "server.stats.http"): "reports read through the statistics' own reader thread",
+    ("server.admin", "server.api.endpoints"): "its own endpoint table is made of the same Endpoint rows",
+    ("server.admin", "server.api.fields"): "its rows' bodies are checked by the table's fields",
+    ("server.api", "server.admin"): "docs/api.md is generated from every endpoint table, the administration's too",
 }
 
 

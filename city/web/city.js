@@ -17,7 +17,7 @@ const TEXT = {
     daily: "日報", monthly: "月報", day: "日期", month: "月份", total: "合計", back: "返回", noData: "沒有資料",
     handling: "平均辦理", noShow: "過號率", accepted: "受理", perDay: "日均", workingDays: "工作日",
     groupBy: "分組", window: "窗口", clerk: "工作人員", hour: "時段", minutes: "分", refreshed: "更新於",
-    halls_n: "個中心",
+    halls_n: "個中心", issuedRange: "取號", servedRange: "辦結",
   },
   "zh-Hans": {
     title: "全市政务服务看板", halls: "各中心实时", compare: "中心比较", report: "报表", signIn: "登录", login: "账号",
@@ -29,7 +29,7 @@ const TEXT = {
     daily: "日报", monthly: "月报", day: "日期", month: "月份", total: "合计", back: "返回", noData: "没有数据",
     handling: "平均办理", noShow: "过号率", accepted: "受理", perDay: "日均", workingDays: "工作日",
     groupBy: "分组", window: "窗口", clerk: "工作人员", hour: "时段", minutes: "分", refreshed: "更新于",
-    halls_n: "个中心",
+    halls_n: "个中心", issuedRange: "取号", servedRange: "办结",
   },
   en: {
     title: "City service centers", halls: "Halls live", compare: "Compare", report: "Reports", signIn: "Sign in",
@@ -42,7 +42,7 @@ const TEXT = {
     download: "Download CSV", daily: "Daily", monthly: "Monthly", day: "Day", month: "Month", total: "Total",
     back: "Back", noData: "No data", handling: "Mean handling", noShow: "No-show rate", accepted: "Accepted",
     perDay: "Per day", workingDays: "Working days", groupBy: "Group by", window: "Window", clerk: "Clerk",
-    hour: "Hour", minutes: "min", refreshed: "Refreshed", halls_n: "halls",
+    hour: "Hour", minutes: "min", refreshed: "Refreshed", halls_n: "halls", issuedRange: "Issued", servedRange: "Served",
   },
 };
 
@@ -124,7 +124,7 @@ function linkCell(link) {
 }
 
 function hallRow(h) {
-  const level = h.longest_wait_s >= 1800 ? "level-action" : h.longest_wait_s >= 900 ? "level-warning" : "";
+  const level = h.level && h.level !== "ok" ? `level-${h.level}` : "";  // the hall's own service thresholds
   return el("tr", { class: "hall", "data-hall": h.hall_id, onclick: () => { state.hall = h.hall_id; show(); } },
     el("td", {}, name(h.name, h.hall_id), el("div", { class: "muted" }, h.hall_id)),
     el("td", { class: "num" }, h.waiting), el("td", { class: `num ${level}` }, mins(h.longest_wait_s)),
@@ -154,7 +154,7 @@ async function hallsView() {
 
 function figureRows(groups, keyName) {
   const tx = t();
-  const head = el("tr", {}, ...[keyName, tx.issued, tx.served, tx.avgWait, "p90", tx.sl, tx.noShow, tx.handling, tx.satisfaction]
+  const head = el("tr", {}, ...[keyName, tx.issuedRange, tx.servedRange, tx.avgWait, "p90", tx.sl, tx.noShow, tx.handling, tx.satisfaction]
     .map((h, i) => el("th", { class: i ? "num" : "" }, h)));
   const rows = groups.map((g) => el("tr", {}, el("td", {}, g.key === null ? "—" : String(g.key)),
     el("td", { class: "num" }, g.counts.issued), el("td", { class: "num" }, g.counts.served),
@@ -190,7 +190,7 @@ async function compareView(query = {}) {
   const from = el("input", { type: "date", value: data.from }), to = el("input", { type: "date", value: data.to });
   const by = el("select", {}, ...["department", "service"].map((b) => el("option", { value: b, selected: b === data.by }, tx[b])));
   const q = () => ({ from: from.value, to: to.value, by: by.value });
-  const head = el("tr", {}, ...[tx[data.by], tx.hall, tx.issued, tx.served, tx.avgWait, tx.sl, tx.satisfaction, tx.noShow,
+  const head = el("tr", {}, ...[tx[data.by], tx.hall, tx.issuedRange, tx.servedRange, tx.avgWait, tx.sl, tx.satisfaction, tx.noShow,
     tx.handling].map((h, i) => el("th", { class: i > 1 ? "num" : "" }, h)));
   const rows = [...data.rows].sort((a, b) => String(a.key).localeCompare(String(b.key)) || a.hall_id.localeCompare(b.hall_id))
     .map((r) => el("tr", {}, el("td", {}, name(r.name, r.key)), el("td", {}, r.hall_id), el("td", { class: "num" }, r.issued),

@@ -39,3 +39,32 @@ export function signInForm(t, window, errorText, onSubmit) {
   });
   return { form, focus: () => staff.focus() };
 }
+
+/**
+ * The form a clerk meets after signing in with a one-time PIN (a new clerk, or a PIN reset by a
+ * manager): the clerk chooses their own before anything else. `onSubmit(newPin, errorBox)` saves it.
+ */
+export function ownPinForm(t, onSubmit) {
+  const attrs = { type: "password", inputmode: "numeric", autocomplete: "new-password", required: true,
+    minlength: 4, maxlength: 12, pattern: "[0-9]{4,12}" };
+  const pin = el("input", { id: "new-pin", name: "new_pin", ...attrs });
+  const again = el("input", { id: "new-pin-again", name: "new_pin_again", ...attrs });
+  const error = el("div", { class: "message", id: "own-pin-error", role: "alert" });
+  const form = el("form", { class: "panel signin", id: "own-pin" },
+    el("h2", {}, t.own_pin_title),
+    el("p", {}, t.own_pin_why),
+    el("label", {}, t.own_pin_new, pin),
+    el("label", {}, t.own_pin_again, again),
+    el("button", { type: "submit", id: "own-pin-submit" }, t.own_pin_save),
+    error);
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    if (pin.value !== again.value) {
+      error.className = "message error";
+      error.textContent = t.own_pin_differ;
+      return;
+    }
+    onSubmit(pin.value, error);
+  });
+  return { form, focus: () => pin.focus() };
+}

@@ -6,7 +6,7 @@ import { applyLang, loadCenter, pickName, startLang, validLang } from "/common/l
 import { Dialogs } from "./counter-dialogs.js";
 import { actionForKey } from "./counter-keys.js";
 import { DeskView } from "./counter-render.js";
-import { clearSession, loadSession, saveSession, signInForm } from "./counter-session.js";
+import { clearSession, loadSession, ownPinForm, saveSession, signInForm } from "./counter-session.js";
 import { fill, textsFor } from "./i18n.js";
 
 const LANG_KEY = "hallq.counter.lang";
@@ -78,7 +78,7 @@ class CounterDesk {
   async sessionAlive(token) {
     try {
       const who = await api("GET", "/api/sessions/current", token);
-      return who.role === "clerk";
+      return who.role === "clerk" && !who.pin_change_required;  // a one-time PIN: sign in again
     } catch (err) {
       // A network blip must not sign the clerk out: keep the session and let the hub reconnect.
       return err.code === "unavailable";
@@ -91,10 +91,8 @@ class CounterDesk {
     for (const s of hall.services) this.catalog.services.set(s.code, s);
     for (const w of hall.windows) this.catalog.windows.set(w.number, w);
     for (const d of hall.departments) this.catalog.departments.set(d.code, d);
-    if (!this.catalog.guides.size) {
-      const center = await loadCenter().catch(() => ({ services: [] }));
-      for (const s of center.services) this.catalog.guides.set(s.code, s.guide);
-    }
+    const center = await loadCenter().catch(() => ({ services: [] }));  // again after a config change
+    for (const s of center.services) this.catalog.guides.set(s.code, s.guide);
     // The full hall view lists every window but only the services some window of the scope serves.
     document.getElementById("center-name").textContent = this.pick(hall.center.name);
   }
@@ -115,11 +113,27 @@ class CounterDesk {
       this.session = { token: answer.token, staff: answer.staff.number, staffName: answer.staff.name,
         window: answer.window };
       saveSession(this.session);
+      if (answer.pin_change_required) return this.showOwnPin(pin);
       this.openDesk();
     } catch (err) {
       errorBox.className = "message error";
       errorBox.textContent = this.errorText(err, { staff });
     }
+  }
+
+  /** A one-time PIN opens only this form: the clerk chooses their own PIN, then the desk opens. */
+  showOwnPin(currentPin) {
+    const { form, focus } = ownPinForm(this.t, async (newPin, errorBox) => {
+      try {
+        await api("POST", "/api/sessions/current/pin", this.session.token, { current_pin: currentPin, new_pin: newPin });
+        this.openDesk();
+      } catch (err) {
+        errorBox.className = "message error";
+        errorBox.textContent = this.errorText(err);
+      }
+    });
+    document.getElementById("main").replaceChildren(form);
+    focus();
   }
 
   async signOut() {
@@ -169,6 +183,8 @@ class CounterDesk {
       onSnapshot: (snapshot) => this.applySnapshot(snapshot),
       onEvent: (event) => this.onEvent(event),
       onStatus: (state) => this.onStatus(state),
+      // a manager changed the hall (docs/administration.md): new services, windows and guides
+      onConfigChanged: () => this.loadCatalog(this.session.token).catch(() => {}),
     });
     this.hub.start();
   }

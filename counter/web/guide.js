@@ -104,6 +104,8 @@ class GuideDesk {
       answer = await api("POST", "/api/sessions", null, { staff, pin });
     } catch (err) {
       if (err.code === "forbidden") return this.t.not_guide;
+      // one answer for a wrong PIN and a clerk away from the counters (the server gives no PIN oracle)
+      if (err.code === "unauthorized") return this.t.err_unauthorized_desk;
       return this.errorText(err);
     }
     if (!DESK_ROLES.includes(answer.role)) {

@@ -22,6 +22,14 @@ const T = {
   pin: ["密碼 (PIN)", "密码 (PIN)", "PIN"],
   sign_in: ["簽到", "签到", "Sign in"],
   sign_out: ["簽退", "签退", "Sign out"],
+  own_pin_title: ["請設定您自己的密碼", "请设置您自己的密码", "Choose your own PIN"],
+  own_pin_why: ["您用臨時密碼簽到。設定自己的密碼（4 至 12 位數字）後才能開始辦理。",
+    "您用临时密码签到。设置自己的密码（4 至 12 位数字）后才能开始办理。",
+    "You signed in with a one-time PIN. Choose your own (4 to 12 digits) before you start."],
+  own_pin_new: ["新密碼", "新密码", "New PIN"],
+  own_pin_again: ["再輸入一次", "再输入一次", "New PIN again"],
+  own_pin_save: ["儲存並開始", "保存并开始", "Save and start"],
+  own_pin_differ: ["兩次輸入的密碼不同", "两次输入的密码不同", "The two PINs differ"],
   signed_in_as: ["{name}（工號 {staff}）", "{name}（工号 {staff}）", "{name} (staff {staff})"],
 
   // --- counter: status ---
@@ -187,6 +195,8 @@ const T = {
   err_return_window_expired: ["此過號號票已超過回呼期限。", "此过号号票已超过回呼期限。", "The missed ticket's return time has passed."],
   err_max_recalls: ["已達最多重呼次數。", "已达最多重呼次数。", "Maximum number of recalls reached."],
   err_unauthorized: ["工號或密碼錯誤。", "工号或密码错误。", "Wrong staff number or PIN."],
+  err_unauthorized_desk: ["工號或密碼錯誤（窗口工作人員請在本窗口的終端簽到）。", "工号或密码错误（窗口工作人员请在本窗口的终端签到）。",
+    "Wrong staff number or PIN (clerks sign in at their window's counter terminal)."],
   err_session_ended: ["登入已失效，請重新簽到。", "登录已失效，请重新签到。", "Your session has ended; please sign in again."],
   err_too_many_attempts: ["嘗試次數過多，請 {s} 秒後再試。", "尝试次数过多，请 {s} 秒后再试。", "Too many attempts; try again in {s} s."],
   err_already_signed_in: ["工號 {staff} 已在 {window} 號窗口簽到，請先在該窗口簽退。", "工号 {staff} 已在 {window} 号窗口签到，请先在该窗口签退。",

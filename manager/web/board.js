@@ -10,6 +10,7 @@ import { api, duration, el, header, lang, minutes, name, percent, signedIn, t, t
 const REFRESH_DEBOUNCE_MS = 150;
 const KIND_ORDER = ["kiosk", "display", "counter", "rating_pad"];
 const PRINTER_FAULTS = ["paper_out", "offline", "error", "cover_open"];
+const DEVICE_MARK = "\u0000"; // where a device's name goes in an alarm sentence
 
 class Board {
   constructor(root) {
@@ -71,11 +72,16 @@ class Board {
       }
     }
     for (const dev of d.devices) {
-      const label = `${this.kindName(dev.kind)} ${dev.device}`;
-      if (!dev.online && dev.at) { // was connected, then lost: an agent or screen down (its printer state is stale)
-        out.push({ key: `offline:${dev.device}`, text: t("alarmOffline", label) });
-      } else if (dev.printer && PRINTER_FAULTS.includes(dev.printer)) {
-        out.push({ key: `printer:${dev.device}:${dev.printer}`, text: t("alarmPrinter", label, this.printerName(dev.printer)) });
+      // the device's id is the hall's own name for it: kept as it is (translate="no") inside the sentence
+      const named = (sentence) => {
+        const [before, after] = sentence.split(DEVICE_MARK);
+        return [before, `${this.kindName(dev.kind)} `, el("span", { translate: "no" }, dev.device), after];
+      };
+      if (dev.printer && PRINTER_FAULTS.includes(dev.printer)) { // out of paper, or its print agent gone
+        out.push({ key: `printer:${dev.device}:${dev.printer}`,
+          text: named(t("alarmPrinter", DEVICE_MARK, this.printerName(dev.printer))) });
+      } else if (!dev.online && dev.at) { // was connected, then lost: a screen or terminal down
+        out.push({ key: `offline:${dev.device}`, text: named(t("alarmOffline", DEVICE_MARK)) });
       }
     }
     return out;
@@ -186,7 +192,8 @@ class Board {
   devices(devices) {
     const groups = KIND_ORDER.map((kind) => {
       const list = devices.filter((d) => d.kind === kind);
-      const faulty = list.filter((d) => (!d.online && d.at) || (d.online && d.printer && d.printer !== "ready"));
+      const printerFault = (d) => d.printer && PRINTER_FAULTS.includes(d.printer);
+      const faulty = list.filter((d) => (!d.online && d.at) || printerFault(d));
       const unseen = list.filter((d) => !d.online && !d.at);
       const online = list.filter((d) => d.online).length;
       const summary = online === list.length ? t("allOnline", list.length) : t("onlineOf", online, list.length);
@@ -197,7 +204,7 @@ class Board {
       el("b", {}, this.kindName(g.kind)), " ", el("span", { class: "muted" }, g.summary),
       g.faulty.length ? el("ul", {}, g.faulty.map((d) => el("li", { "data-device": d.device, class: "bad" },
         el("span", { translate: "no" }, d.device), " · ",
-        !d.online ? t("offline") : `${t("printer")} ${this.printerName(d.printer)}`))) : null,
+        d.printer && PRINTER_FAULTS.includes(d.printer) ? `${t("printer")} ${this.printerName(d.printer)}` : t("offline")))) : null,
       g.unseen.length ? el("details", { class: "unseen" }, el("summary", {}, t("unseen", g.unseen.length)),
         el("span", { translate: "no" }, g.unseen.map((d) => d.device).join(", "))) : null);
     return el("section", {}, el("h2", {}, t("devices")), el("ul", { class: "devices", id: "devices" }, groups.map(line)));

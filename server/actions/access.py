@@ -67,3 +67,15 @@ def require(request: web.Request, roles: tuple[str, ...]) -> Principal:
     p = authorize(caller(request), roles)
     assert p is not None
     return p
+
+
+# --- a one-time PIN (a new person, or after a reset) only lets one choose one's own (administration) ---
+FIRST_PIN_ROWS = ("setOwnPin", "signOut", "getSession")
+
+
+def refuse_until_own_pin(app: web.Application, p: Principal | None, operation_id: str) -> None:
+    if p is None or not p.is_session or operation_id in FIRST_PIN_ROWS:
+        return
+    staff = app[K.SERVICE].hall.staff_member(p.staff or "")
+    if staff is not None and staff.pin_change_required:
+        raise DomainError("pin_change_required", "choose your own PIN first (POST /api/sessions/current/pin)")

@@ -2,6 +2,7 @@
 `python -m server.api.docs > docs/api.md` (tests/test_docs.py checks the file is current)."""
 from __future__ import annotations
 
+from ..admin import ENDPOINTS as ADMIN_ENDPOINTS
 from ..actions.access import own_window_only
 from ..actions.body import MAX_DEPTH, MAX_INT_DIGITS
 from ..domain.errors import ERROR_CODES
@@ -73,7 +74,8 @@ def roles_cell(ep) -> str:
 def endpoint_table() -> str:
     rows = ["| method | path | operationId | roles | what |", "|---|---|---|---|---|"]
     from ..supervision.http import SUPERVISION_ENDPOINTS  # imported here: it imports the API handlers
-    for ep in ENDPOINTS + OTHER_ENDPOINTS + SUPERVISION_ENDPOINTS + CENTER_ENDPOINTS + GUIDE_DESK_ENDPOINTS:
+    for ep in (ENDPOINTS + OTHER_ENDPOINTS + SUPERVISION_ENDPOINTS + CENTER_ENDPOINTS + GUIDE_DESK_ENDPOINTS
+               + ADMIN_ENDPOINTS):
         roles = roles_cell(ep)
         rows.append(f"| {ep.method} | `{ep.path}` | `{ep.operation_id}` | {roles} | {ep.summary} |")
     return "\n".join(rows)

@@ -83,13 +83,13 @@ def _issue(p: Principal, body: dict, match: dict) -> c.Command:
     if channel == "green" and not (p.green_channel or p.role in STAFF_DESK):
         raise DomainError("forbidden", "green-channel tickets are issued at the guide desk, not at this kiosk")
     return c.IssueTicket(service=body["service"], channel=channel, green_category=body.get("green_category"),
-                         kiosk=p.id if p.role == "kiosk" else None, lang=body.get("lang", "zh-Hant"),
+                         kiosk=p.id if p.role == "kiosk" else None, lang=body.get("lang", ""),
                          issued_by=p.staff if p.role in STAFF_DESK else None)
 
 
 def _check_in(p: Principal, body: dict, match: dict) -> c.Command:
     return c.CheckInAppointment(code=body["code"].strip().upper(), kiosk=p.id if p.role == "kiosk" else None,
-                                lang=body.get("lang", "zh-Hant"))
+                                lang=body.get("lang", ""))
 
 
 def _cancel(p: Principal, body: dict, match: dict) -> c.Command:

@@ -8,7 +8,7 @@ from typing import Any
 from ..domain.errors import DomainError
 
 MAX_NUMBER = 2**53 - 1  # numbers beyond this lose precision in JavaScript; no field needs them
-_JSON_TYPES = {"string": str, "integer": int, "boolean": bool, "number": (int, float), "array": list}
+_JSON_TYPES = {"string": str, "integer": int, "boolean": bool, "number": (int, float), "array": list, "object": dict}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from aiohttp import web
 
 from ..actions import runner
-from ..actions.access import PRINCIPAL, authorize, bearer, principal_for_token
+from ..actions.access import PRINCIPAL, authorize, bearer, principal_for_token, refuse_until_own_pin
 from ..actions.body import json_response, read_body
 from .endpoints import Endpoint
 from .fields import parse_fields
@@ -28,6 +28,7 @@ def guarded(ep: Endpoint, handler: Handler) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         principal = principal_for_token(request.app, bearer(request))
         authorized = authorize(principal, ep.roles)
+        refuse_until_own_pin(request.app, authorized, ep.operation_id)
         if authorized is not None:
             request[PRINCIPAL] = authorized
         request[IDS] = path_ids(request.match_info)

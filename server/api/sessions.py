@@ -73,7 +73,8 @@ async def open_session(app: web.Application, staff, device: Principal | None, no
         await app[K.SERVICE].write_only([record, audit])
     app[K.AUTH].sessions[session.token_hash] = session  # only once it is on disk
     return {"token": token, "role": staff.role, "staff": {"number": staff.number, "name": staff.name},
-            "window": window, "expires_at": session.expires_at}
+            "window": window, "expires_at": session.expires_at,
+            "pin_change_required": staff.pin_change_required}
 
 
 async def sign_out(request: web.Request) -> web.Response:
@@ -101,6 +102,7 @@ async def who_am_i(request: web.Request) -> web.Response:
     if p.staff:
         staff = service.hall.staff_member(p.staff)
         answer["staff_name"] = staff.name if staff else ""
+        answer["pin_change_required"] = bool(staff and staff.pin_change_required)
     answer["window_state"] = window_for(window_of(service, p), audience_of(p.role))
     answer["default_lang"] = service.hall.center.default_lang  # the page's language until the user picks one
     return json_response(answer)

@@ -36,11 +36,12 @@ CITYLINK_HANDLERS: dict[str, Handler] = {"city_link": city_link}
 def setup_citylink(app: web.Application, db_path: Path) -> None:
     """The link only when configured; its route is always there (the board shows "off" without a
     [city] table): server/app.py serves CITYLINK_ENDPOINTS like every other table."""
-    settings = CitySettings.from_table(app[K.CONFIG].city)
+    config = app[K.CONFIG]
+    settings = CitySettings.from_table(config.city)
     if not settings.enabled:
         return
 
-    link = CityLink(settings, db_path, catalogue_of(app[K.CONFIG].hall), now=app[K.CLOCK].now)
+    link = CityLink(settings, db_path, catalogue_of(config.hall), now=app[K.CLOCK].now)
     app[CITY_LINK] = link
 
     async def start(app: web.Application) -> None:  # after the cleanup contexts: the database exists

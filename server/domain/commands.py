@@ -26,7 +26,7 @@ class IssueTicket(Command):
     channel: str = "normal"  # normal | green
     green_category: str | None = None
     kiosk: str | None = None
-    lang: str = "zh-Hant"
+    lang: str = ""  # the ticket's language; "" means the hall's default_lang
     tracking_hash: str = ""
     issued_by: str | None = None  # the staff member who issued it at the guide desk (none at a kiosk)
 
@@ -50,7 +50,7 @@ class CheckInAppointment(Command):
     NAME: ClassVar[str] = "check_in_appointment"
     code: str
     kiosk: str | None = None
-    lang: str = "zh-Hant"
+    lang: str = ""  # the ticket's language; "" means the hall's default_lang
     tracking_hash: str = ""
 
 

@@ -49,6 +49,13 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "unknown_case": (404, "no such supervision case, or not one of the caller's department"),
     "invalid_case_transition": (409, "the supervision case is not in a state that allows this action"),
     "callback_closed": (409, "the time to leave a call-back number has passed, or the visit has no bad-review case"),
+    # --- administration (server/admin/) ---
+    "invalid_config": (400, "the configuration change breaks a rule of the hall file; details.field names the key"),
+    "unknown_device": (404, "no such device"),
+    "pin_change_required": (403, "signed in with a one-time PIN: choose your own PIN first (setOwnPin)"),
+    "no_one_time_notice": (404, "the ticket was not finished for missing materials: it has no one-time notice"),
+    "version_conflict": (409, "the configuration changed since it was read; reload, redo the change, save again"),
+    "would_strand_tickets": (409, "the change would strand waiting tickets or a signed-in clerk; details say what to do first"),
     "payload_too_large": (413, "the request body is too large"),
     "too_many_attempts": (429, "too many failed sign-ins; wait and try again"),
     "rate_limited": (429, "too many requests from this device; slow down"),

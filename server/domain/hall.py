@@ -117,6 +117,8 @@ class Staff:
     windows: tuple[int, ...] = ()
     role: str = "clerk"
     department: str | None = None  # a liaison's department (sees only its cases)
+    disabled: bool = False  # cannot sign in (administration keeps the entry for the history)
+    pin_change_required: bool = False  # must choose a new PIN at the next sign-in
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,30 @@ class Center:
 
 
 @dataclass(frozen=True)
+class RotaEntry:
+    """A window's turn (輪流值崗): on these weekdays or dates and in these hours it serves these
+    services for this department instead of its own (docs/administration.md)."""
+
+    window: int
+    services: tuple[str, ...]
+    department: str | None = None
+    weekdays: tuple[int, ...] = ()  # ISO weekdays; with no dates either: every day
+    dates: tuple[str, ...] = ()  # "YYYY-MM-DD"
+    hours: tuple[TimeRange, ...] = ()  # empty: the whole day
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notice shown on the hall displays' marquee and the kiosks from `starts` until `ends`
+    (local "YYYY-MM-DD HH:MM"); outside those times the center's own notice shows."""
+
+    text: Names
+    starts: str
+    ends: str
+
+
+@dataclass(frozen=True)
 class HallConfig:
     center: Center
     departments: tuple[Department, ...]
@@ -174,6 +200,8 @@ class HallConfig:
     devices: tuple[Device, ...] = ()
     rules: Rules = field(default_factory=Rules)
     estimate: EstimateRules = field(default_factory=EstimateRules)
+    rota: tuple[RotaEntry, ...] = ()  # administration: windows' turns (applied by server.domain.rota)
+    notices: tuple[Notice, ...] = ()  # administration: timed notices
 
     def service(self, code: str) -> Service | None:
         return self._services_by_code.get(code)
@@ -195,7 +223,7 @@ class HallConfig:
         return next((d for d in self.departments if d.code == code), None)
 
     def staff_member(self, number: str) -> Staff | None:
-        return next((s for s in self.staff if s.number == number), None)
+        return next((s for s in self.staff if s.number == number and not s.disabled), None)
 
     def windows_serving(self, service_code: str) -> tuple[Window, ...]:
         return tuple(w for w in self.windows if service_code in w.services)

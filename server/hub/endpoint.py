@@ -10,7 +10,8 @@ from yarl import URL
 
 from .. import appkeys as K
 from ..actions import runner
-from ..actions.access import authorize, clerk_still_signed_in, principal_for_hash, principal_for_token
+from ..actions.access import (authorize, clerk_still_signed_in, principal_for_hash, principal_for_token,
+                              refuse_until_own_pin)
 from ..actions.body import load_json
 from ..api.endpoints import COMMAND_ROWS
 from ..api.fields import parse_fields
@@ -271,6 +272,16 @@ async def _replay(app, conn: Connection, scope: Scope, since: int):
     audience = audience_of(conn)
 
     async def stream() -> None:
+        try:
+            await _stream()
+        except Exception:
+            # never leave the connection holding live events back forever: drop it, the client
+            # reconnects with `since` and gets a fresh replay or snapshot
+            conn.buffer = None
+            conn.drop("replay failed")
+            raise
+
+    async def _stream() -> None:
         for event in missed:
             if relevant(event, scope) and not await conn.put(event_frame(event, audience)):
                 return
@@ -297,6 +308,7 @@ async def _command(app, conn: Connection, data: dict) -> dict:
         raise DomainError("forbidden", f"a {p.role} may not {name}")
     if p.role == "clerk" and not clerk_still_signed_in(app, p):
         raise DomainError("unauthorized", "your session has ended; sign in again")
+    refuse_until_own_pin(app, p, row.operation_id)
     body = parse_fields(row.socket_fields(), args)
     ids = {k: body.pop(k) for k in row.path_params() if k in body}
     return await runner.run_row(app, p, row, body, ids)

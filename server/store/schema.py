@@ -146,6 +146,19 @@ def migrations() -> Migrations:
             """
         )
 
+    # --- administration: configuration versions (server/admin/) ---
+    @steps(name="0030_config_versions")
+    def config_versions(db: Database) -> None:
+        # Every accepted configuration of the hall (all of the TOML but [server]), newest = live.
+        db.executescript(
+            """
+            CREATE TABLE config_versions (
+                version INTEGER PRIMARY KEY, at REAL NOT NULL, actor TEXT NOT NULL, device TEXT,
+                source TEXT NOT NULL, summary TEXT NOT NULL, document TEXT NOT NULL
+            );
+            """
+        )
+
     return steps
 
 

@@ -14,6 +14,8 @@ export class HubClient {
    * @param {(snapshot: object, seq: number) => void} [options.onSnapshot]
    * @param {(event: object, seq: number) => void} [options.onEvent]
    * @param {(message: object) => void} [options.onMessage]  notice, device_status, print_job...
+   * @param {(message: object) => void} [options.onConfigChanged]  after the fresh snapshot a
+   *        `config_changed` brings (the hub client subscribes again by itself; docs/protocol.md)
    * @param {(state: string, detail?: string) => void} [options.onStatus]  connecting|online|offline|refused
    * @param {(auth: object) => void} [options.onAuth]
    * @param {number} [options.backoffStartMs]  first reconnect delay (default 1 s; tests use less)
@@ -114,7 +116,15 @@ export class HubClient {
     if (message.type === "result") return this.settle(message);
     if (message.type === "event") return this.event(message);
     if (message.type === "resync") return; // the server closes next; we reconnect with `since`
+    if (message.type === "config_changed") return this.configChanged(message);
     if (this.options.onMessage) this.options.onMessage(message);
+  }
+
+  /** The hall's setup changed (docs/administration.md): a fresh snapshot on the same socket, then
+   *  `onConfigChanged` for pages that keep more (a counter's guides). Pages need not know the type. */
+  async configChanged(message) {
+    await this.resubscribe();
+    if (this.options.onConfigChanged) this.options.onConfigChanged(message);
   }
 
   settle(message) {

@@ -41,6 +41,7 @@ async def test_finish_dialog_fits_and_preview_esc_keeps_the_typing(hall, browser
     await expect(page.locator("#signin h2")).to_contain_text("3 号窗口")  # the hall's default: 简体
     await sign_in_zh_hans(page, hall, hall.clerk_for(3))
     await press(page, "+")
+    await expect(page.locator("#ticket-label")).to_have_text("A001")  # the call is back before finishing
     await press(page, "/")
     dialog = page.locator("#finish-dialog")
     await expect(dialog).to_be_visible()

@@ -75,6 +75,10 @@ async def test_pad_fits_every_screen_in_every_language(hall, browser, artifacts,
     assert await page.evaluate(LAYOUT_PROBLEMS) == []
     await page.screenshot(path=str(artifacts / f"pad-{size}-reason-{lang}.png"))
     await page.click("#reason-skip")
+    await expect(page.locator("#callback")).to_be_visible()  # after a bad level: an optional call back
+    assert await page.evaluate(LAYOUT_PROBLEMS) == []
+    await page.screenshot(path=str(artifacts / f"pad-{size}-callback-{lang}.png"))
+    await page.click("#cb-no")
     await expect(page.locator("#thanks")).to_be_visible()
     assert page.script_errors == []
 

@@ -24,7 +24,8 @@ async def new_page(browser, hall, path: str, width: int, height: int):
     page.set_default_timeout(WAIT_MS)
     page.script_errors = []
     page.on("pageerror", lambda err: page.script_errors.append(str(err)))
-    await page.goto(hall.url(path))
+    # these pages are checked in Traditional Chinese; the hall's default language is Simplified
+    await page.goto(hall.url(path + ("&" if "?" in path else "?") + "lang=zh-Hant"))
     return page
 
 

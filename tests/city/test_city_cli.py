@@ -101,3 +101,33 @@ def test_city_settings_are_validated():
 def test_redacted_dsn_keeps_no_password():
     assert redact_dsn("postgresql://u:s3cret@db:5432/hallq?sslmode=require") == "postgresql://u:***@db:5432/hallq?sslmode=require"
     assert "s3cret" not in redact_dsn("postgresql://u@db/hallq?password=s3cret")
+
+
+async def test_city_serve_answers_and_stops_on_ctrl_c(city_db, tmp_path):
+    import asyncio
+    import signal
+
+    import aiohttp
+
+    from tests.city.test_city_demo import free_port_block
+    port = free_port_block(1)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server.cli", "city", "serve", "--dsn", city_db.dsn("hallq_city"), "--port", str(port),
+        "--cache", str(tmp_path / "cache"), cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+        assert f"http://127.0.0.1:{port}/city/index.html" in line
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
+            for _ in range(200):  # the banner comes just before the socket is bound
+                try:
+                    async with http.get("/city/index.html") as resp:
+                        assert resp.status == 200
+                        break
+                except aiohttp.ClientConnectorError:
+                    await asyncio.sleep(0.05)
+            async with http.get("/api/halls") as resp:
+                assert resp.status == 401
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(proc.wait(), 30) == 0

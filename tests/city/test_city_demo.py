@@ -60,8 +60,9 @@ async def test_demo_city_runs_and_stops_cleanly():
                 async with http.get("/api/halls", headers={"Authorization": f"Bearer {token}"}) as resp:
                     halls = (await resp.json())["halls"]
                 return len(halls) == 3 and all(h["link"]["status"] in ("up_to_date", "behind") and
-                                               h["link"]["mirror_seq"] > 0 for h in halls)
-            await until(all_linked, timeout=60, what="three linked halls on the dashboard")
+                                               h["link"]["mirror_seq"] > 0 for h in halls) and \
+                    sum(h["issued"] for h in halls) > 0  # the simulated floors are issuing today
+            await until(all_linked, timeout=90, what="three linked halls on the dashboard, tickets issued")
             async with http.get("/city/index.html") as resp:
                 assert resp.status == 200 and "city.js" in await resp.text()
     finally:

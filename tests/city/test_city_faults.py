@@ -14,6 +14,7 @@ from server.citylink.catalogue import catalogue_of
 from server.config import load_demo
 from server.stats.demo_data import generate, plans
 from tests.city.citytools import city_table, until
+from tests.city.test_city_figures import city  # noqa: F401 - the dashboard fixture
 
 
 @pytest.fixture
@@ -123,13 +124,13 @@ async def test_one_halls_role_cannot_read_or_write_anothers_rows(city_db, hall_d
             await east.execute("UPDATE city.halls SET db_role = 'hallq_hall_west'")
     finally:
         await east.close()
-    city = await asyncpg.connect(city_db.dsn("hallq_city"))
+    reader = await asyncpg.connect(city_db.dsn("hallq_city"))
     try:
-        assert await city.fetchval("SELECT COUNT(*) FROM city.events WHERE hall_id = 'west'") == total
+        assert await reader.fetchval("SELECT COUNT(*) FROM city.events WHERE hall_id = 'west'") == total
         with pytest.raises(asyncpg.InsufficientPrivilegeError):  # the city reads; it never writes events
-            await city.execute("DELETE FROM city.events")
+            await reader.execute("DELETE FROM city.events")
     finally:
-        await city.close()
+        await reader.close()
     row = await city_row(city_db, "west")
     assert row["error"] is None
 
@@ -141,3 +142,37 @@ async def test_a_link_with_another_halls_id_is_refused(city_db, hall_db):
     state = await run_until(link, lambda s: s.status == "stopped", "the link to stop")
     assert state.error_code == "unknown_hall"
     assert (await city_db.fetch("SELECT COUNT(*) AS n FROM city.events"))[0]["n"] == 0
+
+
+async def test_a_stopped_link_shows_on_the_city_board(city_db, hall_db, city):  # noqa: F811
+    conn = sqlite3.connect(str(hall_db))
+    conn.execute("DELETE FROM events WHERE seq = 40")
+    conn.commit()
+    conn.close()
+    await run_until(link_for(city_db, hall_db), lambda s: s.status == "stopped", "the link to stop")
+
+    async def east_row():
+        status, body = await city.call("GET", "/api/halls")
+        assert status == 200, body
+        row = next(h for h in body["halls"] if h["hall_id"] == "east")
+        return row if row["link"]["mirror_seq"] == 39 else None
+    row = await until(east_row, what="the city to mirror what arrived")
+    assert row["link"]["status"] == "stopped" and row["link"]["error_code"] == "seq_gap"
+    assert "39" in row["link"]["error"] and row["link"]["shipped_seq"] == 39
+
+
+async def test_a_city_restored_from_an_older_backup_gets_back_what_it_lost(city_db, hall_db):
+    total = newest(hall_db)
+    await run_until(link_for(city_db, hall_db), lambda s: s.shipped_seq == total, "the whole day shipped")
+    admin = await city_db.admin()  # the city's database comes back from a backup 100 events old
+    try:
+        await admin.execute("DELETE FROM city.events WHERE hall_id = 'east' AND seq > $1", total - 100)
+        await admin.execute("UPDATE city.halls SET last_seq = e.seq, last_hash = e.hash FROM city.events e "
+                            "WHERE city.halls.hall_id = 'east' AND e.hall_id = 'east' AND e.seq = $1", total - 100)
+    finally:
+        await admin.close()
+    state = await run_until(link_for(city_db, hall_db), lambda s: s.shipped_seq == total and
+                            s.status == "up_to_date", "the lost events sent again")
+    assert state.error_code is None
+    rows = await city_db.fetch("SELECT seq FROM city.events WHERE hall_id = 'east' ORDER BY seq")
+    assert [r["seq"] for r in rows] == list(range(1, total + 1))

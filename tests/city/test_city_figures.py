@@ -88,6 +88,11 @@ async def test_every_hall_live_and_the_reports(hall, city, db_path):
     east = next(h for h in body["halls"] if h["hall_id"] == "east")
     west = next(h for h in body["halls"] if h["hall_id"] == "west")
     assert east["waiting"] == 1 and east["longest_wait_s"] == pytest.approx(300, abs=1)
+    assert east["level"] == "ok"  # 5 minutes, under business_setup's warning threshold
+    hall.clock.advance(11 * 60)  # 16 minutes: past the warning (15), not yet the action (30)
+    status, body = await city.call("GET", "/api/halls")
+    east = next(h for h in body["halls"] if h["hall_id"] == "east")
+    assert east["level"] == "warning" and east["longest_wait_s"] == pytest.approx(960, abs=1)
     assert east["windows_open"] >= 1 and east["served"] == 2
     assert east["service_level"]["denominator"] == 2 and east["link"]["status"] == "up_to_date"
     assert east["name"]["en"] and west["link"]["status"] == "never"

@@ -159,7 +159,7 @@ async def test_no_job_is_printed_while_a_fault_stands_and_it_prints_when_the_fau
     assert len(printed) == 1 and bench.printer.unknown == 0
     assert_clean_ticket(printed[0], bench.labels[ticket])
     lines = text_lines(tokenize(printed[0], "gb18030"))  # no window is open yet: the paper says so
-    assert "暫無窗口辦理" in lines and any(line.endswith("號窗口附近等候") for line in lines), lines
+    assert "暂无窗口办理" in lines and any(line.endswith("号窗口附近等候") for line in lines), lines
     assert not any("分鐘" in line for line in lines)
 
 

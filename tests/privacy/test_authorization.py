@@ -122,7 +122,7 @@ def sample(name: str, field, targets: dict):
     if field.enum:
         return field.enum[0]
     return {"string": "business_setup" if "service" in name else "x", "integer": 1, "number": 1_790_000_000,
-            "boolean": False, "array": ["x"]}[field.type]
+            "boolean": False, "array": ["x"], "object": {}}[field.type]
 
 
 def http_call(ep: Endpoint, targets: dict) -> tuple[str, dict | None]:
