@@ -2,7 +2,9 @@
 a city restarted mid-batch, and the link's state on the manager board."""
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -116,23 +118,41 @@ def busy_hall_db(tmp_path):
     return path
 
 
-def standalone_link(city_db, db_path, hall_id="east", **extra) -> CityLink:
+def standalone_link(city_db, db_path, hall_id="east", link_class=CityLink, **extra) -> CityLink:
     from server.citylink.catalogue import catalogue_of
     from server.config import load_demo
     settings = CitySettings.from_table(city_table(city_db, hall_id, **extra))
-    return CityLink(settings, db_path, catalogue_of(load_demo().hall))
+    return link_class(settings, db_path, catalogue_of(load_demo().hall))
+
+
+class PausingLink(CityLink):
+    """Holds its 6th batch until the test has crashed the city, so the crash lands mid-stream
+    however fast or slow the machine is (a link on an idle machine ships the whole day at once)."""
+
+    PAUSE_BEFORE_BATCH = 5
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.paused, self.release = threading.Event(), threading.Event()
+
+    async def _ship(self, conn, batch, hall_seq) -> None:
+        if self.batches == self.PAUSE_BEFORE_BATCH and not self.release.is_set():
+            self.paused.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 60)
+        await super()._ship(conn, batch, hall_seq)
 
 
 @pytest.mark.timeout(180)
 async def test_city_restarted_mid_batch_loses_and_duplicates_nothing(city_db, busy_hall_db):
     total = len(hall_events(busy_hall_db))
-    link = standalone_link(city_db, busy_hall_db, batch_size=100)
+    link = standalone_link(city_db, busy_hall_db, batch_size=100, link_class=PausingLink)
     link.start()
     try:
-        await until(lambda: link.state.shipped_seq > 500, what="shipping under way")
+        await until(link.paused.is_set, what="shipping under way")
         city_db.pg.stop("immediate")  # a crash: the batch in flight is rolled back by the city
         stopped_at = link.state.shipped_seq
-        assert stopped_at < total
+        assert 0 < stopped_at < total
+        link.release.set()
         await until(lambda: link.state.status == "unreachable", what="the link to notice")
         city_db.pg.start()
         await until(lambda: link.state.shipped_seq == total and link.state.status == "up_to_date",
