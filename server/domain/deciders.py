@@ -25,8 +25,8 @@ def _issue(state: HallState, hall: HallConfig, cmd: c.IssueTicket, now: float) -
     check_issuing(state, hall, cmd.service, now)
     return [new_ticket_event(state, hall, cmd.service, now, channel=cmd.channel,
                               green_category=cmd.green_category if cmd.channel == "green" else None,
-                              kiosk=cmd.kiosk, lang=cmd.lang or hall.center.default_lang, tracking_hash=cmd.tracking_hash,
-                              issued_by=cmd.issued_by)]
+                              kiosk=cmd.kiosk, lang=cmd.lang or hall.center.default_lang,
+                              tracking_hash=cmd.tracking_hash, issued_by=cmd.issued_by)]
 
 
 def _book(state: HallState, hall: HallConfig, cmd: c.BookAppointment, now: float) -> list[e.Event]:
@@ -57,7 +57,8 @@ def _check_in(state: HallState, hall: HallConfig, cmd: c.CheckInAppointment, now
                <= appt.slot_start + rules.appointment_late_min * 60)
     issued = new_ticket_event(
         state, hall, appt.service, now, channel="appointment" if on_time else "normal",
-        appointment_code=appt.code, kiosk=cmd.kiosk, lang=cmd.lang or hall.center.default_lang, tracking_hash=cmd.tracking_hash,
+        appointment_code=appt.code, kiosk=cmd.kiosk, lang=cmd.lang or hall.center.default_lang,
+        tracking_hash=cmd.tracking_hash,
         queue_entered_at=max(now, appt.slot_start) if on_time else now,
     )
     return [issued, e.AppointmentCheckedIn(at=now, code=appt.code, ticket_id=issued.ticket_id, on_time=on_time)]
