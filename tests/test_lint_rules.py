@@ -66,3 +66,11 @@ def test_the_checks_above_see_a_bad_suppression():
     assert NOQA.search("# noqa: BLE001 - the hall must go on").group("why").strip(" -()")
     assert TYPE_IGNORE.search("# type: ignore").group("codes") is None
     assert TYPE_IGNORE.search("# type: ignore[misc]  # why").group("codes") == "[misc]"
+
+
+def test_scripts_test_runs_the_gate_before_the_tests():
+    steps = [line.strip() for line in (ROOT / "scripts" / "test").read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    lint = next(i for i, step in enumerate(steps) if "scripts/lint" in step)
+    tests = next(i for i, step in enumerate(steps) if "-m pytest" in step)
+    assert lint < tests and "exit 1" in " ".join(steps[lint:tests]), "scripts/test must stop on a lint finding"
