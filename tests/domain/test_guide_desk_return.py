@@ -57,3 +57,18 @@ def test_return_at_the_last_second_of_the_window_and_replay():
     assert replayed.tickets[ticket] == desk.state.tickets[ticket]
     assert set(replayed.waiting_tickets) == {ticket}
     assert desk.call(1) == ticket  # a returned ticket is called like any other waiting one
+
+
+def test_a_returned_green_ticket_rejoins_the_priority_tickets_behind_those_waiting():
+    desk = Desk()
+    desk.open(1)
+    green = desk.issue(channel="green", green_category="elderly")
+    assert missed(desk) == green
+    desk.now += 30
+    other_green = desk.issue(channel="green", green_category="pregnant")
+    desk.run(c.ReturnTicket(ticket_id=green, staff="9001"), advance=30)
+    assert desk.state.tickets[green].is_priority
+    assert [desk.state.order.queue("biz").priority.first()[-1]] == [other_green]
+    assert desk.call(1) == other_green
+    desk.act(c.FinishService, 1, other_green, outcome="immediate")
+    assert desk.call(1) == green
