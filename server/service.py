@@ -70,13 +70,18 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
-@dataclass
-class Done:
-    """A request id's outcome, kept for the day so a retry gets the same answer."""
+@dataclass(slots=True)
+class Pending:
+    """A request id's answer while its commit is under way: a retry that arrives now waits for the
+    commit and gets this answer. Once the commit is on disk only the fingerprint stays in memory (a
+    retry is rare; its answer is read back from the `requests` table)."""
 
     fingerprint: str
     response: dict
-    future: asyncio.Future | None  # the commit; awaited by a retry that arrives before it
+    future: asyncio.Future  # the commit
+
+
+Done = str | Pending  # the fingerprint of a durable answer, or the answer still being committed
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,7 @@ class HallService:
             if ticket_id in self.state.tickets:
                 self.state.tickets[ticket_id].tracking_hash = ticket_hash
         rows = await self.reader.run(queries.requests_of_day, self.state.day)
-        self.done = {_done_key(r["key"]): Done(r["fingerprint"], json.loads(r["response"]), None) for r in rows}
+        self.done = {_done_key(r["key"]): r["fingerprint"] for r in rows}
         self._reloaded = True
         if self.attention:
             log.error("NEEDS ATTENTION: event seq %s could not be replayed (%s); the hall is read-only until "
@@ -150,13 +155,12 @@ class HallService:
         self._turn_day_if_due()  # first: a request id of yesterday is not today's retry
         key = f"{request.actor}|{request.request_id}" if request else None
         if key and key in self.done:
-            return await self._replay(self.done[key], request)
+            return await self._replay(key, self.done[key], request)
         batch, body = self._decide(cmd, answer, writes)
-        if key:
-            self._remember(batch, key, request.fingerprint(), body)
+        fingerprint = self._remember(batch, key, request.fingerprint(), body) if key else ""
         future = self.writer.submit(batch)
         if key:
-            self.done[key].future = future
+            self._track_commit(key, Pending(fingerprint, body, future))
         await self._durable(future, batch.epoch)
         return body
 
@@ -207,26 +211,48 @@ class HallService:
             log.exception("announcement for %s at window %s failed", label, window)
             return None
 
-    def _remember(self, batch: WriteBatch, key: str, fingerprint: str, body: dict) -> None:
-        self.done[key] = Done(fingerprint, body, None)
+    def _remember(self, batch: WriteBatch, key: str, fingerprint: str, body: dict) -> str:
         day = self.state.day  # the stored key is scoped by day: an id re-used on a later day is a new request
         batch.writes.append(RememberRequest(f"{day}|{key}", fingerprint, body, self.clock.now(), day))
+        return fingerprint
+
+    def _track_commit(self, key: str, pending: Pending) -> None:
+        """Keep the answer in memory until its commit is on disk, then only its fingerprint."""
+        self.done[key] = pending
+
+        def settle(future: asyncio.Future) -> None:
+            # only this very entry (the day may have turned, a reload may have replaced the map),
+            # and only once the answer is on disk; a failed commit is dealt with by the reload
+            if self.done.get(key) is pending and not future.cancelled() and future.exception() is None:
+                self.done[key] = pending.fingerprint
+
+        pending.future.add_done_callback(settle)
 
     def is_retry(self, actor: str, request_id: str | None) -> bool:
         """Whether this request id was answered today (yesterday's ids are new requests)."""
         self._turn_day_if_due()
         return bool(request_id) and f"{actor}|{request_id}" in self.done
 
-    async def _replay(self, done: Done, request: RequestUse) -> dict:
+    async def _replay(self, key: str, done: Done, request: RequestUse) -> dict:
         use, body = request.fingerprint().split(":")
-        done_use, _, done_body = done.fingerprint.partition(":")
+        fingerprint = done.fingerprint if isinstance(done, Pending) else done
+        done_use, _, done_body = fingerprint.partition(":")
         if done_use != use:
             raise DomainError("request_id_reused", "this request id was used for another action or ticket")
         if done_body != body:
             raise DomainError("request_conflict", "this request id was used for a different request")
-        if done.future is not None:
+        if isinstance(done, Pending):
             await self._durable(done.future, None)
-        return done.response
+            return done.response
+        return await self._stored_answer(key)
+
+    async def _stored_answer(self, key: str) -> dict:
+        """The answer a durable request id got, as the `requests` table keeps it."""
+        day = self.state.day
+        stored = await self.reader.run(queries.request_response, day, f"{day}|{key}", key)
+        if stored is None:  # the fingerprint is only kept once the answer's commit is on disk
+            raise RuntimeError(f"request {key!r} of {day} is remembered but its answer is not stored")
+        return json.loads(stored)
 
     def _after_commit(self, batch: WriteBatch) -> None:
         """On the loop, in commit order, once the batch is on disk: screens, then printers."""
