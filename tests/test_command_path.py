@@ -104,6 +104,25 @@ async def test_a_request_id_is_bound_to_its_operation_and_target(hall):
     assert status == 200 and again == first  # the same use: the first answer
 
 
+async def test_a_durable_answer_leaves_memory_and_a_retry_reads_it_back_unchanged(hall, db_path):
+    status, first = await hall.issue("invoice", request_id="m-1")
+    assert status == 200
+    service = hall.app[K.SERVICE]
+    assert service.done["kiosk-1|m-1"] == first_fingerprint(db_path, "m-1")  # the fingerprint only
+    status, again = await hall.issue("invoice", request_id="m-1")
+    assert status == 200 and again == first
+    assert len(service.state.tickets) == 1
+    status, other = await hall.issue("tax_filing", request_id="m-1")
+    assert status == 409 and other["error"]["code"] == "request_conflict"
+
+
+def first_fingerprint(db_path, request_id: str) -> str:
+    conn = sqlite3.connect(str(db_path))
+    [fingerprint] = conn.execute("SELECT fingerprint FROM requests WHERE key LIKE ?", (f"%|{request_id}",)).fetchone()
+    conn.close()
+    return fingerprint
+
+
 async def test_request_ids_of_an_earlier_day_never_make_a_commit_fail(hall, db_path):
     status, first = await hall.issue("invoice", request_id="k-1")
     assert status == 200
