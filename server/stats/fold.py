@@ -10,6 +10,7 @@ Definitions follow docs/DOMAIN "Measures"; see docs/stats.md for the columns.
 from __future__ import annotations
 
 from datetime import date
+from operator import attrgetter
 
 SEGMENT_COLUMNS = (
     "ticket_id", "segment", "day", "service", "channel", "appointment", "issued", "entered_at", "hour",
@@ -41,8 +42,15 @@ class Segment:
         for column in SEGMENT_COLUMNS:
             setattr(self, column, values.get(column))
 
+    def row(self) -> tuple:
+        """The columns' values in SEGMENT_COLUMNS order (one C call, not 40 lookups by name)."""
+        return _ROW(self)
+
     def __repr__(self) -> str:
         return f"Segment({', '.join(f'{c}={getattr(self, c)!r}' for c in SEGMENT_COLUMNS)})"
+
+
+_ROW = attrgetter(*SEGMENT_COLUMNS)
 
 
 def local_parts(iso_local: str) -> tuple[int, int]:
@@ -55,13 +63,13 @@ class SegmentFold:
 
     def __init__(self) -> None:
         self.day = ""
-        self.segments: dict[tuple[int, int], dict] = {}
+        self.segments: dict[tuple[int, int], Segment] = {}
         self.current: dict[int, tuple[int, int]] = {}  # ticket id -> key of its latest segment
         self.open_window: dict[int, dict] = {}  # window -> its open interval row
         self.waiting: dict[str, int] = {}  # queue service -> segments waiting now
         self.last_activity = 0.0
         self.last_seq = 0
-        self.dirty_segments: dict[tuple[int, int], dict] = {}
+        self.dirty_segments: dict[tuple[int, int], Segment] = {}
         self.dirty_windows: dict[tuple, dict] = {}
 
     # --- driving ------------------------------------------------------------------------------
@@ -74,7 +82,7 @@ class SegmentFold:
             handler(self, ev)
         self.last_seq = max(self.last_seq, ev.get("seq") or 0)
 
-    def take_dirty(self) -> tuple[list[dict], list[dict]]:
+    def take_dirty(self) -> tuple[list[Segment], list[dict]]:
         segs, wins = list(self.dirty_segments.values()), list(self.dirty_windows.values())
         self.dirty_segments.clear()
         self.dirty_windows.clear()
@@ -88,11 +96,11 @@ class SegmentFold:
         self.waiting.clear()
         self.last_activity = 0.0
 
-    def _touch(self, seg: dict) -> dict:
+    def _touch(self, seg: Segment) -> Segment:
         self.dirty_segments[(seg["ticket_id"], seg["segment"])] = seg
         return seg
 
-    def seg_of(self, ticket_id: int) -> dict | None:
+    def seg_of(self, ticket_id: int) -> Segment | None:
         key = self.current.get(ticket_id)
         return self.segments.get(key) if key else None
 
