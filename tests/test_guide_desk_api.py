@@ -86,3 +86,48 @@ async def test_print_a_desk_ticket_on_the_kiosk_beside_the_desk(hall):
     status, body = await hall.post(f"/api/tickets/{ticket_id}/print-at", kiosk_2, {"device": "kiosk-1"})
     assert status == 403
     await agent.close()
+
+
+async def test_the_desk_returns_a_missed_ticket_to_the_end_of_its_queue_audited(hall):
+    token = await guide_session(hall)
+    _, missed = await hall.issue("invoice")
+    _, behind = await hall.issue("invoice")
+    ticket_id, label = missed["ticket"]["id"], missed["ticket"]["label"]
+    clerk = await hall.sign_in(5)
+    status, called = await hall.post("/api/windows/5/call-next", clerk, {})
+    assert called["ticket"]["id"] == ticket_id
+    await hall.post(f"/api/tickets/{ticket_id}/no-show", clerk, {})
+    status, body = await hall.post(f"/api/tickets/{ticket_id}/return", hall.device_token("kiosk-1"), {})
+    assert status == 403  # a kiosk is not the desk
+    hall.clock.advance(60)
+    status, body = await hall.post(f"/api/tickets/{ticket_id}/return", token, {})
+    assert status == 200 and body["ticket"]["status"] == "waiting", body
+    status, found = await hall.get(f"/api/tickets/by-label/{label}", token)
+    assert found["ahead"] == 1 and found["may_return"] is False  # behind the ticket that waited already
+    status, body = await hall.post(f"/api/tickets/{ticket_id}/return", token, {})
+    assert status == 409 and body["error"]["code"] == "invalid_transition"
+    status, log = await hall.get("/api/admin/audit?action=return", await hall.manager_token())
+    assert status == 200, log
+    [row] = log["rows"]
+    assert row["actor"] == "8001" and row["target"] == f"ticket:{ticket_id}"
+    assert row["before"]["status"] == "no_show" and row["after"] == {"status": "waiting", "queue": "invoice"}
+    status, called = await hall.post("/api/windows/5/call-next", clerk, {})
+    assert called["ticket"]["id"] == behind["ticket"]["id"]
+
+
+async def test_the_desk_refuses_a_return_after_the_window_and_changes_nothing(hall):
+    token = await guide_session(hall)
+    _, issued = await hall.issue("invoice")
+    ticket_id = issued["ticket"]["id"]
+    clerk = await hall.sign_in(5)
+    await hall.post("/api/windows/5/call-next", clerk, {})
+    await hall.post(f"/api/tickets/{ticket_id}/no-show", clerk, {})
+    hall.clock.advance(31 * 60)  # past no_show_return_min
+    status, body = await hall.post(f"/api/tickets/{ticket_id}/return", token, {})
+    assert status == 409 and body["error"]["code"] == "return_window_expired", body
+    status, found = await hall.get(f"/api/tickets/by-label/{issued['ticket']['label']}", token)
+    assert found["ticket"]["status"] == "no_show"
+    status, log = await hall.get("/api/admin/audit?action=return", await hall.manager_token())
+    assert log["rows"] == []
+    status, body = await hall.post("/api/tickets/99999/return", token, {})
+    assert body["error"]["code"] == "unknown_ticket"

@@ -19,6 +19,7 @@ const EVENT_ACTIONS = {
   ticket_called: ["queues"], ticket_recalled: ["queues"], service_started: ["queues"],
   service_finished: ["queues", "today", "rating_wait"], ticket_no_show: ["queues", "today"],
   ticket_suspended: ["queues", "suspended"], ticket_resumed: ["queues", "suspended"],
+  ticket_returned: ["queues", "today"],
   ticket_transferred: ["queues", "suspended"], ticket_cancelled: ["queues"], ticket_walked_out: ["queues"],
   window_opened: ["queues"], window_paused: ["queues"], window_resumed: ["queues"], window_closed: ["queues"],
   clerk_signed_in: ["queues"], clerk_signed_out: ["queues", "signed_out"],

@@ -1,8 +1,9 @@
 // Guide desk (導辦台 / 服务台, docs/counter.md): a guide signs in with a staff number and PIN, then
 // issues green-channel tickets, books appointments on a slot picker that shows what is left, looks a
-// ticket up by its number and cancels one on request. Every change goes through the hall's API with
+// ticket up by its number, returns a missed one to its queue within the return window (else issues
+// a new ticket) and cancels one on request. Every change goes through the hall's API with
 // the guide's session and a request id, so it is recorded with the guide's staff number.
-// Keys: F2 look up, F3 green channel, F4 appointment; Enter submits the focused form.
+// Keys: F2 look up, F3 green channel, F4 appointment, F6 return a missed ticket; Enter submits the focused form.
 import { api, el } from "/common/hub.js";
 import { applyLang, loadCenter, pickName, startLang, validLang } from "/common/lang.js";
 import { fill, textsFor } from "./i18n.js";
@@ -172,13 +173,49 @@ class GuideDesk {
     const notes = [];
     if (answer.may_return) notes.push(fill(this.t.g_may_return, { time: hhmm(ticket.return_until), windows: windows.join("、") }));
     else if (ticket.status === "no_show") notes.push(this.t.g_return_over);
+    const again = answer.may_return
+      ? el("button", { type: "button", class: "go", id: "lookup-return", onclick: () => this.returnToQueue(ticket, box) },
+        this.t.g_return)
+      : ticket.status === "no_show"
+        ? el("button", { type: "button", class: "go", id: "lookup-new-ticket", onclick: () => this.newTicket(ticket, box) },
+          this.t.g_new_ticket)
+        : null;
     const cancel = CANCELLABLE.includes(ticket.status) ? el("button", { type: "button", class: "danger", id: "lookup-cancel",
       onclick: () => this.cancel(ticket, box) }, `${this.t.act_cancel}…`) : null;
     return el("div", { class: "result", "data-ticket": ticket.id, "data-status": ticket.status },
       el("div", { class: "label" }, ticket.label),
       el("dl", { class: "facts" }, facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
       notes.map((n) => el("p", { class: "note", "data-note": "return" }, n)),
-      el("div", { class: "row" }, this.printForm(ticket, answer.printers || [], box), cancel));
+      el("div", { class: "row" }, again, this.printForm(ticket, answer.printers || [], box), cancel));
+  }
+
+  /** A missed citizen at the desk within the return window: back to the end of the ticket's queue. */
+  async returnToQueue(ticket, box) {
+    try {
+      await this.post(`/api/tickets/${ticket.id}/return`, {});
+      const answer = await api("GET", `/api/tickets/by-label/${encodeURIComponent(ticket.label)}`, this.session.token);
+      box.replaceChildren(el("div", { class: "result ok", "data-returned": ticket.label },
+        fill(this.t.g_returned, { label: ticket.label, n: answer.ahead ?? 0,
+          windows: this.windowsFor(ticket.queue_service).join("、") })), this.ticketCard(answer, box));
+    } catch (err) {
+      box.append(el("div", { class: "result error", "data-error": (err && err.code) || "" }, this.errorText(err)));
+      if (err && err.code === "return_window_expired") {
+        box.append(el("button", { type: "button", class: "go", id: "lookup-new-ticket",
+          onclick: () => this.newTicket(ticket, box) }, this.t.g_new_ticket));
+      }
+    }
+  }
+
+  /** Past the return window: a new ticket for the same service and language, shown ready to print. */
+  async newTicket(ticket, box) {
+    try {
+      const answer = await this.post("/api/tickets", { service: ticket.queue_service, lang: ticket.lang });
+      await this.lookup(answer.ticket.label, box);
+      box.prepend(el("div", { class: "result ok", "data-issued": answer.ticket.label },
+        fill(this.t.g_issued, { label: answer.ticket.label })));
+    } catch (err) {
+      box.append(el("div", { class: "result error" }, this.errorText(err)));
+    }
   }
 
   /** Print (again) on a kiosk's printer: the desk has none of its own. */
@@ -349,6 +386,12 @@ class GuideDesk {
 
   onKey(ev) {
     if (!this.session) return;
+    if (ev.key === "F6") { // return the looked-up missed ticket (or issue a new one past its window)
+      const button = document.getElementById("lookup-return") || document.getElementById("lookup-new-ticket");
+      ev.preventDefault();
+      if (button) button.click();
+      return;
+    }
     const target = { F2: "lookup-label", F3: "green-service", F4: "book-service" }[ev.key];
     if (!target) return;
     ev.preventDefault();

@@ -23,7 +23,7 @@ const EVENT_ACTIONS = {
   window_resumed: "header", window_closed: "header",
   ticket_issued: null, appointment_booked: null, appointment_checked_in: null, ticket_called: null,
   ticket_recalled: null, service_started: null, ticket_no_show: null, ticket_suspended: null,
-  ticket_resumed: null, ticket_transferred: null, ticket_cancelled: null, ticket_walked_out: null,
+  ticket_resumed: null, ticket_returned: null, ticket_transferred: null, ticket_cancelled: null, ticket_walked_out: null,
 };
 
 class RatingPad {

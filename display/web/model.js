@@ -25,7 +25,7 @@ export class HallModel {
     this.missed = new Map((snapshot.missed || []).map((m) => [m.ticket_id, { ...m }])); // 過號, oldest first
   }
 
-  /** A no-show joins the missed list; a call-back, a cancel or a walk-out takes it off. */
+  /** A no-show joins the missed list; a call-back, a return at the guide desk, a cancel or a walk-out takes it off. */
   miss(event, changed) {
     if (!this.windows.has(event.window)) return;
     this.missed.set(event.ticket_id, { ticket_id: event.ticket_id, label: event.ticket.label, window: event.window,
@@ -90,7 +90,7 @@ const release = (m, e, c) => m.release(e.window, e.ticket_id, c);
 const ignore = () => {};
 
 // Waiting counts follow the lifecycle table (server/domain/lifecycle.py): a ticket enters a queue
-// when issued, checked in, transferred or resumed, and leaves it when called (a call-back of a
+// when issued, checked in, transferred, resumed or returned, and leaves it when called (a call-back of a
 // no-show was not waiting). A cancel may or may not have been waiting: that asks for a recount.
 const EVENT_HANDLERS = {
   ticket_issued: (m, e, c) => m.queueDelta(e.ticket, +1, c),
@@ -114,6 +114,11 @@ const EVENT_HANDLERS = {
   },
   ticket_suspended: release,
   ticket_resumed: (m, e, c) => m.queueDelta(e.ticket, +1, c),
+  // a missed ticket put back in its queue at the guide desk: waiting again, off the missed list
+  ticket_returned: (m, e, c) => {
+    m.unmiss(e.ticket_id, c);
+    m.queueDelta(e.ticket, +1, c);
+  },
   ticket_transferred: (m, e, c) => {
     m.release(e.window, e.ticket_id, c);
     m.queueDelta(e.ticket, +1, c);

@@ -58,12 +58,18 @@ async def run(app: web.Application, p: Principal, cmd: c.Command, answer: str, u
 
 
 def audit_writes(app: web.Application, p: Principal, cmd: c.Command) -> tuple:
-    """A manual cancel is audited in the same transaction as the cancel itself."""
-    if not isinstance(cmd, c.CancelTicket):
+    """A manual cancel, and a missed ticket returned at the guide desk, are audited in the same
+    transaction as the action itself."""
+    if not isinstance(cmd, (c.CancelTicket, c.ReturnTicket)):
         return ()
     ticket = app[K.SERVICE].state.tickets.get(cmd.ticket_id)
-    before = {"status": ticket.status.value, "label": ticket.label, "window": ticket.window} if ticket else None
     device = None if p.is_session else p.id
+    if isinstance(cmd, c.ReturnTicket):
+        before = ({"status": ticket.status.value, "label": ticket.label, "return_until": ticket.return_until}
+                  if ticket else None)
+        return (AuditEntry(app[K.CLOCK].now(), p.staff or p.id, "return", device, f"ticket:{cmd.ticket_id}", before,
+                           {"status": "waiting", "queue": ticket.queue_service if ticket else None}),)
+    before = {"status": ticket.status.value, "label": ticket.label, "window": ticket.window} if ticket else None
     return (AuditEntry(app[K.CLOCK].now(), p.staff or p.id, "cancel", device, f"ticket:{cmd.ticket_id}", before,
                        {"status": "cancelled", "reason": cmd.reason, "by_window": p.window}),)
 

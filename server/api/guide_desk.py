@@ -14,6 +14,8 @@ from ..estimate import estimate_wait
 from ..printjobs import new_job, ticket_layout
 from ..store.queries import latest_print_payload
 from ..store.writes import MAX_REPRINTS, Reprint
+from ..auth import Principal
+from ..domain import commands as c
 from ..domain.errors import DomainError
 from ..domain.lifecycle import Status
 from ..domain.slots import SLOT_MIN, appointment_slots
@@ -43,6 +45,19 @@ GUIDE_DESK_ENDPOINTS: tuple[Endpoint, ...] = (
              errors=("unknown_ticket", "invalid_argument", "print_pending", "reprint_expired")),
 )
 PRINT_BODY = GUIDE_DESK_ENDPOINTS[-1].body
+
+
+def _return(p: Principal, body: dict, match: dict) -> c.Command:
+    return c.ReturnTicket(ticket_id=int(match["ticket_id"]), staff=p.staff or p.id)
+
+
+# A command row: the router runs it like the queue's own, audited with the guide's staff number.
+GUIDE_DESK_ENDPOINTS += (
+    Endpoint("POST", "/api/tickets/{ticket_id}/return", "returnTicket",
+             "Put a missed ticket back at the end of its queue, within its return window", DESK,
+             body={"request_id": REQUEST_ID}, command=_return,
+             errors=("unknown_ticket", "invalid_transition", "return_window_expired")),
+)
 
 
 async def appointment_slots_handler(request: web.Request) -> web.Response:

@@ -145,6 +145,14 @@ def _on_resumed(state: HallState, hall: HallConfig, ev: e.TicketResumed) -> None
     _requeue(ticket, ticket.queue_service, ev.window, True, ev.at)
 
 
+def _on_returned(state: HallState, hall: HallConfig, ev: e.TicketReturned) -> None:
+    """Back in its own queue, at the end: a new queue segment entered at the return time."""
+    ticket = state.tickets[ev.ticket_id]
+    _move(ticket, ev)
+    ticket.return_until = None
+    _requeue(ticket, ticket.queue_service, None, False, ev.at)
+
+
 def _on_transferred(state: HallState, hall: HallConfig, ev: e.TicketTransferred) -> None:
     ticket = state.tickets[ev.ticket_id]
     _move(ticket, ev)
@@ -205,6 +213,7 @@ def _on_day_closed(state: HallState, hall: HallConfig, ev: e.DayClosed) -> None:
 EVENT_ACTIONS: dict[type[e.Event], str] = {
     e.TicketCalled: "call", e.TicketRecalled: "recall", e.ServiceStarted: "start", e.ServiceFinished: "finish",
     e.TicketNoShow: "no_show", e.TicketSuspended: "suspend", e.TicketResumed: "resume",
+    e.TicketReturned: "return",
     e.TicketTransferred: "transfer", e.TicketCancelled: "cancel", e.TicketWalkedOut: "day_end",
 }
 
@@ -217,5 +226,5 @@ APPLIERS: dict[type[e.Event], Applier] = {
     e.WindowPaused: _on_window("paused"), e.WindowResumed: _on_window("open"),
     e.WindowClosed: _on_window("closed"), e.ClerkSignedIn: _on_signed_in,
     e.ClerkSignedOut: _on_signed_out, e.VisitRated: _on_rated, e.RatingExpired: _on_rating_expired,
-    e.DayClosed: _on_day_closed,
+    e.DayClosed: _on_day_closed, e.TicketReturned: _on_returned,
 }

@@ -204,6 +204,15 @@ class CancelTicket(Command):
 
 
 @dataclass(kw_only=True)
+class ReturnTicket(Command):
+    """Put a missed ticket back at the end of its queue (the guide desk, within the return window)."""
+
+    NAME: ClassVar[str] = "return_ticket"
+    ticket_id: int
+    staff: str
+
+
+@dataclass(kw_only=True)
 class RateVisit(Command):
     """Record the citizen's rating of the visit that just finished at a window."""
 

@@ -212,6 +212,16 @@ def _resume_ticket(state: HallState, hall: HallConfig, cmd: c.ResumeTicket, now:
     return [e.TicketResumed(at=now, ticket_id=cmd.ticket_id, window=cmd.window, staff=cmd.staff)]
 
 
+def _return_ticket(state: HallState, hall: HallConfig, cmd: c.ReturnTicket, now: float) -> list[e.Event]:
+    """A missed citizen at the guide desk: back to the end of the ticket's queue while the return
+    window is open (docs/routing.md); after it, the desk issues a new ticket instead."""
+    ticket = find_ticket(state, cmd.ticket_id)
+    next_status(ticket.status, "return")
+    if now > (ticket.return_until or 0):
+        raise DomainError("return_window_expired", f"{ticket.label} missed its number too long ago")
+    return [e.TicketReturned(at=now, ticket_id=ticket.id, staff=cmd.staff)]
+
+
 def _transfer(state: HallState, hall: HallConfig, cmd: c.TransferTicket, now: float) -> list[e.Event]:
     ticket = held_here(state, hall, cmd)
     next_status(ticket.status, "transfer")
@@ -310,7 +320,7 @@ DECIDERS: dict[type[c.Command], Decider] = {
     c.CallTicket: _call_ticket, c.RecallTicket: _recall, c.StartService: _start,
     c.FinishService: _finish, c.MarkNoShow: _no_show, c.SuspendTicket: _suspend,
     c.ResumeTicket: _resume_ticket, c.TransferTicket: _transfer, c.CancelTicket: _cancel,
-    c.RateVisit: _rate, c.Tick: _tick, c.CloseDay: _close_day,
+    c.RateVisit: _rate, c.Tick: _tick, c.CloseDay: _close_day, c.ReturnTicket: _return_ticket,
 }
 
 

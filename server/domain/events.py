@@ -163,6 +163,15 @@ class TicketResumed(Event):
 
 
 @dataclass(kw_only=True)
+class TicketReturned(Event):
+    """A missed ticket came back within its return window and rejoined the end of its queue (guide desk)."""
+
+    TYPE: ClassVar[str] = "ticket_returned"
+    ticket_id: int
+    staff: str
+
+
+@dataclass(kw_only=True)
 class TicketTransferred(Event):
     """The ticket, keeping its number, moved to another service or window queue."""
 
@@ -290,7 +299,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         TicketIssued, AppointmentBooked, AppointmentCheckedIn, TicketCalled, TicketRecalled,
         ServiceStarted, ServiceFinished, TicketNoShow, TicketSuspended, TicketResumed,
-        TicketTransferred, TicketCancelled, TicketWalkedOut, WindowOpened, WindowPaused,
+        TicketReturned, TicketTransferred, TicketCancelled, TicketWalkedOut, WindowOpened, WindowPaused,
         WindowResumed, WindowClosed, ClerkSignedIn, ClerkSignedOut, VisitRated, RatingExpired,
         DayClosed,
     )

@@ -51,6 +51,7 @@ TRANSITIONS: dict[tuple[Status, str], Status] = {
     (P, "cancel"): X,
     (P, "day_end"): L,
     (N, "call"): C,  # called back within the return window
+    (N, "return"): W,  # returned to its queue at the guide desk within the return window
     (N, "cancel"): X,
     (W, "day_end"): L,
 }

@@ -4,7 +4,8 @@ Pure and config-free: it reads only the event dicts as the store keeps them (the
 `ticket`, `service` = the queue service, `at_local`). The live projector, `rebuild_projection` and
 `hallq demo-data` all run this same fold, so a figure never depends on how the rows were made.
 
-A segment is one pass through a queue: issue (or transfer, or resume) -> calls -> an end.
+A segment is one pass through a queue: issue (or transfer, resume, or return
+at the guide desk) -> calls -> an end.
 Definitions follow docs/DOMAIN "Measures"; see docs/stats.md for the columns.
 """
 from __future__ import annotations
@@ -252,6 +253,19 @@ def _resumed(f: SegmentFold, ev: dict) -> None:
     f.enter(ev, ev["at"], ev["at_local"], 0, seg)
 
 
+def _returned(f: SegmentFold, ev: dict) -> None:
+    """A missed ticket put back in its queue at the guide desk: the missed pass ends as `returned`
+    (the citizen came back, so it is no longer a no-show; its mark still counts), and a new segment
+    enters the queue at the return time (like a resume)."""
+    seg = f.seg_of(ev["ticket_id"])
+    if seg is None:
+        return
+    f.last_activity = max(f.last_activity, ev["at"])
+    seg["end_kind"] = "returned"
+    f._touch(seg)
+    f.enter(ev, ev["at"], ev["at_local"], 0, seg)
+
+
 def _transferred(f: SegmentFold, ev: dict) -> None:
     seg = f.seg_of(ev["ticket_id"])
     if seg is None:
@@ -315,7 +329,7 @@ HANDLERS = {
     "service_started": _started, "service_finished": _finished, "ticket_no_show": _no_show,
     "ticket_suspended": _suspended, "ticket_resumed": _resumed, "ticket_transferred": _transferred,
     "ticket_cancelled": _cancelled, "ticket_walked_out": _walked_out, "visit_rated": _rated,
-    "rating_expired": _expired,
+    "rating_expired": _expired, "ticket_returned": _returned,
     "window_opened": lambda f, ev: f.window_state(ev, "open"),
     "window_paused": lambda f, ev: f.window_state(ev, "paused"),
     "window_resumed": lambda f, ev: f.window_state(ev, "open"),

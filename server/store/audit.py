@@ -10,7 +10,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-ACTIONS = ("sign_in", "sign_in_failed", "sign_out", "session_ended", "cancel", "reprint")
+ACTIONS = ("sign_in", "sign_in_failed", "sign_out", "session_ended", "cancel", "reprint",
+           "return")  # a missed ticket put back in its queue at the guide desk
 COLUMNS = ("id", "at", "actor", "device", "action", "target", "before", "after")
 
 

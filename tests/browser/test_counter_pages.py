@@ -87,7 +87,7 @@ async def hall_display(hall) -> WsClient:
 # --- a clerk's day ----------------------------------------------------------------------------------
 
 async def test_clerk_flow_by_clicks_and_keys(hall, browser):
-    a1, a2, a3, a4, a5, a6 = await issue(hall, "business_setup", 6)
+    a1, a2, a3, a4, a5, a6 = await issue(hall, "business_setup", 6, lang="zh-Hant")  # the citizens chose Traditional at the kiosk
     page = await open_counter(browser, hall, 3)
     await expect(page.locator("#signin")).to_be_visible()
     await sign_in(page, hall, "1003")

@@ -36,7 +36,7 @@ async def inside_viewport(locator) -> bool:
 
 
 async def test_finish_dialog_fits_and_preview_esc_keeps_the_typing(hall, browser, artifacts):
-    await issue(hall, "business_setup", 1)
+    await issue(hall, "business_setup", 1, lang="zh-Hant")  # the citizen chose Traditional at the kiosk
     page = await counter_1366(browser, hall, 3)
     await expect(page.locator("#signin h2")).to_contain_text("3 号窗口")  # the hall's default: 简体
     await sign_in_zh_hans(page, hall, hall.clerk_for(3))

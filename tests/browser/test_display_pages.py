@@ -383,3 +383,21 @@ async def test_sizes_follow_the_screen_on_a_4k_panel(sized_hall, page):
     assert sizes["hero"] >= 2 * HERO_MIN_PX and min(sizes["tiles"]) >= 2 * TILE_MIN_PX, sizes
     assert min(sizes["recent"]) >= 2 * RECENT_MIN_PX and len(sizes["tiles"]) == 16, sizes
     await no_script_trouble(page)
+
+
+async def test_a_ticket_returned_at_the_guide_desk_leaves_the_missed_list_and_waits_again(hall, page):
+    await open_hall(page, hall, sound="off")
+    label = (await hall.issue("invoice"))[1]["ticket"]["label"]
+    token = await hall.sign_in(5)
+    ticket_id = (await call_next(hall, 5, token))["ticket"]["id"]
+    assert (await hall.post(f"/api/tickets/{ticket_id}/no-show", token))[0] == 200
+    missed = page.locator("#missed .missed-label")
+    waiting = page.locator('#queues li[data-service="invoice"] .count')
+    await expect(missed).to_have_text([label], timeout=WAIT_MS)
+    await expect(waiting).to_have_text("0人", timeout=WAIT_MS)
+    hall.clock.advance(120)
+    status, body = await hall.post(f"/api/tickets/{ticket_id}/return", await hall.manager_token())
+    assert status == 200, body
+    await expect(missed).to_have_count(0, timeout=WAIT_MS)
+    await expect(waiting).to_have_text("1人", timeout=WAIT_MS)
+    await no_script_trouble(page)

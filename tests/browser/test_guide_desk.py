@@ -94,3 +94,66 @@ async def test_guide_desk_in_other_languages(hall, browser, artifacts, lang):
     await expect(page.locator("#slots button").first).to_be_visible()
     await page.screenshot(path=str(artifacts / f"guide-1366-{lang}.png"))
     assert page.script_errors == []
+
+
+async def miss(hall, clerk: str, label: str) -> None:
+    """Window 5 calls the next invoice ticket (it must be `label`) and marks it a no-show."""
+    status, called = await hall.post("/api/windows/5/call-next", clerk, {})
+    assert status == 200 and called["ticket"]["label"] == label, called
+    assert (await hall.post(f"/api/tickets/{called['ticket']['id']}/no-show", clerk, {}))[0] == 200
+
+
+async def test_a_missed_ticket_returns_to_its_queue_or_gets_a_new_one(hall, browser, artifacts):
+    first = (await hall.issue("invoice"))[1]["ticket"]["label"]
+    second = (await hall.issue("invoice"))[1]["ticket"]["label"]
+    (await hall.issue("invoice"))  # waits behind them
+    clerk = await hall.sign_in(5)
+    await miss(hall, clerk, first)
+    hall.clock.advance(5 * 60)  # the citizen reaches the desk five minutes later
+    page = await open_guide(browser, hall)
+    await type_sign_in(page, hall, "8001")
+    await expect(page.locator("#who")).to_contain_text("何佳")
+
+    # within the return window: F6 puts it back at the end of its queue, behind the two still waiting
+    await page.keyboard.press("F2")
+    await page.keyboard.type(first.lower())
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#lookup-result [data-status=no_show]")).to_be_visible()
+    await expect(page.locator("#lookup-return")).to_have_text("回到队列")
+    await page.keyboard.press("F6")
+    await expect(page.locator("#lookup-result [data-returned]")).to_contain_text(f"{first} 已回到队列末尾，前面 2 人")
+    await expect(page.locator("#lookup-result [data-status=waiting]")).to_be_visible()
+    await expect(page.locator("#lookup-return")).to_have_count(0)
+    await page.screenshot(path=str(artifacts / "guide-1366-returned.png"))
+    status, found = await hall.get(f"/api/tickets/by-label/{first}", await hall.manager_token())
+    assert found["ticket"]["status"] == "waiting" and found["ahead"] == 2
+
+    # past the return window: the desk says so and offers a new ticket for the same service
+    await miss(hall, clerk, second)
+    hall.clock.advance(31 * 60)
+    await page.fill("#lookup-label", second)
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#lookup-result [data-note=return]")).to_have_text("已超过回呼期限，请重新取号。")
+    await expect(page.locator("#lookup-return")).to_have_count(0)
+    await page.click("#lookup-new-ticket")
+    await expect(page.locator("#lookup-result [data-issued]")).to_have_text(f"已取号 {first[0]}004")
+    await expect(page.locator("#lookup-result [data-status=waiting]")).to_be_visible()
+    await page.screenshot(path=str(artifacts / "guide-1366-new-ticket.png"))
+    assert page.script_errors == [] and page.failed == []
+
+
+async def test_the_window_closes_while_the_ticket_is_on_screen(hall, browser):
+    label = (await hall.issue("invoice"))[1]["ticket"]["label"]
+    await miss(hall, await hall.sign_in(5), label)
+    page = await open_guide(browser, hall, "?lang=en")
+    await type_sign_in(page, hall, "8001")
+    await page.fill("#lookup-label", label)
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#lookup-return")).to_have_text("Return to queue")
+    hall.clock.advance(31 * 60)  # the guide hesitated past the return window
+    await page.click("#lookup-return")
+    await expect(page.locator("#lookup-result [data-error=return_window_expired]")).to_have_text(
+        "The missed ticket's return time has passed.")
+    await page.click("#lookup-new-ticket")
+    await expect(page.locator("#lookup-result [data-issued]")).to_have_text(f"Issued {label[0]}002")
+    assert page.script_errors == []

@@ -67,7 +67,7 @@ POLICIES = st.builds(RoutingPolicy, mode=st.sampled_from(["service_order", "long
                      normal_per_priority=st.integers(0, 3), promote_past_action=st.booleans())
 ACTIONS = st.lists(st.tuples(
     st.sampled_from(["issue", "issue", "green", "book", "book", "call", "call", "finish", "no_show",
-                     "suspend", "resume", "transfer", "transfer_window", "callback", "cancel"]),
+                     "suspend", "resume", "transfer", "transfer_window", "callback", "cancel", "return"]),
     st.integers(1, 3), st.integers(0, 60), st.sampled_from([0, 0, 5, 60, 300, 600, 1900])), min_size=25, max_size=120)
 
 
@@ -103,6 +103,8 @@ def command(desk: Desk, action: str, window: int, pick: int):
                                                  if parked else None)
     if action == "cancel":
         return c.CancelTicket(ticket_id=ids[pick % len(ids)]) if ids else None
+    if action == "return":  # the guide desk puts a missed ticket back at the end of its queue
+        return c.ReturnTicket(ticket_id=parked[pick % len(parked)], staff="guide") if parked else None
     if action == "finish":
         return c.FinishService(window=window, staff=staff, ticket_id=held, outcome="immediate")
     if action in ("no_show", "suspend"):

@@ -17,7 +17,7 @@ from server.domain.lifecycle import Status
 from tests.domain.hallkit import Desk
 
 ACTIONS = st.lists(st.tuples(st.sampled_from(["issue", "call", "start", "finish", "no_show", "suspend", "resume",
-                                              "transfer", "transfer_window", "callback", "cancel"]),
+                                              "transfer", "transfer_window", "callback", "cancel", "return"]),
                              st.integers(1, 3), st.integers(0, 40)), max_size=80)
 
 
@@ -92,8 +92,10 @@ def command(desk: Desk, action: str, window: int, pick: int):
     parked = [t.id for t in desk.state.tickets.values() if t.status in (Status.SUSPENDED, Status.NO_SHOW)]
     if held is not None and action in ("start", "finish", "no_show", "suspend", "transfer", "transfer_window"):
         ticket = held  # mostly act on the ticket in hand, so transfers and suspensions really happen
-    elif parked and action in ("resume", "callback") and pick % 4:
+    elif parked and action in ("resume", "callback", "return") and pick % 4:
         ticket = parked[pick % len(parked)]
+    if action == "return":  # at the guide desk: no window
+        return c.ReturnTicket(ticket_id=ticket, staff="guide")
     simple = {"start": c.StartService, "no_show": c.MarkNoShow, "suspend": c.SuspendTicket,
               "resume": c.ResumeTicket, "callback": c.CallTicket, "cancel": c.CancelTicket}
     if action in simple:
