@@ -81,7 +81,8 @@ class Pending:
     future: asyncio.Future  # the commit
 
 
-Done = str | Pending  # the fingerprint of a durable answer, or the answer still being committed
+# the fingerprint of a durable answer (compacted: see _compact), or the answer still being committed
+Done = bytes | str | Pending
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class HallService:
         self.announce = announce
         self.publisher: Publisher = NullPublisher()
         self.state: HallState = engine.new_state(hall, self.today())
-        self.done: dict[str, Done] = {}  # "actor|request id" -> outcome, today only
+        self.done: dict[bytes, Done] = {}  # digest of "actor|request id" -> outcome, today only
         self.tracking: dict[str, int] = {}  # tracking hash -> ticket id, today only
         self.epoch = 0  # batches decided on this state carry it (see the module docstring)
         self.fault: StorageFault | None = None  # the storage fault not yet cleared
@@ -137,7 +138,7 @@ class HallService:
             if ticket_id in self.state.tickets:
                 self.state.tickets[ticket_id].tracking_hash = ticket_hash
         rows = await self.reader.run(queries.requests_of_day, self.state.day)
-        self.done = {_done_key(r["key"]): r["fingerprint"] for r in rows}
+        self.done = {_memory_key(_done_key(r["key"])): _compact(r["fingerprint"]) for r in rows}
         self._reloaded = True
         if self.attention:
             log.error("NEEDS ATTENTION: event seq %s could not be replayed (%s); the hall is read-only until "
@@ -153,11 +154,12 @@ class HallService:
         """Run one command; return its answer once it is durable. Raises DomainError."""
         await self.ensure_writable()
         self._turn_day_if_due()  # first: a request id of yesterday is not today's retry
-        key = f"{request.actor}|{request.request_id}" if request else None
+        text_key = f"{request.actor}|{request.request_id}" if request else None
+        key = _memory_key(text_key) if text_key else None
         if key and key in self.done:
-            return await self._replay(key, self.done[key], request)
+            return await self._replay(text_key, self.done[key], request)
         batch, body = self._decide(cmd, answer, writes)
-        fingerprint = self._remember(batch, key, request.fingerprint(), body) if key else ""
+        fingerprint = self._remember(batch, text_key, request.fingerprint(), body) if key else ""
         future = self.writer.submit(batch)
         if key:
             self._track_commit(key, Pending(fingerprint, body, future))
@@ -216,7 +218,7 @@ class HallService:
         batch.writes.append(RememberRequest(f"{day}|{key}", fingerprint, body, self.clock.now(), day))
         return fingerprint
 
-    def _track_commit(self, key: str, pending: Pending) -> None:
+    def _track_commit(self, key: bytes, pending: Pending) -> None:
         """Keep the answer in memory until its commit is on disk, then only its fingerprint."""
         self.done[key] = pending
 
@@ -224,18 +226,18 @@ class HallService:
             # only this very entry (the day may have turned, a reload may have replaced the map),
             # and only once the answer is on disk; a failed commit is dealt with by the reload
             if self.done.get(key) is pending and not future.cancelled() and future.exception() is None:
-                self.done[key] = pending.fingerprint
+                self.done[key] = _compact(pending.fingerprint)
 
         pending.future.add_done_callback(settle)
 
     def is_retry(self, actor: str, request_id: str | None) -> bool:
         """Whether this request id was answered today (yesterday's ids are new requests)."""
         self._turn_day_if_due()
-        return bool(request_id) and f"{actor}|{request_id}" in self.done
+        return bool(request_id) and _memory_key(f"{actor}|{request_id}") in self.done
 
     async def _replay(self, key: str, done: Done, request: RequestUse) -> dict:
         use, body = request.fingerprint().split(":")
-        fingerprint = done.fingerprint if isinstance(done, Pending) else done
+        fingerprint = done.fingerprint if isinstance(done, Pending) else _expand(done)
         done_use, _, done_body = fingerprint.partition(":")
         if done_use != use:
             raise DomainError("request_id_reused", "this request id was used for another action or ticket")
@@ -396,6 +398,28 @@ class HallService:
     async def ack_print_job(self, device: str, job_id: str, status: str, error: str) -> bool:
         [found] = await self.write_only([AckPrintJob(job_id, device, status, error, self.clock.now())])
         return found
+
+
+def _memory_key(text_key: str) -> bytes:
+    """A request id's key as kept in memory: a 16-byte digest of "actor|request id" (a third of
+    the text's size; a collision among a day's ids is out of reach)."""
+    return hashlib.blake2b(text_key.encode("utf-8"), digest_size=16).digest()
+
+
+def _compact(fingerprint: str) -> bytes | str:
+    """A durable answer's fingerprint as kept in memory: its two 16-byte digests as 32 raw bytes
+    (half the text's size); a fingerprint of another form is kept as it is."""
+    use, sep, body = fingerprint.partition(":")
+    if sep and len(use) == len(body) == 32:
+        try:
+            return bytes.fromhex(use + body)
+        except ValueError:
+            pass
+    return fingerprint
+
+
+def _expand(kept: bytes | str) -> str:
+    return kept if isinstance(kept, str) else f"{kept[:16].hex()}:{kept[16:].hex()}"
 
 
 def _done_key(stored: str) -> str:
