@@ -75,13 +75,19 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
-@dataclass
-class Done:
-    """A request id's outcome, kept for the day so a retry gets the same answer."""
+@dataclass(slots=True)
+class Pending:
+    """A request id's answer while its commit is under way: a retry that arrives now waits for the
+    commit and gets this answer. Once the commit is on disk only the fingerprint stays in memory (a
+    retry is rare; its answer is read back from the `requests` table)."""
 
     fingerprint: str
     response: dict
-    future: asyncio.Future | None  # the commit; awaited by a retry that arrives before it
+    future: asyncio.Future  # the commit
+
+
+# the fingerprint of a durable answer (compacted: see _compact), or the answer still being committed
+Done = bytes | str | Pending
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,7 @@ class HallService:
         self.announce = announce
         self.publisher: Publisher = NullPublisher()
         self.state: HallState = engine.new_state(hall, self.today())
-        self.done: dict[str, Done] = {}  # "actor|request id" -> outcome, today only
+        self.done: dict[bytes, Done] = {}  # digest of "actor|request id" -> outcome, today only
         self.tracking: dict[str, int] = {}  # tracking hash -> ticket id, today only
         self.epoch = 0  # batches decided on this state carry it (see the module docstring)
         self.fault: StorageFault | None = None  # the storage fault not yet cleared
@@ -137,7 +143,7 @@ class HallService:
             if ticket_id in self.state.tickets:
                 self.state.tickets[ticket_id].tracking_hash = ticket_hash
         rows = await self.reader.run(queries.requests_of_day, self.state.day)
-        self.done = {_done_key(r["key"]): Done(r["fingerprint"], json.loads(r["response"]), None) for r in rows}
+        self.done = {_memory_key(_done_key(r["key"])): _compact(r["fingerprint"]) for r in rows}
         self._reloaded = True
         if self.attention:
             log.error("NEEDS ATTENTION: event seq %s could not be replayed (%s); the hall is read-only until "
@@ -153,14 +159,17 @@ class HallService:
         """Run one command; return its answer once it is durable. Raises DomainError."""
         await self.ensure_writable()
         self._turn_day_if_due()  # first: a request id of yesterday is not today's retry
-        if request is not None and request.key in self.done:
-            return await self._replay(self.done[request.key], request)
+        if request is None:  # no request id: nothing to remember for a retry
+            batch, body = self._decide(cmd, answer, writes)
+            await self._durable(self.writer.submit(batch), batch.epoch)
+            return body
+        key = _memory_key(request.key)
+        if key in self.done:
+            return await self._replay(request.key, self.done[key], request)
         batch, body = self._decide(cmd, answer, writes)
-        if request is not None:
-            self._remember(batch, request.key, request.fingerprint(), body)
+        fingerprint = self._remember(batch, request.key, request.fingerprint(), body)
         future = self.writer.submit(batch)
-        if request is not None:
-            self.done[request.key].future = future
+        self._track_commit(key, Pending(fingerprint, body, future))
         await self._durable(future, batch.epoch)
         return body
 
@@ -216,26 +225,48 @@ class HallService:
             log.exception("announcement for %s at window %s failed", label, window)
             return None
 
-    def _remember(self, batch: WriteBatch, key: str, fingerprint: str, body: dict) -> None:
-        self.done[key] = Done(fingerprint, body, None)
+    def _remember(self, batch: WriteBatch, key: str, fingerprint: str, body: dict) -> str:
         day = self.state.day  # the stored key is scoped by day: an id re-used on a later day is a new request
         batch.writes.append(RememberRequest(f"{day}|{key}", fingerprint, body, self.clock.now(), day))
+        return fingerprint
+
+    def _track_commit(self, key: bytes, pending: Pending) -> None:
+        """Keep the answer in memory until its commit is on disk, then only its fingerprint."""
+        self.done[key] = pending
+
+        def settle(future: asyncio.Future) -> None:
+            # only this very entry (the day may have turned, a reload may have replaced the map),
+            # and only once the answer is on disk; a failed commit is dealt with by the reload
+            if self.done.get(key) is pending and not future.cancelled() and future.exception() is None:
+                self.done[key] = _compact(pending.fingerprint)
+
+        pending.future.add_done_callback(settle)
 
     def is_retry(self, actor: str, request_id: str | None) -> bool:
         """Whether this request id was answered today (yesterday's ids are new requests)."""
         self._turn_day_if_due()
-        return bool(request_id) and f"{actor}|{request_id}" in self.done
+        return bool(request_id) and _memory_key(f"{actor}|{request_id}") in self.done
 
-    async def _replay(self, done: Done, request: RequestUse) -> dict:
+    async def _replay(self, key: str, done: Done, request: RequestUse) -> dict:
         use, body = request.fingerprint().split(":")
-        done_use, _, done_body = done.fingerprint.partition(":")
+        fingerprint = done.fingerprint if isinstance(done, Pending) else _expand(done)
+        done_use, _, done_body = fingerprint.partition(":")
         if done_use != use:
             raise DomainError("request_id_reused", "this request id was used for another action or ticket")
         if done_body != body:
             raise DomainError("request_conflict", "this request id was used for a different request")
-        if done.future is not None:
+        if isinstance(done, Pending):
             await self._durable(done.future, None)
-        return done.response
+            return done.response
+        return await self._stored_answer(key)
+
+    async def _stored_answer(self, key: str) -> dict:
+        """The answer a durable request id got, as the `requests` table keeps it."""
+        day = self.state.day
+        stored = await self.reader.run(queries.request_response, day, f"{day}|{key}", key)
+        if stored is None:  # the fingerprint is only kept once the answer's commit is on disk
+            raise RuntimeError(f"request {key!r} of {day} is remembered but its answer is not stored")
+        return json.loads(stored)
 
     def _after_commit(self, batch: WriteBatch) -> None:
         """On the loop, in commit order, once the batch is on disk: screens, then printers."""
@@ -379,6 +410,28 @@ class HallService:
     async def ack_print_job(self, device: str, job_id: str, status: str, error: str) -> bool:
         [found] = await self.write_only([AckPrintJob(job_id, device, status, error, self.clock.now())])
         return found
+
+
+def _memory_key(text_key: str) -> bytes:
+    """A request id's key as kept in memory: a 16-byte digest of "actor|request id" (a third of
+    the text's size; a collision among a day's ids is out of reach)."""
+    return hashlib.blake2b(text_key.encode("utf-8"), digest_size=16).digest()
+
+
+def _compact(fingerprint: str) -> bytes | str:
+    """A durable answer's fingerprint as kept in memory: its two 16-byte digests as 32 raw bytes
+    (half the text's size); a fingerprint of another form is kept as it is."""
+    use, sep, body = fingerprint.partition(":")
+    if sep and len(use) == len(body) == 32:
+        try:
+            return bytes.fromhex(use + body)
+        except ValueError:
+            pass
+    return fingerprint
+
+
+def _expand(kept: bytes | str) -> str:
+    return kept if isinstance(kept, str) else f"{kept[:16].hex()}:{kept[16:].hex()}"
 
 
 def _done_key(stored: str) -> str:

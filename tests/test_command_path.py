@@ -11,6 +11,7 @@ import pytest
 from server import appkeys as K
 from server.actions.body import MAX_DEPTH
 from server.api.endpoints import ENDPOINTS, OTHER_ENDPOINTS
+from server.service import _memory_key
 from tests.faults import call
 from tests.wsclient import WsClient
 
@@ -102,6 +103,26 @@ async def test_a_request_id_is_bound_to_its_operation_and_target(hall):
     assert status == 409 and body["error"]["code"] == "request_id_reused"  # another ticket
     status, again = await hall.post("/api/windows/6/call-next", clerk, {"request_id": "r-1"})
     assert status == 200 and again == first  # the same use: the first answer
+
+
+async def test_a_durable_answer_leaves_memory_and_a_retry_reads_it_back_unchanged(hall, db_path):
+    status, first = await hall.issue("invoice", request_id="m-1")
+    assert status == 200
+    service = hall.app[K.SERVICE]
+    kept = service.done[_memory_key("kiosk-1|m-1")]
+    assert isinstance(kept, bytes) and kept.hex() == first_fingerprint(db_path, "m-1").replace(":", "")  # only that
+    status, again = await hall.issue("invoice", request_id="m-1")
+    assert status == 200 and again == first
+    assert len(service.state.tickets) == 1
+    status, other = await hall.issue("tax_filing", request_id="m-1")
+    assert status == 409 and other["error"]["code"] == "request_conflict"
+
+
+def first_fingerprint(db_path, request_id: str) -> str:
+    conn = sqlite3.connect(str(db_path))
+    [fingerprint] = conn.execute("SELECT fingerprint FROM requests WHERE key LIKE ?", (f"%|{request_id}",)).fetchone()
+    conn.close()
+    return fingerprint
 
 
 async def test_request_ids_of_an_earlier_day_never_make_a_commit_fail(hall, db_path):

@@ -60,7 +60,7 @@ class Hub:
     def publish(self, events: list[dict]) -> None:
         now = self.clock.now()
         for event in events:
-            frames = _frames(event)
+            frames = EventFrames(event)  # encoded on demand: only for audiences with a socket that gets it
             for conn in list(self.connections):
                 if conn.expires_at is not None and conn.expires_at <= now:
                     conn.end("session expired")  # never one more frame to a session that ended by time
@@ -72,7 +72,7 @@ class Hub:
                 if conn.buffer is not None:
                     conn.buffer.append(event)
                     continue
-                conn.offer(frames[audience_of(conn)])
+                conn.offer(frames.frame(audience_of(conn)))
 
     def end_connections(self, token_hashes, reason: str) -> int:
         """Close (4003) every socket opened with one of these tokens; returns how many."""
@@ -108,23 +108,38 @@ class Hub:
                 | {"online": self.devices.get(d, {}).get("online", False)} for d, kind in known.items()]
 
 
+class EventFrames:
+    """One event's frames, each encoded at most once and only when an audience first needs it,
+    with only what that audience may receive (server/audience.py). An event published while no
+    socket of an audience is open is never encoded for it."""
+
+    __slots__ = ("event", "frames", "encoded")
+
+    def __init__(self, event: dict) -> None:
+        self.event = event
+        self.frames: dict[str, str] = {}
+        self.encoded: list[tuple[dict, str]] = []  # audiences whose cut is the same object share one encoding
+
+    def frame(self, audience: str) -> str:
+        frame = self.frames.get(audience)
+        if frame is None:
+            cut = event_for(self.event, audience)
+            frame = next((f for c, f in self.encoded if c is cut), None)
+            if frame is None:
+                frame = encode({"type": "event", "seq": self.event["seq"], "event": cut})
+                self.encoded.append((cut, frame))
+            self.frames[audience] = frame
+        return frame
+
+
 def event_frame(event: dict, audience: str) -> str:
-    return _frames(event)[audience]
+    return EventFrames(event).frame(audience)
 
 
 def _frames(event: dict) -> dict[str, str]:
-    """The event encoded once per audience, each with only what that audience may receive
-    (server/audience.py)."""
-    encoded: list[tuple[dict, str]] = []  # audiences whose cut is the same object share one encoding
-    frames = {}
-    for audience in AUDIENCES:
-        cut = event_for(event, audience)
-        frame = next((f for c, f in encoded if c is cut), None)
-        if frame is None:
-            frame = encode({"type": "event", "seq": event["seq"], "event": cut})
-            encoded.append((cut, frame))
-        frames[audience] = frame
-    return frames
+    """The event encoded for every audience."""
+    frames = EventFrames(event)
+    return {audience: frames.frame(audience) for audience in AUDIENCES}
 
 
 def audience_of(conn: Connection) -> str:

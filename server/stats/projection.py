@@ -8,7 +8,7 @@ import logging
 import sqlite3
 from collections.abc import Iterable
 
-from .fold import SEGMENT_COLUMNS, WINDOW_COLUMNS, SegmentFold
+from .fold import SEGMENT_COLUMNS, WINDOW_COLUMNS, Segment, SegmentFold
 from .store import TABLE_SQL as PARTIALS_SQL
 
 TABLES_SQL = f"""
@@ -38,8 +38,8 @@ def create_tables(conn: sqlite3.Connection) -> None:
     conn.execute(PARTIALS_SQL)
 
 
-def write_rows(conn: sqlite3.Connection, segments: Iterable[dict], windows: Iterable[dict]) -> None:
-    conn.executemany(_SEG_INSERT, [tuple(s[c] for c in SEGMENT_COLUMNS) for s in segments])
+def write_rows(conn: sqlite3.Connection, segments: Iterable[Segment], windows: Iterable[dict]) -> None:
+    conn.executemany(_SEG_INSERT, [s.row() for s in segments])
     conn.executemany(_WIN_INSERT, [tuple(w[c] for c in WINDOW_COLUMNS) for w in windows])
 
 
