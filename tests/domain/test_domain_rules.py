@@ -212,7 +212,8 @@ def test_rating_once_and_expiry():
     desk.now += 91
     expired = desk.run(c.Tick())
     assert [e.TYPE for e in expired] == ["rating_expired"] and expired[0].ticket_id == b
-    refused(desk, c.RateVisit(window=1, ticket_id=b, level="dissatisfied"), "rating_closed")  # the citizen never rated: the time ran out
+    # the citizen never rated: the time ran out
+    refused(desk, c.RateVisit(window=1, ticket_id=b, level="dissatisfied"), "rating_closed")
 
 
 ACTIONS = st.lists(st.tuples(st.sampled_from(["issue", "call", "start", "finish", "no_show", "recall",
