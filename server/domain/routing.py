@@ -48,6 +48,16 @@ def choose_next(state: HallState, hall: HallConfig, window: Window, now: float) 
     return state.tickets[_first_of_class(heads[priority], window)]
 
 
+def next_callable_at(state: HallState, hall: HallConfig, window: Window) -> float | None:
+    """When the first appointment that waits for its slot at this window may be called, if one does."""
+    entries = [head[1] for code in dict.fromkeys(window.services) if (order := state.order.queue(code))
+               for head in (order.priority.first(), order.normal.first()) if head is not None]
+    pinned = state.order.pinned.get(window.number)
+    head = pinned.first() if pinned else None
+    entries += [head[1]] if head is not None else []
+    return min(entries) - hall.rules.appointment_call_early_min * 60 if entries else None
+
+
 def _callable(order: OrderedIds | None, latest_entry: float) -> Key | None:
     """The first of an ordered place if it may be called now. Keys sort by queue entry after "front"
     (and a front ticket entered when it was moved, in the past), so if the first may not be called
