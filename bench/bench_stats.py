@@ -39,7 +39,7 @@ def build(db: Path, days: int, visits: int, end: str) -> dict | None:
         return None
     db.parent.mkdir(parents=True, exist_ok=True)
     hall = load_demo().hall
-    plans = demo_data.plans(end, days, visits, 1, hall.center.timezone)
+    plans = demo_data.plans(end, days, visits, 1, hall.center.timezone, extra_windows=True)  # 10,000+ a day
     workers = max(0, (os.cpu_count() or 1) - 1)
     partial = db.with_suffix(".partial")
     for suffix in ("", "-wal", "-shm"):

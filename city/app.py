@@ -29,6 +29,7 @@ class CityConfig:
     name: dict = field(default_factory=lambda: dict(DEFAULT_NAME))
     password: str | None = None  # the hallq_city role's password (from a file or the environment)
     sync_s: float = 2.0
+    summary_s: float = 5.0  # a busy hall's overview figures are recomputed at most this often
     session_ttl_h: float = 12.0
     signin_max_failures: int = 5
     signin_lockout_s: int = 300
@@ -42,7 +43,7 @@ def create_city_app(config: CityConfig, clock=None) -> web.Application:
     app[K.NAME] = dict(config.name)
     app[K.SESSION_TTL_S] = config.session_ttl_h * 3600
     app[K.LIMITER] = SlidingLimiter(config.signin_max_failures, config.signin_lockout_s)
-    app[K.CITY] = CityState(Path(config.cache_dir))
+    app[K.CITY] = CityState(Path(config.cache_dir), summary_s=config.summary_s)
     app[K.SYNCED] = asyncio.Event()
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_sync)

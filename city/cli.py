@@ -18,7 +18,7 @@ from pathlib import Path
 
 import asyncpg
 
-from .admin import add_hall, add_manager, check_hall_id, init_schema, new_password
+from .admin import add_hall, add_manager, check_hall_id, init_schema, new_password, set_password
 
 log = logging.getLogger("hallq.city")
 
@@ -73,6 +73,11 @@ async def _admin(args) -> int:
         if args.command == "init":
             await init_schema(conn)
             print("city schema ready (schema city; roles hallq_city and hallq_halls)")
+            if not args.no_passwords and await conn.fetchval(
+                    "SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = 'hallq_city'"):
+                password = new_password()  # only the first time: an upgrade keeps the dashboard's password
+                await set_password(conn, "hallq_city", password)
+                print(f"role hallq_city (the dashboard) password, shown once: {password}")
             for hall_id in args.hall:
                 await _add_hall(conn, hall_id, not args.no_passwords)
         elif args.command == "add-hall":

@@ -11,20 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from collections.abc import Callable
 
 from server.domain.calendar import business_day
 from server.domain.hall import HallConfig
-from server.stats.figures import Query, compute, merge
+from server.stats.figures import Query, compute, merge, settled_before
 from server.stats.projection import StatsProjector
 from server.stats.store import PartialCache, read_all
 from server.store.connection import open_database
 from server.store.writer import WriteBatch, write_batch
+
+
+WARM_DAYS = 31
 
 
 class HallMirror:
@@ -37,8 +42,16 @@ class HallMirror:
         self._conn: sqlite3.Connection | None = None
         self._projector = StatsProjector()
         self.last_seq = 0
+        self.newest_day = ""
+        self.warmed_through = ""  # the settled day up to which the kept partials were computed
+        self.pending = False  # events folded since the last summary
+        self.summarised_at = 0.0  # time.monotonic() of the last summary
 
     # --- on the mirror's thread ------------------------------------------------------------------------
+
+    @property
+    def opened(self) -> bool:
+        return self._conn is not None
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._pool, self._call, fn, args)
@@ -53,6 +66,7 @@ class HallMirror:
             self._projector.warm(self._conn)
             last = self._conn.execute("SELECT MAX(day) FROM events").fetchone()[0]
             if last:
+                self.newest_day = last
                 self.cache.load(read_all(self._conn, "0000-01-01", last))
         return fn(self._conn, *args)
 
@@ -72,6 +86,7 @@ class HallMirror:
             self._projector = StatsProjector()  # re-reads the day at the next batch
             raise
         self.last_seq = events[-1]["seq"]
+        self.newest_day = max(self.newest_day, events[-1]["day"])
         return len(events)
 
     def _forget_days(self, conn: sqlite3.Connection, days: set[str]) -> None:
@@ -85,11 +100,38 @@ class HallMirror:
         c = self.hall.center
         return business_day(now, c.timezone, c.day_boundary_min)
 
+    def settle_key(self, now: float) -> str:
+        """The `today` the statistics code keeps days before the eve of. At the hall that is its
+        clock's day; at the city a day is also final once the hall has sent events of a later day
+        (the hall's day turn, walk-outs included, is written before the next day's first event)."""
+        today = self.today(now)
+        if not self.newest_day:
+            return today
+        after_newest = (date.fromisoformat(self.newest_day) + timedelta(days=1)).isoformat()
+        return max(today, after_newest)
+
+    def warm(self, conn: sqlite3.Connection, now: float, days: int = WARM_DAYS) -> None:
+        """Keep the partials of newly settled days (the report's groupings), so the first report
+        that needs them is a merge, not a scan. Cheap when nothing settled since the last call."""
+        key = self.settle_key(now)
+        settled = settled_before(key)
+        if settled <= self.warmed_through or not self.newest_day:
+            return
+        first = (date.fromisoformat(settled) - timedelta(days=days - 1)).isoformat()
+        last = min(settled, self.newest_day)
+        for group_by in ("total", "department", "service"):
+            compute(conn, Query(self.hall, max(first, self.warmed_through or first), last, group_by,
+                                percentiles=False), self.cache, key)
+        conn.execute("BEGIN IMMEDIATE")
+        self.cache.take_new().run(conn)
+        conn.execute("COMMIT")
+        self.warmed_through = settled
+
     def figures(self, conn: sqlite3.Connection, day_from: str, day_to: str, group_by: str, now: float,
                 percentiles: bool = True) -> dict:
         """Exactly what the hall's GET /api/stats answers for the same range and grouping."""
         query = Query(self.hall, day_from, day_to, group_by, now=now, percentiles=percentiles)
-        return compute(conn, query, self.cache, self.today(now))
+        return compute(conn, query, self.cache, self.settle_key(now))
 
     def live_summary(self, conn: sqlite3.Connection, now: float) -> dict:
         """Today: queues and windows from the projection, totals as the hall's live board sums them."""
@@ -101,9 +143,10 @@ class HallMirror:
                                     "GROUP BY state", (day,)).fetchall())
         by_service = compute(conn, Query(self.hall, day, day, "service", now=now, percentiles=False))["groups"]
         totals = merge(by_service) or None
+        self.pending, self.summarised_at = False, time.monotonic()
         self.summary = {"day": day, "waiting": waiting, "oldest_entry": oldest,
                         "windows_open": windows.get("open", 0), "windows_paused": windows.get("paused", 0),
-                        "totals": totals, "seq": self.last_seq}
+                        "totals": totals, "seq": self.last_seq, "at": now}
         return self.summary
 
     def close(self) -> None:

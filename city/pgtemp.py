@@ -26,9 +26,13 @@ def _find_free_port() -> int:
 class TempPostgres:
     """initdb + pg_ctl in a temporary folder; `dsn` connects over the folder's Unix socket."""
 
-    def __init__(self, folder: str | Path | None = None, port: int | None = None) -> None:
+    def __init__(self, folder: str | Path | None = None, port: int | None = None,
+                 password: str | None = None, tls: tuple[Path, Path] | None = None) -> None:
+        """password: scram-sha-256 for every connection, listening on 127.0.0.1 (a test of passwords);
+        tls: (certificate, key) files, so clients can verify the server (sslmode verify-full)."""
         self.folder = Path(folder or tempfile.mkdtemp(prefix="hallq-pg-"))
-        self.port = port or _find_free_port()  # only names the socket file; nothing listens on TCP
+        self.port = port or _find_free_port()  # without a password it only names the socket file
+        self.password, self.tls = password, tls
         self.data = self.folder / "data"
         self.log = self.folder / "postgres.log"
         self._as_postgres = os.geteuid() == 0
@@ -36,6 +40,8 @@ class TempPostgres:
     # --- connection strings ------------------------------------------------------------------------
 
     def dsn(self, user: str = SUPERUSER, database: str = "postgres") -> str:
+        if self.password is not None:
+            return f"postgresql://{user}@localhost:{self.port}/{database}"
         return f"postgresql://{user}@/{database}?host={self.folder}&port={self.port}"
 
     # --- life cycle --------------------------------------------------------------------------------
@@ -50,11 +56,31 @@ class TempPostgres:
         if self._as_postgres:
             shutil.chown(self.folder, "postgres", "postgres")
         os.chmod(self.folder, 0o700)
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", SUPERUSER, "-E", "UTF8", "--no-sync")
+        auth = ["-A", "trust"]
+        if self.password is not None:
+            pwfile = self.folder / "superuser.pw"
+            pwfile.write_text(self.password, encoding="utf-8")
+            self._own(pwfile)
+            auth = ["-A", "scram-sha-256", f"--pwfile={pwfile}"]
+        self._run("initdb", "-D", str(self.data), *auth, "-U", SUPERUSER, "-E", "UTF8", "--no-sync")
+        if self.tls:
+            for source, name in zip(self.tls, ("server.crt", "server.key"), strict=True):
+                target = self.data / name
+                shutil.copy(source, target)
+                self._own(target)
+                os.chmod(target, 0o600)
         return self
 
-    def start(self) -> TempPostgres:
-        options = f"-k {self.folder} -p {self.port} -c listen_addresses='' -c fsync=off"
+    def _own(self, path: Path) -> None:
+        if self._as_postgres:
+            shutil.chown(path, "postgres", "postgres")
+
+    def start(self, durable: bool = False) -> TempPostgres:
+        """durable=False turns fsync off (tests: faster, and a lost test database costs nothing)."""
+        listen = "127.0.0.1" if self.password is not None else "''"
+        options = f"-k {self.folder} -p {self.port} -c listen_addresses={listen}" + ("" if durable else " -c fsync=off")
+        if self.tls:
+            options += " -c ssl=on"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "-t", "60", "start")
         return self
 

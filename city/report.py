@@ -18,7 +18,7 @@ COMPARE_BY = ("department", "service")
 
 def hall_part(conn: sqlite3.Connection, mirror: HallMirror, day_from: str, day_to: str, kind: str, now: float) -> dict:
     """On the mirror's thread: the hall's report and its per-day groups (for the city's merge)."""
-    today = mirror.today(now)
+    today = mirror.settle_key(now)
     report = build_report(conn, mirror.hall, day_from, day_to, kind, mirror.cache, today)
     days = compute(conn, Query(mirror.hall, day_from, day_to, "day", percentiles=False), mirror.cache, today)["groups"]
     return {"hall_id": mirror.hall_id, "name": mirror.hall.center.name.to_dict(), "report": report, "days": days}

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
 
 from server.citylink.catalogue import hall_from_catalogue
+from server.stats.figures import settled_before
 
 from . import store
 from .mirror import HallMirror
@@ -25,6 +27,7 @@ class CityState:
 
     folder: Path
     batch: int = 5000
+    summary_s: float = 5.0
     halls: dict[str, dict] = field(default_factory=dict)
     mirrors: dict[str, HallMirror] = field(default_factory=dict)
 
@@ -50,14 +53,30 @@ async def sync_once(pool: asyncpg.Pool, city: CityState, now: float) -> int:
             mirror = city.mirrors[info["hall_id"]] = HallMirror(city.folder, info["hall_id"], hall)
         else:
             mirror.hall = hall
-        folded += await _catch_up(pool, city, mirror, info["last_seq"])
-        await mirror.run(mirror.live_summary, now)
+        new = await _catch_up(pool, city, mirror, info["last_seq"])
+        mirror.pending |= bool(new)
+        if _summary_due(mirror, now, city.summary_s):
+            await mirror.run(mirror.live_summary, now)
+        if settled_before(mirror.settle_key(now)) > mirror.warmed_through:
+            await mirror.run(mirror.warm, now)
+        folded += new
     return folded
+
+
+def _summary_due(mirror: HallMirror, now: float, every_s: float) -> bool:
+    """A hall's overview figures are recomputed when it sent news, at most every `every_s` of wall
+    time (a busy day costs tens of milliseconds to sum; fifty halls must not take the CPU), and at
+    the day's turn. The longest wait is aged at request time from the oldest queue entry."""
+    summary = mirror.summary
+    if summary is None or summary["day"] != mirror.today(now):
+        return True
+    return mirror.pending and time.monotonic() - mirror.summarised_at >= every_s
 
 
 async def _catch_up(pool: asyncpg.Pool, city: CityState, mirror: HallMirror, head: int) -> int:
     folded = 0
-    await mirror.run(lambda conn: None)  # opens the file and learns its last seq
+    if not mirror.opened:
+        await mirror.run(lambda conn: None)  # opens the file and learns its last seq
     while mirror.last_seq < head:
         rows = await store.events_after(pool, mirror.hall_id, mirror.last_seq, city.batch)
         if not rows:

@@ -1,11 +1,16 @@
 """`hallq speaker`: plays hall announcements on a PC's sound card (halls with a PA system).
 
-Connects to /api/ws with the websockets client, authenticates, subscribes (with `since` after a
-reconnect) and queues the `announcement` of every ticket_called / ticket_recalled event. One
-player task plays them strictly in seq order, one at a time: a call is never dropped, two calls
-never overlap, and an event already seen (seq <= last seen) is never played again. Clips come
-from a local sounds folder; a clip missing there is fetched once from GET /sounds/<clip>.wav and
-cached. The sound output is a one-method seam (`Sink.play`): aplay, null, or a recording fake.
+Connects to /api/ws with the display's agent token (server/hubclient.py), subscribes (with
+`since` after a reconnect) and speaks the `announcement` of ticket_called / ticket_recalled
+events, one at a time, never two at once. Announcements are for now (docs/voice.md, "Stale calls
+and backlogs"):
+- a call older than `max_age_s` (default 30 s, measured on the server's clock) is not spoken;
+  the screens still show it. After a reconnect, only the replayed calls still that fresh are;
+- when calls pile up, a window's older call is dropped once that window has called again
+  (its latest call is the one that matters), the rest play oldest first, and while
+  `short_from` or more wait, each is spoken in its short form (chime and the first language).
+Clips come from a local sounds folder; a clip missing there is fetched once from
+GET /sounds/<clip>.wav and cached. The sound output is a one-method seam (`Sink.play`).
 """
 
 from __future__ import annotations
@@ -13,30 +18,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import itertools
-import json
 import logging
+import os
 import random
 import shutil
 import sys
 import tempfile
+import time
 import urllib.parse
 import urllib.request
 import wave
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Awaitable, Callable, Protocol
+from typing import Protocol
+from collections.abc import Awaitable, Callable
 
-from websockets.asyncio.client import connect
-from websockets.exceptions import WebSocketException
-
+from server.hubclient import HubClient, HubConnection, Refused
 from server.voice.assemble import ClipLibrary, is_safe_clip_id
 
 log = logging.getLogger("hallq.speaker")
 
 ANNOUNCED = ("ticket_called", "ticket_recalled")
-BACKOFF_FIRST_S = 1.0
-BACKOFF_MAX_S = 30.0
 
 
 def wav_duration_s(wav: bytes) -> float:
@@ -86,7 +89,7 @@ class AplaySink:
             *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
         try:
             _, stderr = await asyncio.wait_for(process.communicate(), timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             process.kill()
             await process.wait()
             return self._report(f"aplay did not finish within {timeout_s:.0f} s (killed)")
@@ -181,116 +184,150 @@ class ClipFetcher:
 
 # --- the agent --------------------------------------------------------------------------------
 
+MAX_AGE_S = 30.0
+SHORT_FROM = 3
+HEARTBEAT_S = 3.0
+
+
 @dataclass(frozen=True)
 class Announcement:
     seq: int
     clips: list[str]
+    window: int | None = None
+    at: float | None = None  # when the clerk called, on the server's clock
 
 
-def backoff_delay(attempt: int, rand: Callable[[], float]) -> float:
-    """1 s, 2 s, 4 s ... capped at 30 s, each scaled by a jitter factor in [0.5, 1)."""
-    base = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** min(attempt, 10))
-    return base * (0.5 + rand() / 2)
+def event_time(value) -> float | None:
+    """An event's `at`: epoch seconds on the wire (an ISO time is accepted too)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value).timestamp()
+        except ValueError:
+            return None
+    return None
 
 
-class AuthError(Exception):
-    """The server refused the token."""
+def short_form(clips: list[str]) -> list[str]:
+    """The chime and the first language only ('cmn/...' clips of a cmn + en announcement)."""
+    spoken = [c for c in clips if "/" in c]
+    if not spoken:
+        return list(clips)
+    first = spoken[0].split("/", 1)[0]
+    return [c for c in clips if "/" not in c or c.startswith(first + "/")]
 
 
 class SpeakerAgent:
     def __init__(self, url: str, token: str, library: ClipLibrary, sink: Sink,
                  zone: str | None = None, fetcher: ClipFetcher | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 rand: Callable[[], float] = random.random):
-        self.url, self.token, self.zone = url, token, zone
+                 rand: Callable[[], float] = random.random, clock: Callable[[], float] = time.time,
+                 max_age_s: float | None = MAX_AGE_S, short_from: int = SHORT_FROM,
+                 heartbeat_s: float | None = HEARTBEAT_S):
         self.library, self.sink, self.fetcher = library, sink, fetcher
-        self.sleep, self.rand = sleep, rand
-        self.last_seq: int | None = None
-        self.queue: asyncio.Queue[Announcement] = asyncio.Queue()  # unbounded: none dropped
+        self.clock, self.max_age_s, self.short_from = clock, max_age_s, short_from
+        self.client = HubClient(url, token, {"zone": zone} if zone else {}, sleep=sleep, rng=rand,
+                                clock=clock, heartbeat_s=heartbeat_s)
+        self.pending: list[Announcement] = []  # waiting to be spoken, in seq order
         self.played_seqs: list[int] = []
-        self.connections = 0
-        self._ids = itertools.count(1)
-        self._attempt = 0
+        self.skipped: list[tuple[int, str]] = []  # (seq, "stale" | "superseded")
+        self.shortened: list[int] = []
+        self._offset_s = 0.0  # server clock minus ours
+        self._wakeup = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def last_seq(self) -> int | None:
+        return self.client.last_seq
+
+    @property
+    def connections(self) -> int:
+        return self.client.attempts
 
     async def run(self) -> None:
-        """Follow the hall until cancelled: reconnect with back-off, play in order."""
+        """Follow the hall until cancelled. Raises Refused when the token is refused."""
         player = asyncio.create_task(self.play_forever(), name="speaker-player")
         try:
-            await self.follow_forever()
+            await self.client.run(self._serve)
         finally:
             player.cancel()
             await asyncio.gather(player, return_exceptions=True)
 
-    async def follow_forever(self) -> None:
+    async def _serve(self, conn: HubConnection, subscribed: dict) -> None:
+        role = conn.auth.get("role")
+        if role != "speaker_agent":  # a page's token: the speaker must not pose as a screen
+            raise Refused(f"this is a {role}'s token, not a speaker agent's")
+        self._offset_s = conn.clock_offset_s
         while True:
-            try:
-                await self.follow_once()
-            except (OSError, WebSocketException, AuthError, ValueError) as exc:
-                log.warning("connection to %s lost: %s", self.url, exc or type(exc).__name__)
-            delay = backoff_delay(self._attempt, self.rand)
-            self._attempt += 1
-            await self.sleep(delay)
+            self.handle(await conn.inbox.get())
 
-    async def follow_once(self) -> None:
-        """One connection: auth, subscribe (since = last seq seen), then read until it closes."""
-        async with connect(self.url, max_size=2 ** 20) as ws:
-            self.connections += 1
-            await self._request(ws, {"type": "auth", "token": self.token}, AuthError)
-            subscribe = {"type": "subscribe", "scope": {"zone": self.zone} if self.zone else {}}
-            if self.last_seq is not None:
-                subscribe["since"] = self.last_seq
-            self._on_subscribed(await self._request(ws, subscribe, ValueError))
-            async for raw in ws:
-                self.handle(json.loads(raw))
-
-    async def _request(self, ws, message: dict, error: type[Exception]) -> dict:
-        message = {"id": next(self._ids), **message}
-        await ws.send(json.dumps(message))
-        while True:
-            reply = json.loads(await ws.recv())
-            if reply.get("type") != "result" or reply.get("id") != message["id"]:
-                self.handle(reply)  # an event can only follow our result, but be lenient
-                continue
-            if not reply.get("success"):
-                raise error(f"{message['type']} refused: {reply.get('error')}")
-            return reply.get("result") or {}
-
-    def _on_subscribed(self, result: dict) -> None:
-        self._attempt = 0  # back-off starts again at 1 s after a good connection
-        if result.get("mode") == "snapshot":
-            if self.last_seq is not None and result.get("seq", 0) > self.last_seq:
-                log.warning("server sent a snapshot instead of a replay: calls between seq %s and "
-                            "%s were not announced", self.last_seq, result.get("seq"))
-            self.last_seq = max(self.last_seq or 0, int(result.get("seq", 0)))
+    def server_now(self) -> float:
+        return self.clock() + self._offset_s
 
     def handle(self, message: dict) -> None:
-        """Queue the announcement of a new call event; ignore repeats (seq <= last seen)."""
+        """Queue the announcement of a call event (the hub client already dropped repeats)."""
         if message.get("type") != "event" or not isinstance(message.get("seq"), int):
             return
-        seq = message["seq"]
-        if self.last_seq is not None and seq <= self.last_seq:
-            return
-        self.last_seq = seq
         event = message.get("event") or {}
         clips = (event.get("announcement") or {}).get("clips")
         if event.get("type") in ANNOUNCED and clips:
-            self.queue.put_nowait(Announcement(seq, list(clips)))
+            self.pending.append(Announcement(message["seq"], list(clips), event.get("window"),
+                                             event_time(event.get("at"))))
+            self._idle.clear()
+            self._wakeup.set()
+
+    def next_announcement(self) -> tuple[Announcement, bool] | None:
+        """The policy: drop stale and superseded calls; the oldest left, short if many wait."""
+        now, fresh = self.server_now(), []
+        for item in self.pending:
+            if self.max_age_s is not None and item.at is not None and now - item.at > self.max_age_s:
+                self.skipped.append((item.seq, "stale"))
+            else:
+                fresh.append(item)
+        latest = {item.window: item.seq for item in fresh}
+        self.pending = []
+        for item in fresh:
+            if latest[item.window] == item.seq:
+                self.pending.append(item)
+            else:
+                self.skipped.append((item.seq, "superseded"))
+        if not self.pending:
+            return None
+        return self.pending.pop(0), len(self.pending) + 1 >= self.short_from
 
     async def play_forever(self) -> None:
         while True:
-            item = await self.queue.get()
+            chosen = self.next_announcement()
+            if chosen is None:
+                self._idle.set()
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            item, short = chosen
             try:
-                await self.play(item)
+                await self.play(item, short)
             except Exception:  # one bad announcement must not stop the ones after it
                 log.exception("announcement seq %s could not be played", item.seq)
-            finally:
-                self.queue.task_done()
 
-    async def play(self, item: Announcement) -> None:
+    @property
+    def is_idle(self) -> bool:
+        """Nothing is waiting to be spoken and nothing is playing."""
+        return self._idle.is_set()
+
+    async def idle(self) -> None:
+        """Wait until nothing is left to speak (tests, shutdown)."""
+        await self._idle.wait()
+
+    async def play(self, item: Announcement, short: bool = False) -> None:
+        clips = short_form(item.clips) if short else item.clips
         if self.fetcher is not None:
-            await self.fetcher.ensure(self.library, item.clips)
-        await self.sink.play(self.library.render(item.clips), item.clips)
+            await self.fetcher.ensure(self.library, clips)
+        await self.sink.play(self.library.render(clips), clips)
         self.played_seqs.append(item.seq)
+        if short:
+            self.shortened.append(item.seq)
 
 
 # --- command line -------------------------------------------------------------------------------
@@ -309,25 +346,44 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hallq speaker",
                                      description="Play hall announcements on this PC's sound card.")
     parser.add_argument("--server", required=True, help="ws://host:port/api/ws")
-    parser.add_argument("--token", required=True, help="device token of this speaker")
+    parser.add_argument("--token", help="the display's agent token (or --token-file, or HALLQ_AGENT_TOKEN)")
+    parser.add_argument("--token-file", help="file holding the agent token (keeps it out of `ps`)")
     parser.add_argument("--zone", help="announce only calls of this zone (default: whole hall)")
     parser.add_argument("--sink", choices=("aplay", "null"), default="aplay")
     parser.add_argument("--sounds", default="sounds", help="local clip folder (default: sounds)")
     parser.add_argument("--cache", default=None,
                         help="folder for clips fetched from the server (default: a temp folder)")
+    parser.add_argument("--max-age", type=float, default=MAX_AGE_S,
+                        help="seconds after which a call is no longer spoken (default 30)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    token = _token(args)
+    if not token:
+        print("hallq speaker: the display's agent token is needed: --token, --token-file or "
+              "HALLQ_AGENT_TOKEN", file=sys.stderr)
+        return 2
     cache = Path(args.cache or tempfile.mkdtemp(prefix="hallq-speaker-"))
     library = ClipLibrary(args.sounds, extra_dirs=(cache,))
     if not Path(args.sounds).is_dir():
         log.warning("sounds folder %s missing: clips will be fetched from the server", args.sounds)
-    agent = SpeakerAgent(args.server, args.token, library, make_sink(args.sink), zone=args.zone,
-                         fetcher=ClipFetcher(sounds_url(args.server), cache))
+    agent = SpeakerAgent(args.server, token, library, make_sink(args.sink), zone=args.zone,
+                         fetcher=ClipFetcher(sounds_url(args.server), cache), max_age_s=args.max_age)
     try:
         asyncio.run(agent.run())
     except KeyboardInterrupt:
         return 0
+    except Refused as exc:
+        print(f"hallq speaker: the server refused the token ({exc}); use the display's agent token "
+              "(agent_token_hash in the hall file), not a page's token", file=sys.stderr)
+        return 2
     return 0
+
+
+def _token(args: argparse.Namespace) -> str:
+    if args.token_file:
+        with open(args.token_file, encoding="utf-8") as handle:
+            return handle.read().strip()
+    return args.token or os.environ.get("HALLQ_AGENT_TOKEN", "")
 
 
 if __name__ == "__main__":

@@ -13,11 +13,12 @@ import logging
 import unicodedata
 
 from kiosk import _escpos
-from kiosk.layout import Line, TicketLayout
+from kiosk.layout import Line, TicketLayout, line_break
 from kiosk.raster import FontBook, draw_ticket
 
 ENCODINGS = ("gb18030", "big5", "ascii")
 MODES = ("text", "raster")
+CUTS = ("full", "partial")
 PAPER_PX = {80: 576, 58: 384}  # printable dots at 203 dpi
 PAPER_COLUMNS = {80: 48, 58: 32}  # 12-dot font A columns
 QR_MODULE_DOTS = {80: 6, 58: 4}
@@ -47,7 +48,8 @@ def paper_px(paper_width_mm: int) -> int:
     return PAPER_PX[paper_width_mm]
 
 
-def render_text(layout: TicketLayout, encoding: str = "gb18030", paper_width_mm: int = 80) -> bytes:
+def render_text(layout: TicketLayout, encoding: str = "gb18030", paper_width_mm: int = 80,
+                cut: str = "full") -> bytes:
     """The ticket in the printer's font: ESC @, FS &, styled lines, native QR, FS ., cut.
 
     Raises UnencodableTextError (before producing anything) when a character cannot be encoded.
@@ -61,17 +63,18 @@ def render_text(layout: TicketLayout, encoding: str = "gb18030", paper_width_mm:
     columns = PAPER_COLUMNS[paper_width_mm]
     for line in layout.lines():
         _emit(printer, line, encode, columns, QR_MODULE_DOTS[paper_width_mm])
-    _finish(printer, encoding)
+    _finish(printer, encoding, cut)
     return printer.output
 
 
-def render_raster(layout: TicketLayout, paper_width_px: int = 576, fonts: FontBook | None = None) -> bytes:
+def render_raster(layout: TicketLayout, paper_width_px: int = 576, fonts: FontBook | None = None,
+                  cut: str = "full") -> bytes:
     """The whole ticket as raster images (GS v 0, in slices of at most 960 rows), then a cut."""
     image = draw_ticket(layout, paper_width_px, fonts or FontBook.find())
     printer = _escpos.new_dummy(paper_width_px)
     printer._raw(ESC + b"@")
     printer.image(image, impl="bitImageRaster")
-    printer.cut()
+    _cut(printer, cut)
     return printer.output
 
 
@@ -84,17 +87,17 @@ def render_preview_png(layout: TicketLayout, paper_width_px: int = 576, fonts: F
 
 
 def render_ticket(layout: TicketLayout, mode: str, encoding: str, paper_width_mm: int,
-                  fonts: FontBook | None = None) -> bytes:
+                  fonts: FontBook | None = None, cut: str = "full") -> bytes:
     """Render by printer configuration. Text mode falls back to raster for unencodable text."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     if mode == "text":
         try:
-            return render_text(layout, encoding, paper_width_mm)
+            return render_text(layout, encoding, paper_width_mm, cut)
         except UnencodableTextError as exc:
             # a readable raster ticket beats a failed job or a ticket full of '?'
             log.warning("%s: printing this ticket as raster", exc)
-    return render_raster(layout, paper_px(paper_width_mm), fonts)
+    return render_raster(layout, paper_px(paper_width_mm), fonts, cut)
 
 
 def encoder(encoding: str):
@@ -145,11 +148,19 @@ def _style(printer, align: str, size: int, bold: bool) -> None:
     printer.set(align=align, bold=bold, custom_size=True, width=size, height=size)
 
 
-def _finish(printer, encoding: str) -> None:
+def _finish(printer, encoding: str, cut: str) -> None:
     _style(printer, "left", 1, False)
     if encoding != "ascii":
         printer._raw(CHINESE_OFF)
-    printer.cut()
+    _cut(printer, cut)
+
+
+def _cut(printer, cut: str) -> None:
+    """Feed past the cutter, then cut: `full`, or `partial` (one point left uncut, so a ticket
+    hangs from the slot instead of dropping to the floor)."""
+    if cut not in CUTS:
+        raise ValueError(f"cut must be one of {', '.join(CUTS)}")
+    printer.cut(mode="PART" if cut == "partial" else "FULL")
 
 
 def fit_size(text: str, size: int, columns: int) -> int:
@@ -164,7 +175,8 @@ def display_width(text: str) -> int:
 
 
 def wrap(text: str, columns: int) -> list[str]:
-    """Greedy wrap by display width; breaks Latin text at spaces where it can."""
+    """Greedy wrap by display width; breaks Latin text at spaces where it can, and follows the
+    Chinese line-breaking rules (kiosk.layout.line_break)."""
     lines, current = [], ""
     for ch in text:
         if display_width(current + ch) > columns:
@@ -172,15 +184,8 @@ def wrap(text: str, columns: int) -> list[str]:
                 lines.append(current)
                 current = ""
                 continue
-            current, rest = _break(current)
+            current, rest = line_break(current, ch)
             lines.append(current)
             current = rest
         current += ch
     return [*lines, current] if current or not lines else lines
-
-
-def _break(line: str) -> tuple[str, str]:
-    head, space, tail = line.rpartition(" ")
-    if space and head and tail.isascii():
-        return head, tail
-    return line, ""

@@ -70,6 +70,7 @@ _FIXED = {
     b"\x1c&": ("chinese_on", 0),
     b"\x1c.": ("chinese_off", 0),
     b"\x10\x04": ("status_query", 1),
+    b"\x1dr": ("transmit_status", 1),
 }
 ALIGN_NAMES = {0: "left", 1: "center", 2: "right", 48: "left", 49: "center", 50: "right"}
 

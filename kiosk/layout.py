@@ -6,7 +6,8 @@ Pure: no I/O, no clock. Built from the `<ticket layout>` payload of a `print_job
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
 CHANNELS = ("normal", "green", "appointment")
@@ -23,6 +24,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "next": "您是下一位",
         "estimate": "预计等候 {low}–{high} 分钟",
         "estimate_one": "预计等候约 {low} 分钟",
+        "no_window": "暂无窗口办理",
+        "no_wait": "无需等候",
+        "where": "请到 {windows} 号窗口附近等候",
         "green": "★ 绿色通道 ★",
         "appointment": "预约",
         "qr": "扫码在手机上查看排队进度",
@@ -32,6 +36,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "next": "您是下一位",
         "estimate": "預計等候 {low}–{high} 分鐘",
         "estimate_one": "預計等候約 {low} 分鐘",
+        "no_window": "暫無窗口辦理",
+        "no_wait": "無需等候",
+        "where": "請到 {windows} 號窗口附近等候",
         "green": "★ 綠色通道 ★",
         "appointment": "預約",
         "qr": "掃碼在手機上查看排隊進度",
@@ -41,6 +48,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "next": "You are next",
         "estimate": "Estimated wait {low}-{high} min",
         "estimate_one": "Estimated wait about {low} min",
+        "no_window": "No window open now",
+        "no_wait": "No wait",
+        "where": "Please wait near window {windows}",
         "green": "* GREEN CHANNEL *",
         "appointment": "APPOINTMENT",
         "qr": "Scan to follow the queue on your phone",
@@ -81,6 +91,8 @@ class TicketLayout:
     lang: str = "zh-Hans"
     channel: str = "normal"
     channel_label: str = ""  # the server's own wording for the channel mark, if it sends one
+    open_windows: int | None = None  # windows open for the service when issued; None: not sent
+    windows: tuple[int, ...] = ()  # the windows serving the ticket's queue: where to wait
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> "TicketLayout":
@@ -103,6 +115,8 @@ class TicketLayout:
             lang=_choice(payload, "lang", LANGS, "zh-Hans"),
             channel=_choice(payload, "channel", CHANNELS, "normal"),
             channel_label=_text(payload, "channel_label", required=False),
+            open_windows=_count(payload, "open_windows") if payload.get("open_windows") is not None else None,
+            windows=_windows(payload.get("windows", [])),
         )
         return layout
 
@@ -118,6 +132,7 @@ class TicketLayout:
             Line(kind="rule"),
             Line(text=self._ahead_text(words), bold=True),
             Line(text=self._estimate_text(words)),
+            *self._where_lines(words),
             Line(text=self.hint),
             Line(text=self.missed_rule, bold=True),
             Line(text=self.issued_at),
@@ -139,13 +154,24 @@ class TicketLayout:
             return []
         return [Line(text=self.channel_label or words[self.channel], size=2, bold=True)]
 
+    def _where_lines(self, words: dict[str, str]) -> list[Line]:
+        if not self.windows:
+            return []
+        joiner = ", " if self.lang == "en" else "、"
+        return [Line(text=words["where"].format(windows=joiner.join(str(n) for n in self.windows)))]
+
     def _ahead_text(self, words: dict[str, str]) -> str:
         if self.ahead == 0:
             return words["next"]
         return words["ahead"].format(n=self.ahead)
 
     def _estimate_text(self, words: dict[str, str]) -> str:
+        """As the kiosk screen words it: no number while no window is open (it would be a guess)."""
+        if self.open_windows == 0:
+            return words["no_window"]
         low, high = self.estimate_low_min, self.estimate_high_min
+        if self.ahead == 0 and high <= 1:
+            return words["no_wait"]
         key = "estimate_one" if low == high else "estimate"
         return words[key].format(low=low, high=high)
 
@@ -172,6 +198,13 @@ def _label(payload: Mapping[str, Any]) -> str:
     if not _LABEL.match(label):
         raise LayoutError("label must be 1-8 capital letters or digits, e.g. A012")
     return label
+
+
+def _windows(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list) or len(value) > 64 or any(
+            isinstance(n, bool) or not isinstance(n, int) or not 0 < n < 10000 for n in value):
+        raise LayoutError("windows must be a list of window numbers")
+    return tuple(value)
 
 
 def _count(payload: Mapping[str, Any], key: str) -> int:
@@ -202,3 +235,24 @@ def _choice(payload: Mapping[str, Any], key: str, allowed: tuple[str, ...], defa
     if value not in allowed:
         raise LayoutError(f"{key} must be one of {', '.join(allowed)}")
     return value
+
+
+# Chinese line-breaking rules (禁则): no line starts with closing punctuation, none ends with
+# opening punctuation. Breaking moves the character before the break down with it instead.
+NO_LINE_START = frozenset("、，。．・：；？！）」』】〕〉》〗〙”’％‰…—～ー,.:;?!)]}%")
+NO_LINE_END = frozenset("（「『【〔〈《〖〘“‘([{")
+
+
+def line_break(line: str, next_ch: str) -> tuple[str, str]:
+    """Where a full line breaks when `next_ch` does not fit: (this line, carried to the next).
+
+    Latin text breaks at its last space; Chinese text right before `next_ch`, moved back while
+    the next line would start with closing punctuation or this one end with opening punctuation.
+    """
+    head, space, tail = line.rpartition(" ")
+    if space and head and tail.isascii():
+        return head, tail
+    cut = len(line)
+    while cut > 1 and (line[cut - 1] in NO_LINE_END or (line[cut:] + next_ch)[0] in NO_LINE_START):
+        cut -= 1
+    return line[:cut], line[cut:]

@@ -7,7 +7,7 @@ from pathlib import Path
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from kiosk.layout import Line, TicketLayout
+from kiosk.layout import Line, TicketLayout, line_break
 
 FONT_DIRS = (
     "/usr/share/fonts/opentype/noto",
@@ -171,8 +171,7 @@ def _wrap_px(text: str, font, usable: int) -> list[str]:
                 lines.append(current)
                 current = ""
                 continue
-            head, space, tail = current.rpartition(" ")
-            keep, current = (head, tail) if space and head and tail.isascii() else (current, "")
+            keep, current = line_break(current, ch)
             lines.append(keep)
         current += ch
     return [*lines, current]

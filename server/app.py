@@ -10,6 +10,8 @@ from aiohttp import web
 
 from . import appkeys as K
 from .api.endpoints import ENDPOINTS, OTHER_ENDPOINTS
+from .api.center import CENTER_ENDPOINTS, CENTER_HANDLERS
+from .api.guide_desk import GUIDE_DESK_ENDPOINTS, GUIDE_DESK_HANDLERS
 from .api.kiosk_handlers import KIOSK_HANDLERS
 from .actions.session_end import end_lapsed
 from .api.middleware import errors, security_headers
@@ -44,6 +46,8 @@ TABLES = (
     (ENDPOINTS + OTHER_ENDPOINTS, SESSION_HANDLERS | READ_HANDLERS | KIOSK_HANDLERS | STATS_HANDLERS),
     (CITYLINK_ENDPOINTS, CITYLINK_HANDLERS),
     (SUPERVISION_ENDPOINTS, SUPERVISION_HANDLERS),
+    (CENTER_ENDPOINTS, CENTER_HANDLERS),  # the public hall description and staff names
+    (GUIDE_DESK_ENDPOINTS, GUIDE_DESK_HANDLERS),  # the guide desk's reads
 )
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {"display": ROOT / "display" / "web", "counter": ROOT / "counter" / "web",
@@ -158,8 +162,14 @@ def _add_routes(app: web.Application, sounds: ClipLibrary) -> None:
         if folder.is_dir():
             app.router.add_static(f"/{name}/", folder, follow_symlinks=False, name=f"pages-{name}")
     app.router.add_static("/common/", ROOT / "server" / "web", follow_symlinks=False, name="pages-common")
+    app.router.add_get("/favicon.ico", _favicon)  # pages link /common/favicon.svg; this answers browsers that ask anyway
     app.router.add_get("/t/{token}", _tracking_page)
     app.router.add_get("/", _index)
+
+
+async def _favicon(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(ROOT / "server" / "web" / "favicon.svg",
+                            headers={"Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400"})
 
 
 async def _close_sockets(app: web.Application) -> None:

@@ -25,6 +25,7 @@ ROLE_AUDIENCE = {
     "display": PUBLIC, "kiosk": PUBLIC, "rating_pad": PUBLIC,
     "counter": STAFF, "clerk": STAFF, "guide": STAFF,
     "manager": MANAGER,
+    "print_agent": PUBLIC, "speaker_agent": PUBLIC,  # device agents (their own tokens): what their device sees
 }
 
 # Ticket fields (server/views.py ticket_view) kept from some audiences.
@@ -68,17 +69,19 @@ def audience_of(role: str | None) -> str:
     return ROLE_AUDIENCE.get(role or "", PUBLIC)
 
 
-def _allowed(rules: dict[str, tuple[str, ...]], name: str, audience: str) -> bool:
-    return name not in rules or audience in rules[name]
+def _hidden(rules: dict[str, tuple[str, ...]], obj: dict[str, Any], audience: str) -> set[str]:
+    """The keys of `obj` this audience may not receive (the rules are few: look them up, not the keys)."""
+    return {name for name, audiences in rules.items() if name in obj and audience not in audiences}
 
 
 def ticket_for(view: dict[str, Any] | None, audience: str) -> dict[str, Any] | None:
     """A ticket view with only the fields this audience may receive."""
     if view is None:
         return None
-    if all(_allowed(TICKET_FIELDS, k, audience) for k in view):
+    hidden = _hidden(TICKET_FIELDS, view, audience)
+    if not hidden:
         return view  # nothing to cut: the same object (the hub then encodes it once for several audiences)
-    return {k: v for k, v in view.items() if _allowed(TICKET_FIELDS, k, audience)}
+    return {k: v for k, v in view.items() if k not in hidden}
 
 
 def window_for(view: dict[str, Any] | None, audience: str) -> dict[str, Any] | None:
@@ -96,10 +99,13 @@ def event_for(event: dict[str, Any], audience: str) -> dict[str, Any]:
     """One event as this audience may receive it. A hidden rating level is replaced by `rated`."""
     rules = EVENT_FIELDS.get(str(event.get("type")), {})
     ticket = event.get("ticket")
+    if not rules and ticket is None:
+        return event  # most events: nothing personal, nothing to cut
     ticket_cut = ticket_for(ticket, audience) if isinstance(ticket, dict) else ticket
-    if ticket_cut is ticket and all(_allowed(rules, k, audience) for k in event):
+    hidden = _hidden(rules, event, audience)
+    if ticket_cut is ticket and not hidden:
         return event  # nothing to cut
-    cut = {k: v for k, v in event.items() if _allowed(rules, k, audience)}
+    cut = {k: v for k, v in event.items() if k not in hidden}
     if "level" in event and "level" not in cut:
         cut["rated"] = True
     if "ticket" in cut:

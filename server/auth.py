@@ -8,9 +8,13 @@ from .domain.hall import HallConfig
 from .security import hash_token
 
 
+# A device's agent signs in with the device's agent token, never with the page's token.
+AGENT_ROLES = {"kiosk": "print_agent", "display": "speaker_agent"}
+
+
 @dataclass(frozen=True)
 class Principal:
-    role: str  # kiosk | display | counter | rating_pad | clerk | manager | guide
+    role: str  # kiosk | display | counter | rating_pad | print_agent | speaker_agent | clerk | manager | guide
     id: str  # device id, or staff number for a session
     window: int | None = None
     zone: str | None = None
@@ -43,6 +47,7 @@ class Authenticator:
     def __init__(self, hall: HallConfig):
         self.hall = hall
         self._devices = {d.token_hash: d for d in hall.devices}
+        self._agents = {d.agent_token_hash: d for d in hall.devices if d.agent_token_hash}
         self.sessions: dict[str, Session] = {}
 
     def principal(self, token: str | None, now: float) -> Principal | None:
@@ -56,6 +61,9 @@ class Authenticator:
         if device is not None:
             return Principal(role=device.kind, id=device.id, window=device.window, zone=device.zone,
                              green_channel=device.green_channel)
+        agent = self._agents.get(digest)
+        if agent is not None:
+            return Principal(role=AGENT_ROLES[agent.kind], id=agent.id, window=agent.window, zone=agent.zone)
         session = self.sessions.get(digest)
         if session is None or session.expires_at <= now:
             return None

@@ -131,6 +131,9 @@ async def _serve(settings, demo_printers: bool) -> None:
     site = web.TCPSite(runner, settings.server.host, settings.server.port)
     await site.start()
     print(banner(settings), flush=True)
+    warning = unreachable_link_warning(settings.server.public_url)
+    if warning:
+        logging.getLogger("hallq").warning("%s", warning)
     agents = _demo_printer_agents(settings) if demo_printers and settings.demo_credentials else []
     await _wait_for_signal()
     for task in agents:
@@ -154,7 +157,7 @@ def _demo_printer_agents(settings) -> list[asyncio.Task]:
     ws_url = settings.server.public_url.replace("http", "ws", 1) + "/api/ws"
     tasks = []
     for device in settings.hall.devices:
-        token = settings.demo_credentials["devices"].get(device.id)
+        token = settings.demo_credentials.get("agents", {}).get(device.id)
         if device.kind != "kiosk" or not token:
             continue
         agent = KioskAgent(AgentSettings(
@@ -162,6 +165,25 @@ def _demo_printer_agents(settings) -> list[asyncio.Task]:
             journal_path=f"var/kiosk-agent/{device.id}.journal"))
         tasks.append(asyncio.create_task(agent.run(asyncio.Event()), name=f"demo-printer-{device.id}"))
     return tasks
+
+
+def unreachable_link_warning(public_url: str) -> str | None:
+    """A warning when printed QR codes and tracking links would point where phones cannot go:
+    this machine's loopback, an unspecified address (0.0.0.0) or a link-local one."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(public_url).hostname or "").strip("[]")
+    try:
+        address = ipaddress.ip_address(host)
+        unreachable = address.is_loopback or address.is_unspecified or address.is_link_local
+    except ValueError:
+        unreachable = host in ("localhost", "") or host.endswith(".localhost")
+    if not unreachable:
+        return None
+    return (f"printed QR codes and tracking links point at {public_url}, which citizens' phones cannot "
+            "reach: set [server] public_url to this server's address on the hall network "
+            "(e.g. http://10.20.0.5:8080 or http://queue.hall.local:8080)")
 
 
 def _access_logger_base():

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from .config_schema import (ARRAY_TABLES, FORBIDDEN, KINDS, REQUIRED, SCHEMA, TOP_LEVEL, BadValue, Key)
 from .domain.hall import (Center, Department, Device, EstimateRules, HallConfig, Names, RoutingPolicy, Rules,
-                          Service, Staff, Window)
+                          Service, ServiceGuide, Staff, Window)
 from .security import hash_token, verify_pin
 from .domain.workdays import WorkCalendar
 from .supervision.settings import SupervisionSettings
@@ -64,6 +64,9 @@ class ServerSettings:
     ws_max_messages: int
     ws_rate_window_s: float
     frame_ancestors: tuple[str, ...]
+    # --- device agents (docs/printing.md) ---
+    print_job_max_age_s: int
+    agent_timeout_s: float
 
 
 @dataclass(frozen=True)
@@ -187,10 +190,11 @@ def _check_liaison(i: int, s: dict, t: dict[str, list[dict]]) -> None:
 
 # Which optional keys each device kind needs (True), may have (None) or must not have (False).
 _DEVICE_KEYS = MappingProxyType({
-    "kiosk": {"window": False, "zone": False, "green_channel": None, "printer": None},
-    "display": {"window": None, "zone": None, "green_channel": False, "printer": False},
-    "counter": {"window": True, "zone": False, "green_channel": False, "printer": False},
-    "rating_pad": {"window": True, "zone": False, "green_channel": False, "printer": False},
+    "kiosk": {"window": False, "zone": False, "green_channel": None, "printer": None, "agent_token_hash": None},
+    "display": {"window": None, "zone": None, "green_channel": False, "printer": False, "agent_token_hash": None},
+    "counter": {"window": True, "zone": False, "green_channel": False, "printer": False, "agent_token_hash": False},
+    "rating_pad": {"window": True, "zone": False, "green_channel": False, "printer": False,
+                   "agent_token_hash": False},
 })
 
 
@@ -214,6 +218,18 @@ def _check_devices(t: dict[str, list[dict]]) -> None:
     zones = list(dict.fromkeys(w["zone"] for w in t["windows"]))
     for i, d in enumerate(t["devices"]):
         _check_device(i, d, windows, zones)
+    _check_agent_hashes(t["devices"])
+
+
+def _check_agent_hashes(devices: list[dict]) -> None:
+    """An agent token must be its own: equal to any device's token, the page could pose as the agent."""
+    page_hashes = {d["token_hash"] for d in devices}
+    seen: set[str] = set()
+    for i, d in enumerate(devices):
+        agent = d.get("agent_token_hash")
+        if agent is not None and (agent in page_hashes or agent in seen):
+            raise ConfigError(f"devices[{i}].agent_token_hash", "must differ from every other token hash")
+        seen.add(agent)
 
 
 def _check_references(t: dict[str, list[dict]]) -> None:
@@ -244,13 +260,23 @@ def _window(w: dict, policy: dict) -> Window:
                   services=w["services"], kind=w["kind"], policy=RoutingPolicy(**policy))
 
 
-def _build_hall(center: dict, rules: dict, t: dict[str, list[dict]], policies: list[dict]) -> HallConfig:
+def _guide(g: dict) -> ServiceGuide:
+    optional = lambda d: _names(d) if d else None  # noqa: E731
+    return ServiceGuide(materials=tuple(_names(m) for m in g["materials"]), steps=tuple(_names(s) for s in g["steps"]),
+                        time_limit_days=g["time_limit_days"], fees=optional(g["fees"]),
+                        legal_basis=optional(g["legal_basis"]), consult_phone=g["consult_phone"] or "")
+
+
+def _build_hall(center: dict, rules: dict, t: dict[str, list[dict]], policies: list[dict],
+                guides: list[dict]) -> HallConfig:
     return HallConfig(
         center=Center(name=_names(center["name"]), timezone=center["timezone"],
                       day_boundary_min=center["day_boundary"], opening_hours=center["opening_hours"],
-                      missed_rule=_names(center["missed_rule"]), notice=_names(center["notice"])),
+                      missed_rule=_names(center["missed_rule"]), notice=_names(center["notice"]),
+                      default_lang=center["default_lang"]),
         departments=tuple(Department(d["code"], _names(d["name"])) for d in t["departments"]),
-        services=tuple(Service(**{**s, "name": _names(s["name"])}) for s in t["services"]),
+        services=tuple(Service(**{**s, "name": _names(s["name"]), "guide": _guide(g)})
+                       for s, g in zip(t["services"], guides)),
         windows=tuple(_window(w, p) for w, p in zip(t["windows"], policies)),
         staff=tuple(Staff(**s) for s in t["staff"]),
         devices=tuple(Device(**d) for d in t["devices"]),
@@ -307,11 +333,13 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> Settings:
         tables = {table: _read_array(raw, table) for table in ARRAY_TABLES}
         policies = [read_table(w["policy"], "windows.policy", f"windows[{i}].policy")
                     for i, w in enumerate(tables["windows"])]
+        guides = [read_table(s["guide"], "services.guide", f"services[{i}].guide")
+                  for i, s in enumerate(tables["services"])]
         _check_references(tables)
         for w in tables["windows"]:
             del w["policy"]
         server = _server(raw.get("server", {}))
-        hall = replace(_build_hall(center, rules, tables, policies),
+        hall = replace(_build_hall(center, rules, tables, policies, guides),
                        estimate=EstimateRules(server.estimate_recent, server.estimate_min_samples))
         return Settings(hall=hall, server=server, voice=_voice(raw.get("voice", {})), source=source,
                         city=_city(raw.get("city", {})), calendar=_calendar(raw.get("calendar", {})),
@@ -367,19 +395,24 @@ def parse_credentials(raw: Mapping[str, Any], hall: HallConfig, source: str = "<
     Tokens are always checked against their hashes (cheap); PINs only with `verify_pins` (scrypt is slow).
     """
     for key in raw:
-        if key not in ("staff", "devices"):
-            raise ConfigError(key, "unknown table (known: staff, devices)", source)
+        if key not in ("staff", "devices", "agents"):
+            raise ConfigError(key, "unknown table (known: staff, devices, agents)", source)
     staff = _credential_table(raw, "staff", {s.number for s in hall.staff}, source)
     devices = _credential_table(raw, "devices", {d.id for d in hall.devices}, source)
     hashes = {d.id: d.token_hash for d in hall.devices}
     for device_id, token in devices.items():
         if hash_token(token) != hashes[device_id]:
             raise ConfigError(f"devices.{device_id}", "token does not match the device's token_hash", source)
+    agents = _credential_table(raw, "agents", {d.id for d in hall.devices}, source)
+    agent_hashes = {d.id: d.agent_token_hash for d in hall.devices}
+    for device_id, token in agents.items():
+        if hash_token(token) != agent_hashes[device_id]:
+            raise ConfigError(f"agents.{device_id}", "token does not match the device's agent_token_hash", source)
     pin_hashes = {s.number: s.pin_hash for s in hall.staff}
     for number, pin in staff.items() if verify_pins else ():
         if not verify_pin(pin, pin_hashes[number]):
             raise ConfigError(f"staff.{number}", "PIN does not match the staff member's pin_hash", source)
-    return {"staff": staff, "devices": devices}
+    return {"staff": staff, "devices": devices, "agents": agents}
 
 
 def format_credentials(settings: Settings) -> str:

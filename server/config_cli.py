@@ -70,17 +70,21 @@ def new_token_main(argv: list[str], out: TextIO | None = None, err: TextIO | Non
                                      description="Make a device token: give the token to the device, "
                                                  "put the token_hash line in the hall file.")
     parser.add_argument("--device", help="device id, to label the output")
+    parser.add_argument("--agent", action="store_true",
+                        help="a token for the device's agent (print agent, speaker): prints agent_token_hash")
     args = parser.parse_args(argv)
     if args.device is not None and DEVICE_ID(args.device):
         print(f"error: --device {DEVICE_ID(args.device)}", file=err or sys.stderr)
         return 1
     token = new_token()
     out = out or sys.stdout
-    label = f" for {args.device}" if args.device else ""
-    print(f"token{label} (shown once; configure it on the device): {token}", file=out)
+    label = (" for the agent of " if args.agent else " for ") + args.device if args.device else ""
+    where = "the agent's --token-file" if args.agent else "the device"
+    print(f"token{label} (shown once; configure it on {where}): {token}", file=out)
     if args.device:
         print(f"# [[devices]] id = \"{args.device}\"", file=out)
-    print(f'token_hash = "{hash_token(token)}"', file=out)
+    key = "agent_token_hash" if args.agent else "token_hash"
+    print(f'{key} = "{hash_token(token)}"', file=out)
     return 0
 
 

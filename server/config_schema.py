@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .domain.hall import DEVICE_KINDS, GREEN_CATEGORIES, ROLES_STAFF, ROUTING_MODES, WINDOW_KINDS, TimeRange
+from .domain.hall import DEVICE_KINDS, GREEN_CATEGORIES, LANGS, ROLES_STAFF, ROUTING_MODES, WINDOW_KINDS, TimeRange
 from .security import is_pin_hash, is_token_hash
 
 
@@ -126,6 +126,22 @@ def _names(value: Any) -> dict[str, str]:
     return {lang: value[lang] for lang in _LANG_KEYS}
 
 
+def _names_list(value: Any) -> tuple[dict[str, str], ...]:
+    if not isinstance(value, list):
+        raise _type_error('a list of { zh-Hans = "...", zh-Hant = "...", en = "..." } tables', value)
+    items = []
+    for i, item in enumerate(value):
+        try:
+            names = _names(item)
+        except BadValue as exc:
+            raise BadValue(f"entry {i} (counted from 0): {exc}") from None
+        empty = _names_filled(names)
+        if empty:
+            raise BadValue(f"entry {i} (counted from 0): {empty}")
+        items.append(names)
+    return tuple(items)
+
+
 def _table(value: Any) -> dict:
     if not isinstance(value, dict):
         raise _type_error("a table", value)
@@ -143,6 +159,7 @@ KINDS: MappingProxyType = MappingProxyType({
     "strings": lambda v: _list(v, _str, "strings"),
     "integers": lambda v: _list(v, _int, "integers"),
     "table": _table,
+    "names_list": _names_list,
 })
 
 
@@ -179,6 +196,11 @@ def _nonempty(v: Any) -> str | None:
 def _names_filled(v: dict[str, str]) -> str | None:
     empty = [lang for lang, text in v.items() if not text.strip()]
     return f"{empty[0]} must not be empty" if empty else None
+
+
+def _phone(v: str) -> str | None:
+    ok = re.match(r"^\+?[0-9][0-9 ()\-]{2,29}$", v)
+    return None if ok else f"must be a phone number (digits, spaces, - and parentheses, e.g. \"0571-12345\"), got {v!r}"
 
 
 def _timezone(v: str) -> str | None:
@@ -231,6 +253,8 @@ CENTER = _keys(
                     "The missed-number rule printed on every ticket.", _names_filled),
     notice=Key("names", {"zh-Hans": "", "zh-Hant": "", "en": ""},
                "Optional notice shown on the kiosk and the hall displays (empty: none)."),
+    default_lang=Key("string", "zh-Hans", "Language every page starts in and returns to when idle: zh-Hans, zh-Hant or en.",
+                     _one_of(LANGS)),
 )
 
 RULES = _keys(
@@ -268,6 +292,9 @@ SERVER = _keys(
     reprint_window_min=Key("integer", 10, "Minutes after issue during which the issuing kiosk may reprint a ticket.", POSITIVE),
     # --- the store ---
     db_busy_timeout_s=Key("number", 10, "Seconds a write waits for another program's lock on the database before it is refused as `unavailable`.", _at_least(0.05)),
+    # device agents (docs/printing.md)
+    print_job_max_age_s=Key("integer", 300, "A ticket that could not print (printer fault, agent away) is printed when the printer is back only if issued less than this many seconds ago; older ones wait for a reprint.", POSITIVE),
+    agent_timeout_s=Key("number", 10, "Seconds of silence after which a print agent or speaker agent counts as gone (agents send a heartbeat every few seconds).", _at_least(1)),
     # --- privacy and access ---
     ws_max_messages=Key("integer", 100, "Messages one WebSocket may send within ws_rate_window_s; more: closed with 4029.", POSITIVE),
     ws_rate_window_s=Key("number", 10, "The window, in seconds, of the WebSocket message rate limit.", _at_least(1)),
@@ -290,6 +317,16 @@ SERVICES = _keys(
     daily_cap=Key("integer", None, "Tickets per business day (限號); absent means no cap.", POSITIVE),
     issuing_hours=Key("hours", [], "Ranges in which tickets for this service are issued; empty means whenever the hall is open."),
     typical_handling_min=Key("number", 8.0, "Typical handling minutes, used for wait estimates until real data exists.", _at_least(0.1)),
+    guide=Key("table", {}, "The `[services.guide]` sub-table: the citizen's guide (办事指南) shown before the ticket is taken."),
+)
+
+GUIDE = _keys(
+    materials=Key("names_list", [], "What to bring, one entry per document; the counter offers them as the one-time notice checklist."),
+    steps=Key("names_list", [], "How the case proceeds, in order."),
+    time_limit_days=Key("integer", None, "Working days the department promises to finish in (承诺时限); absent: not shown.", POSITIVE),
+    fees=Key("names", None, "What it costs (e.g. 不收费 / free of charge); absent: not shown.", _names_filled),
+    legal_basis=Key("names", None, "The regulation the service rests on; absent: not shown.", _names_filled),
+    consult_phone=Key("string", None, "Telephone number for questions about this service; absent: not shown.", _phone),
 )
 
 WINDOWS = _keys(
@@ -326,6 +363,8 @@ DEVICES = _keys(
     zone=Key("string", None, "Zone of a zone display; a display with neither zone nor window covers the whole hall.", _nonempty),
     green_channel=Key("boolean", False, "Kiosks only: may issue green-channel tickets itself."),
     printer=Key("table", None, "Kiosks only: the `[devices.printer]` table, keys in docs/printing.md."),
+    # device agents (docs/printing.md, docs/voice.md)
+    agent_token_hash=Key("string", None, "Kiosks and displays: sha256 hash of the token of the device's agent (`hallq kiosk-agent` for a kiosk, `hallq speaker` for a display), made with `hallq new-token`; accepted for that agent only, never for the page.", _token_hash),
 )
 
 # --- [city]: the optional link to the city's PostgreSQL (server/citylink, docs/city.md) -------------
@@ -408,6 +447,7 @@ SCHEMA: MappingProxyType = MappingProxyType({
     "services": SERVICES,
     "windows": WINDOWS,
     "windows.policy": POLICY,
+    "services.guide": GUIDE,
     "staff": STAFF,
     "devices": DEVICES,
     "city": CITY,
@@ -417,7 +457,7 @@ SCHEMA: MappingProxyType = MappingProxyType({
 })
 
 ARRAY_TABLES = ("departments", "services", "windows", "staff", "devices")
-TOP_LEVEL = ("center", "rules", "server", "voice", *ARRAY_TABLES)
+TOP_LEVEL: tuple[str, ...] = ("center", "rules", "server", "voice", *ARRAY_TABLES)
 TOP_LEVEL += ("city",)
 TOP_LEVEL += ("calendar", "supervision")
 

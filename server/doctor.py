@@ -131,8 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print("\n".join(f.render() for f in findings))
     damaged = [f for f in findings if not f.ok]
-    print(f"\n{args.db}: " + ("sound." if not damaged else f"DAMAGED ({len(damaged)} of {len(findings)} checks failed). "
-                              "Keep a copy of the file before any repair."))
+    verdict = "sound." if not damaged else (f"DAMAGED ({len(damaged)} of {len(findings)} checks failed). "
+                                            "Keep a copy of the file before any repair.")
+    print(f"\n{args.db}: {verdict}")
     return 1 if damaged else 0
 
 

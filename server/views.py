@@ -76,7 +76,7 @@ def hall_view(state: HallState, hall: HallConfig, now: float, zone: str | None =
     return {
         "center": {"name": center.name.to_dict(), "timezone": center.timezone,
                    "missed_rule": center.missed_rule.to_dict(), "notice": center.notice.to_dict(),
-                   "opening_hours": [r.label() for r in center.opening_hours]},
+                   "opening_hours": [r.label() for r in center.opening_hours], "default_lang": center.default_lang},
         "day": state.day, "seq": state.last_seq, "server_time": iso_local(now, center.timezone),
         "scope": {"zone": zone, "window": window},
         "departments": [{"code": d.code, "name": d.name.to_dict()} for d in hall.departments],
@@ -84,4 +84,25 @@ def hall_view(state: HallState, hall: HallConfig, now: float, zone: str | None =
                      for s in hall.services if s.code in served],
         "windows": [window_view(state, hall, w) for w in windows],
         "recent_calls": [c for c in recent_calls(state, hall) if c["window"] in {w.number for w in windows}],
+        # the hall displays' 過號 list: numbers called but missed, still allowed back (labels only)
+        "missed": [{"ticket_id": t["id"], "label": t["label"], "window": t.get("window"),
+                    "return_until": t.get("return_until")}
+                   for t in missed_tickets(state, hall, now) if t.get("queue_service") in served],
+    }
+
+
+def center_view(hall: HallConfig) -> dict:
+    """The hall as a citizen may know it before any sign-in: name, language, notice, and each
+    service's guide (GET /api/center; the sign-in forms, the phone page and the kiosk's guides)."""
+    center = hall.center
+    return {
+        "center": {"name": center.name.to_dict(), "default_lang": center.default_lang, "timezone": center.timezone,
+                   "notice": center.notice.to_dict(), "missed_rule": center.missed_rule.to_dict(),
+                   "opening_hours": [r.label() for r in center.opening_hours]},
+        "departments": [{"code": d.code, "name": d.name.to_dict()} for d in hall.departments],
+        "services": [{"code": s.code, "prefix": s.prefix, "name": s.name.to_dict(), "department": s.department,
+                      "windows": [w.number for w in hall.windows_serving(s.code)], "guide": s.guide.to_dict()}
+                     for s in hall.services],
+        "green_channel_categories": list(hall.rules.green_channel_categories),
+        "no_show_return_min": hall.rules.no_show_return_min,
     }

@@ -36,7 +36,7 @@ async def guide(hall) -> str:
 
 
 def booking(slot_start: str) -> str:
-    return '{"code": "BK-1", "service": "invoice", "slot_start": %s, "slot_end": 1800000000}' % slot_start
+    return '{"code": "BK-1", "service": "invoice", "slot_start": ' + slot_start + ', "slot_end": 1800000000}'
 
 
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "-1e308", "1e400", "9" * 400, "-5"])

@@ -138,8 +138,8 @@ async def test_a_constraint_violation_mid_stream(hall, settings, clock, db_path)
     record = Record()
     conn = sqlite3.connect(str(db_path), isolation_level=None)
     day = (await hall.get("/api/hall", hall.device_token("display-hall")))[1]["day"]
-    conn.execute("INSERT INTO requests (key, fingerprint, status, response, at, day) VALUES (?, 'x:y', 200, '{}', 0, ?)",
-                 (f"{day}|kiosk-1|kiosk-1-5", day))
+    conn.execute("INSERT INTO requests (key, fingerprint, status, response, at, day) "
+                 "VALUES (?, 'x:y', 200, '{}', 0, ?)", (f"{day}|kiosk-1|kiosk-1-5", day))
     conn.close()
 
     async def nothing(record: Record) -> None:

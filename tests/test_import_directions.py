@@ -42,7 +42,7 @@ ALLOWED: dict[str, set[str]] = {
                           "server.records", "server.views", "server.estimate", "server.printjobs",
                           "server.security", "server.qrsvg", "server.audience"},
     "server.hub": BASE | {"server.actions", "server.appkeys", "server.auth", "server.views", "server.audience",
-                          "server.ratelimit", "server.security"},
+                          "server.ratelimit", "server.security", "server.printjobs"},
     "server.stats": BASE | {"server.actions", "server.appkeys", "server.store", "server.config", "server.csvsafe"},
     "server.citylink": BASE | {"server.actions", "server.appkeys", "server.store"},
     "server.supervision": BASE | {"server.actions", "server.appkeys", "server.auth", "server.store",
@@ -50,12 +50,15 @@ ALLOWED: dict[str, set[str]] = {
     # the composition roots wire everything
     "server.app": {"*"}, "server.cli": {"*"},
     "server.doctor": BASE | {"server.service", "server.store", "server.config"},
+    # the device agents' hub client (kiosk/agent.py, display/speaker.py): speaks the protocol only
+    "server.hubclient": set(),
 }
 ALLOWED_MODULES: dict[tuple[str, str], str] = {
     ("server.hub", "server.api.endpoints"): "the endpoint table is the one source of command names and roles",
     ("server.hub", "server.api.fields"): "a command's body over the socket is checked by the table's fields",
     ("server.api", "server.stats.figures"): "the table documents the statistics' groupings (an enum)",
     ("server.citylink", "server.api.endpoints"): "its own endpoint table is made of the same Endpoint rows",
+    ("server.citylink", "server.api.router"): "the Handler type of its table's hand-written rows",
     ("server.api", "server.supervision.http"): "docs/api.md lists every table the app serves",
     ("server.stats", "server.supervision.demo_month"): "the demo history includes a month of follow-up",
     ("server.supervision", "server.api.endpoints"): "its own endpoint table is made of the same Endpoint rows",

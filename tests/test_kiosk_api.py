@@ -59,7 +59,7 @@ async def test_tracking_answers_304_when_nothing_changed(hall):
 
 
 async def print_agent(hall, kiosk="kiosk-1") -> WsClient:
-    agent = await WsClient.open(hall, hall.device_token(kiosk))
+    agent = await WsClient.open(hall, hall.creds["agents"][kiosk])  # the print agent has its own token
     await agent.request({"type": "subscribe", "scope": {}})
     await agent.request({"type": "printer_status", "status": "ready"})
     return agent

@@ -149,7 +149,7 @@ def _differences(before, after, path="") -> list[str]:
         return [d for k in sorted(set(before) | set(after), key=str)
                 for d in _differences(before.get(k), after.get(k), f"{path}.{k}")]
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-        return [d for i, (b, a) in enumerate(zip(before, after)) for d in _differences(b, a, f"{path}[{i}]")]
+        return [d for i, (b, a) in enumerate(zip(before, after, strict=True)) for d in _differences(b, a, f"{path}[{i}]")]
     return [] if before == after else [f"{path}: {before!r} -> {after!r}"]
 
 

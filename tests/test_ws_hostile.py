@@ -160,7 +160,7 @@ async def test_wrong_role_commands_are_forbidden_and_change_nothing(hall):
 async def test_forged_print_ack_for_another_kiosks_job_is_refused(hall):
     _, issued = await hall.issue("invoice", kiosk="kiosk-1")
     job = issued["print_job"]
-    other = await WsClient.open(hall, hall.device_token("kiosk-2"))
+    other = await WsClient.open(hall, hall.creds["agents"]["kiosk-2"])
     assert (await other.request({"type": "subscribe", "scope": {}}))["success"]
     assert (await other.request({"type": "printer_status", "status": "ready"}))["success"]
     reply = await other.request({"type": "print_ack", "job_id": job, "status": "printed"})

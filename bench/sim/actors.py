@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import websockets
 from websockets.asyncio.client import connect
 
-from kiosk.printers import PrinterError
+from kiosk.printers import PrinterError, PrinterState
 
 from .client import Api
 from .record import Record
@@ -355,11 +355,12 @@ class SimPrinter:
     def is_offline(self) -> bool:
         return bool(self.offline) and self.offline[0] <= time.monotonic() < self.offline[1]
 
-    def send(self, data: bytes, *, job_id: str = "job", preview_png: bytes | None = None) -> None:
+    def send(self, data: bytes, *, job_id: str = "job", preview_png: bytes | None = None) -> PrinterState:
         if self.is_offline():
             self.refused.append(job_id)
             raise PrinterError("offline", "printer switched off (simulated)")
         self.printed[job_id] = self.printed.get(job_id, 0) + 1
+        return PrinterState("ready")
 
-    def status(self) -> str:
-        return "offline" if self.is_offline() else "ready"
+    def status(self) -> PrinterState:
+        return PrinterState("offline", "switched off (simulated)") if self.is_offline() else PrinterState("ready")

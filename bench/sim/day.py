@@ -157,7 +157,7 @@ async def simulate(opts: Options, progress=print) -> tuple[Run, list]:
         library = ClipLibrary(ROOT / "sounds")
         for s in range(1, opts.speakers + 1):
             sink = RecordingSink()
-            agent = SpeakerAgent(ws_url, dev[f"speaker-{s}"], library, sink,
+            agent = SpeakerAgent(ws_url, creds["agents"][f"speaker-{s}"], library, sink,
                                  sleep=lambda d: asyncio.sleep(min(d, 0.5)))
             run.speakers.append(agent)
             run.sinks.append(sink)
@@ -165,7 +165,8 @@ async def simulate(opts: Options, progress=print) -> tuple[Run, list]:
         stop_agents = asyncio.Event()
         for k in kiosks:
             printer = run.printers[k] = SimPrinter()
-            agent = KioskAgent(AgentSettings(server=ws_url, token=dev[k], printer=PrinterConfig(type="dummy"),
+            agent = KioskAgent(AgentSettings(server=ws_url, token=creds["agents"][k],
+                                             printer=PrinterConfig(type="dummy"),
                                              journal_path=str(workdir / f"{k}.journal"), status_interval_s=0.2,
                                              backoff_initial_s=0.1, backoff_max_s=1.0, reply_timeout_s=5.0),
                                printer=printer)
@@ -303,7 +304,7 @@ async def _settle(run: Run, base, session, manager, progress) -> None:
     jobs = {r.print_job: r.kiosk for r in run.record.tickets.values() if r.print_job}
     while time.monotonic() < deadline:
         screens = all(d.last == run.final_seq for d in run.displays)
-        voices = all(a.queue.empty() and (a.last_seq or 0) >= run.final_seq for a in run.speakers)
+        voices = all(a.is_idle and (a.last_seq or 0) >= run.final_seq for a in run.speakers)
         printed = all(j in run.printers[k].printed or j in run.printers[k].refused for j, k in jobs.items())
         if screens and voices and printed:
             break

@@ -1,5 +1,5 @@
 // The counter terminal's dialogs: finish with an outcome, suspend, take back a suspended ticket,
-// transfer, call back a missed ticket, pause, and the printable one-time notice (一次性告知).
+// transfer, call back a missed ticket, pause, cancel, and the printable one-time notice (一次性告知).
 // Keys inside a dialog: digits pick, Enter confirms, Esc cancels.
 import { api, el } from "/common/hub.js";
 import { fill, textsFor } from "./i18n.js";
@@ -9,11 +9,13 @@ const NEEDS_FIELDS = new Set(["promised", "joint", "supplement"]);
 const REFUSALS = ["not_accepted", "not_permitted"];
 const MATERIAL_PRESETS = ["mat_id", "mat_license", "mat_form", "mat_authorization", "mat_property"];
 const PAUSE_PRESETS = ["pr_lunch", "pr_break", "pr_meeting", "pr_system"];
+const CANCEL_PRESETS = ["cr_request", "cr_wrong_service", "cr_duplicate", "cr_not_here"];
 
 export class Dialogs {
   constructor(desk) {
     this.desk = desk;
     this.open = null; // {onConfirm, keys, error}
+    this.preview = null; // the one-time notice shown over the finish dialog, closed first by Esc
   }
 
   get t() {
@@ -41,8 +43,21 @@ export class Dialogs {
   }
 
   close() {
+    this.closePreview();
     if (this.open) this.open.overlay.remove();
     this.open = null;
+  }
+
+  /** Close the notice preview and give the finish dialog (with what was typed) back. */
+  closePreview() {
+    if (!this.preview) return false;
+    this.preview.remove();
+    this.preview = null;
+    if (this.open) {
+      this.open.overlay.hidden = false;
+      this.open.overlay.querySelector(".dialog").focus();
+    }
+    return true;
   }
 
   async confirm() {
@@ -60,8 +75,9 @@ export class Dialogs {
   onKey(ev) {
     if (ev.key === "Escape") {
       ev.preventDefault();
-      return this.close();
+      return this.closePreview() || this.close();
     }
+    if (this.preview) return undefined; // the preview only has its own buttons
     const tag = ev.target.tagName;
     if (ev.key === "Enter" && tag !== "TEXTAREA" && tag !== "BUTTON") {
       ev.preventDefault();
@@ -81,16 +97,20 @@ export class Dialogs {
     const t = this.t;
     let selected = "immediate";
     const days = el("input", { type: "number", min: "1", max: "365", id: "promised-days", value: "5" });
-    const materials = el("textarea", { id: "materials", placeholder: t.materials });
+    const materials = el("textarea", { id: "materials", placeholder: t.other_materials, rows: "2" });
     const caseNumber = el("input", { id: "case-number", maxlength: "60" });
+    const checklist = this.checklist(ticket);
     const extra = this.supervisionFields();
-    const presets = el("div", { class: "presets" }, MATERIAL_PRESETS.map((key) => el("button", {
+    const presets = checklist ? null : el("div", { class: "presets" }, MATERIAL_PRESETS.map((key) => el("button", {
       type: "button", onclick: () => addLine(materials, t[key]) }, `+ ${t[key]}`)));
+    const missing = () => [...(checklist ? checklist.checked() : []), ...lines(materials.value)];
     const daysField = el("label", { class: "field", hidden: true }, t.promised_days, days);
-    const materialsField = el("div", { class: "field", hidden: true }, el("label", { for: "materials" }, t.materials),
-      materials, el("span", { class: "muted" }, t.material_presets), presets,
+    const materialsField = el("div", { class: "field", hidden: true },
+      checklist ? [el("span", {}, t.guide_materials), checklist.node] : null,
+      el("label", { for: "materials" }, checklist ? t.other_materials : t.materials), materials,
+      presets ? [el("span", { class: "muted" }, t.material_presets), presets] : null,
       el("div", {}, el("button", { type: "button", id: "preview-notice",
-        onclick: () => this.notice(ticket, lines(materials.value), false) }, t.show_notice)));
+        onclick: () => this.notice(ticket, missing(), false) }, t.show_notice)));
     const choices = OUTCOMES.map((code, i) => el("button", {
       type: "button", class: "choice", "data-outcome": code, onclick: () => choose(code, true),
     }, el("span", { class: "digit" }, String(i + 1)), el("b", {}, t[`out_${code}`]),
@@ -102,7 +122,7 @@ export class Dialogs {
       extra.joint.hidden = code !== "joint";
       materialsField.hidden = code !== "supplement";
       if (code === "promised") days.focus();
-      if (code === "supplement") materials.focus();
+      if (code === "supplement") (materialsField.querySelector("input") || materials).focus();
       if (submitSimple && !NEEDS_FIELDS.has(code)) this.confirm();
     };
     const submit = async () => {
@@ -113,7 +133,7 @@ export class Dialogs {
         body.promised_days = n;
       }
       if (selected === "supplement") {
-        body.materials = lines(materials.value);
+        body.materials = missing();
         if (!body.materials.length) return this.fail(t.need_materials);
       }
       if (caseNumber.value.trim()) body.case_number = caseNumber.value.trim();
@@ -125,7 +145,7 @@ export class Dialogs {
     };
     const keys = Object.fromEntries(OUTCOMES.map((code, i) => [String(i + 1), () => choose(code, true)]));
     this.show({ id: "finish-dialog", title: fill(t.finish_title, { label: ticket.label }),
-      body: el("div", {}, el("div", { class: "choices" }, choices), daysField, materialsField,
+      body: el("div", {}, el("div", { class: "choices compact" }, choices), daysField, materialsField,
         el("label", { class: "field" }, t.case_number, caseNumber), extra.joint, extra.more),
       onConfirm: submit, keys });
     choose("immediate", false);
@@ -157,6 +177,58 @@ export class Dialogs {
       return null;
     };
     return { joint, more, fill };
+  }
+
+  /**
+   * The service's materials (its guide in the hall configuration) as checkboxes: labelled in the
+   * clerk's language, sent in the citizen's, since the one-time notice is printed for the citizen.
+   */
+  checklist(ticket) {
+    const guide = this.desk.catalog.guides.get(ticket.queue_service);
+    if (!guide || !guide.materials || !guide.materials.length) return null;
+    const citizenLang = ticket.lang || this.desk.lang;
+    const boxes = guide.materials.map((m, i) => {
+      const box = el("input", { type: "checkbox", "data-material": String(i), value: m[citizenLang] || this.desk.pick(m) });
+      return { box, label: el("label", {}, box, el("span", {}, this.desk.pick(m))) };
+    });
+    return { node: el("div", { class: "checklist", id: "materials-checklist" }, boxes.map((b) => b.label)),
+      checked: () => boxes.filter((b) => b.box.checked).map((b) => b.box.value) };
+  }
+
+  /** The service's promised time and phone number under the one-time notice, when configured. */
+  guideFacts(serviceCode, nt) {
+    const guide = this.desk.catalog.guides.get(serviceCode);
+    if (!guide || !(guide.time_limit_days || guide.consult_phone)) return null;
+    return el("p", { class: "muted", id: "notice-guide" },
+      guide.time_limit_days ? fill(nt.time_limit, { n: guide.time_limit_days }) : "",
+      guide.time_limit_days && guide.consult_phone ? " · " : "",
+      guide.consult_phone ? fill(nt.consult_phone, { phone: guide.consult_phone }) : "");
+  }
+
+  // --- cancel on the citizen's request -------------------------------------------------------------
+
+  cancel(ticket) {
+    const t = this.t;
+    let chosen = null;
+    const other = el("input", { id: "cancel-other", maxlength: "200" });
+    const items = CANCEL_PRESETS.map((key, i) => el("button", { type: "button", class: "choice", "data-reason": key,
+      onclick: () => pick(key) }, el("span", { class: "digit" }, String(i + 1)), el("b", {}, t[key])));
+    const pick = (key) => {
+      chosen = key;
+      for (const item of items) item.classList.toggle("selected", item.dataset.reason === key);
+    };
+    this.show({ id: "cancel-dialog", title: fill(t.cancel_title, { label: ticket.label }),
+      body: el("div", {}, el("p", { class: "muted" }, t.cancel_warn), el("div", { class: "choices compact" }, items),
+        el("label", { class: "field" }, t.pause_other, other)),
+      keys: Object.fromEntries(CANCEL_PRESETS.map((key, i) => [String(i + 1), () => pick(key)])),
+      confirmText: t.act_cancel,
+      onConfirm: async () => {
+        const reason = other.value.trim() || (chosen ? t[chosen] : "");
+        if (!reason) return this.fail(t.need_reason);
+        this.close();
+        await this.desk.act(`cancel:${ticket.id}`, `/api/tickets/${ticket.id}/cancel`, { reason }, "ok_cancelled");
+        return true;
+      } });
   }
 
   // --- suspend / take back -------------------------------------------------------------------------
@@ -294,16 +366,19 @@ export class Dialogs {
         el("dt", {}, nt.notice_number), el("dd", { id: "notice-number" }, `${(ticket.day || today).replaceAll("-", "")}-${ticket.label}`)),
       el("p", {}, nt.notice_intro),
       el("ol", { id: "notice-materials" }, materials.map((m) => el("li", {}, m))),
+      this.guideFacts(ticket.queue_service, nt),
       el("div", { class: "buttons" },
         el("button", { type: "button", class: "go", id: "print-notice", onclick: () => window.print() }, this.t.print_notice)));
     const previous = afterFinish ? null : this.open;
     if (previous) {
-      // A preview from inside the finish dialog: show it on top, keep the dialog underneath.
-      const overlay = el("div", { class: "overlay", id: "notice-overlay" }, el("div", { class: "dialog" }, body,
-        el("div", { class: "buttons" }, el("button", { type: "button", onclick: () => overlay.remove() }, this.t.notice_close))));
+      // A preview from inside the finish dialog: show it on top, keep the dialog (and what was typed) underneath.
+      const overlay = el("div", { class: "overlay", id: "notice-overlay" }, el("div", { class: "dialog", tabindex: "-1" }, body,
+        el("div", { class: "buttons" }, el("button", { type: "button", id: "close-notice",
+          onclick: () => this.closePreview() }, this.t.notice_close))));
       previous.overlay.hidden = true;
-      overlay.querySelector("button:last-child").addEventListener("click", () => { previous.overlay.hidden = false; });
       document.body.append(overlay);
+      this.preview = overlay;
+      overlay.querySelector(".dialog").focus();
       return;
     }
     this.show({ id: "notice-dialog", title: nt.notice_title, body });

@@ -4,6 +4,7 @@
 // line; thanks the citizen and returns to idle. One rating per visit; the server
 // expires a visit nobody rated (rules.rating_timeout_s) and the pad goes back to idle when it hears so.
 import { HubClient, api, deviceToken, el } from "/common/hub.js";
+import { LANGS, LANG_SHORT, applyLang, pickName, startLang } from "/common/lang.js";
 import { fill, textsFor } from "./i18n.js";
 
 const DEVICE_KEY = "hallq.pad.device";
@@ -27,9 +28,8 @@ const EVENT_ACTIONS = {
 
 class RatingPad {
   constructor() {
-    const zh = params.get("lang") === "zh-Hans" ? "zh-Hans" : "zh-Hant";
-    this.zhLang = zh;
-    this.lang = params.get("lang") === "en" ? "en" : zh;
+    this.homeLang = startLang(null); // the hall's default once known; the pad returns to it when idle
+    this.lang = this.homeLang;
     this.t = textsFor(this.lang);
     this.token = null;
     this.window = null; // window view: number, status, staff
@@ -38,6 +38,7 @@ class RatingPad {
     this.screen = { name: "idle" };
     this.timer = null;
     this.hub = null;
+    this.sending = false; // a rating is on its way: the server's visit_rated must not send the pad idle first
   }
 
   async boot() {
@@ -51,6 +52,8 @@ class RatingPad {
       return this.fatal(err.code === "unauthorized" ? this.t.refused : err.message);
     }
     if (me.role !== "rating_pad") return this.fatal(fill(this.t.wrong_device, { role: this.t.role_rating_pad }));
+    this.homeLang = startLang(me.default_lang);
+    this.setLang(this.homeLang);
     this.window = me.window_state;
     this.hub = new HubClient({
       token: this.token,
@@ -102,7 +105,7 @@ class RatingPad {
   /** The visit was rated or expired on the server: leave the thanks screen up, otherwise go idle. */
   settled() {
     this.visit = null;
-    if (this.screen.name !== "thanks") this.toIdle();
+    if (this.screen.name !== "thanks" && !this.sending) this.toIdle(); // our own rating's answer shows the thanks
   }
 
   choose(level) {
@@ -116,6 +119,7 @@ class RatingPad {
     if (!visit) return this.toIdle();
     const body = { level, request_id: `pad-${visit.ticketId}-${crypto.randomUUID()}` };
     if (reason) body.reason = reason;
+    this.sending = true;
     try {
       await api("POST", `/api/tickets/${visit.ticketId}/rating`, this.token, body);
       this.visit = null;
@@ -126,10 +130,14 @@ class RatingPad {
       this.visit = null;
       const text = { already_rated: this.t.pad_already, rating_closed: this.t.pad_closed }[err.code] || this.t.pad_failed;
       this.show({ name: "thanks", text, note: true }, THANKS_MS);
+    } finally {
+      this.sending = false;
     }
   }
 
   toIdle() {
+    // the next citizen starts in the hall's language, whatever the last one chose
+    if (this.lang !== this.homeLang) this.setLang(this.homeLang);
     this.show({ name: "idle" });
   }
 
@@ -145,22 +153,22 @@ class RatingPad {
   // --- rendering ------------------------------------------------------------------------------
 
   pick(text) {
-    return text ? text[this.lang] || text["zh-Hant"] || text.en || "" : "";
+    return pickName(text, this.lang);
   }
 
   setLang(lang) {
     this.lang = lang;
     this.t = textsFor(lang);
-    document.documentElement.lang = lang;
+    applyLang(lang);
+    document.title = `${this.t.role_rating_pad} · hallq`;
     this.renderLangs();
     this.render();
   }
 
   renderLangs() {
-    const button = (lang, label) => el("button", { type: "button", class: this.lang === lang ? "on" : "",
-      id: `lang-${lang}`, onclick: () => this.setLang(lang) }, label);
-    document.getElementById("langs").replaceChildren(
-      button(this.zhLang, this.zhLang === "zh-Hans" ? "中文" : "中文"), button("en", "English"));
+    const button = (lang) => el("button", { type: "button", class: this.lang === lang ? "on" : "", lang,
+      id: `lang-${lang}`, "aria-pressed": String(this.lang === lang), onclick: () => this.setLang(lang) }, LANG_SHORT[lang]);
+    document.getElementById("langs").replaceChildren(...LANGS.map(button));
   }
 
   render() {
@@ -177,7 +185,7 @@ class RatingPad {
     const clerk = w.staff
       ? el("div", { class: "clerk-box", id: "clerk" },
         el("div", { class: "clerk-label" }, this.t.pad_clerk),
-        el("div", { class: "clerk-name", id: "clerk-name" }, w.staff.name),
+        el("div", { class: "clerk-name", id: "clerk-name", translate: "no" }, w.staff.name),
         el("div", { class: "clerk-staff", id: "clerk-staff" }, fill(this.t.pad_staff_no, { staff: w.staff.number })))
       : el("div", { class: "clerk-box", id: "clerk" }, el("div", { class: "clerk-label" }, this.t.pad_no_clerk));
     return el("div", { class: "idle", id: "idle" },
@@ -192,10 +200,12 @@ class RatingPad {
     const who = w.staff ? `${w.staff.name} · ${fill(this.t.pad_staff_no, { staff: w.staff.number })}` : "";
     return el("div", { id: "rate" },
       el("h1", { class: "ask" }, this.t.pad_ask),
-      el("div", { class: "sub" }, fill(this.t.pad_ticket, { label: this.visit.label }), who ? ` · ${who}` : ""),
+      el("div", { class: "sub" }, fill(this.t.pad_ticket, { label: this.visit.label }),
+        who ? el("span", { translate: "no" }, ` · ${who}`) : ""),
       el("div", { class: "levels" }, LEVELS.map((level) => el("button", {
         type: "button", class: `lv-${level}`, "data-level": level, onclick: () => this.choose(level),
-      }, el("span", { class: "face", "aria-hidden": "true" }, "★".repeat(STARS[level])), this.t[`lv_${level}`]))));
+      }, el("span", { class: "face", "aria-hidden": "true" }, "★".repeat(STARS[level])),
+      el("span", { class: "lv-label" }, this.t[`lv_${level}`])))));
   }
 
   reasonView() {

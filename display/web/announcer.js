@@ -1,14 +1,19 @@
-// Plays call announcements in the browser (docs/voice.md): one FIFO queue in seq order, one
+// Plays call announcements in the browser (docs/voice.md): one queue in seq order, one
 // announcement at a time, clips fetched as /sounds/<clip>.wav and played back to back with
-// WebAudio. Nothing is dropped while sound works; a missing clip is skipped, the rest still plays.
-// If the browser blocks audio, each announcement is recorded as "blocked" and the screen goes on:
-// holding calls until someone clicks would later play a backlog of stale numbers.
+// WebAudio. Announcements are for now, with the same policy as `hallq speaker`: before each one,
+// calls older than maxAgeS (server clock) are dropped, so is a window's call once that window has
+// called again, and while shortFrom or more wait, each is spoken in its short form (chime and the
+// first language). Dropped calls stay on the screen. A missing clip is skipped, the rest plays.
+// If the browser blocks audio, each announcement is recorded as "blocked" and the screen goes on.
 
 const GAP_S = 0.08; // between clips of one language (voice.gap_ms)
 const GAP_LANG_S = 0.3; // after the chime and between languages
 const LEAD_S = 0.05;
 const RESUME_WAIT_MS = 500;
 const WATCHDOG_EXTRA_MS = 2000; // an audio clock that does not run must not stall the queue
+
+const MAX_AGE_S = 30;
+const SHORT_FROM = 3;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const language = (clip) => (clip.includes("/") ? clip.split("/")[0] : clip);
@@ -19,11 +24,18 @@ export class Announcer {
    * @param {"on"|"off"} options.voice   off: the chime only
    * @param {"on"|"off"} options.sound   off: nothing is played (calls are still recorded)
    * @param {(state: string) => void} options.onState  ok | muted | voice_off | blocked | partial
+   * @param {() => number} [options.nowS]   the server's clock, epoch seconds
+   * @param {number} [options.maxAgeS]      a call older than this is not spoken (default 30)
+   * @param {number} [options.shortFrom]    this many waiting: short forms (default 3)
    */
   constructor(options) {
     this.options = options;
+    this.maxAgeS = options.maxAgeS ?? MAX_AGE_S;
+    this.shortFrom = options.shortFrom ?? SHORT_FROM;
+    this.nowS = options.nowS || (() => Date.now() / 1000);
     this.queue = [];
     this.played = [];
+    this.skipped = []; // {seq, label, window, age_s, why: "stale" | "superseded"}
     this.lastSeq = 0;
     this.busy = false;
     this.buffers = new Map();
@@ -36,14 +48,37 @@ export class Announcer {
     if (this.options.onState) this.options.onState(value);
   }
 
-  /** Queue an announcement; an seq already queued (a replay overlap) is ignored. */
-  enqueue(seq, announcement) {
+  /** Queue a call's announcement; an seq already queued (a replay overlap) is ignored.
+   *  `call`: {window, epoch (when the clerk called, server clock), label}. */
+  enqueue(seq, announcement, call = {}) {
     if (seq <= this.lastSeq || !announcement) return false;
     this.lastSeq = seq;
     const clips = this.options.voice === "off" ? announcement.clips.filter((c) => c === "chime") : announcement.clips;
-    this.queue.push({ seq, clips, text: announcement.text });
+    this.queue.push({ seq, clips, text: announcement.text, window: call.window, epoch: call.epoch, label: call.label });
     if (this.context) clips.forEach((clip) => this.load(clip)); // decode ahead while another call plays
     this.drain();
+    return true;
+  }
+
+  /** The policy: drop stale and superseded calls; the oldest left, short when many wait. */
+  next() {
+    const now = this.nowS();
+    const fresh = [];
+    for (const item of this.queue) {
+      const ageS = item.epoch === undefined ? 0 : now - item.epoch;
+      if (ageS > this.maxAgeS) this.skip(item, "stale", ageS);
+      else fresh.push(item);
+    }
+    const latest = new Map(fresh.map((item) => [item.window, item.seq]));
+    this.queue = fresh.filter((item) => latest.get(item.window) === item.seq || !this.skip(item, "superseded", now - item.epoch));
+    if (!this.queue.length) return null;
+    const short = this.queue.length >= this.shortFrom;
+    const item = this.queue.shift();
+    return { ...item, short, clips: short ? shortForm(item.clips) : item.clips };
+  }
+
+  skip(item, why, ageS) {
+    this.skipped.push({ seq: item.seq, label: item.label, window: item.window, age_s: Math.round(ageS), why });
     return true;
   }
 
@@ -56,17 +91,15 @@ export class Announcer {
     if (this.busy) return;
     this.busy = true;
     try {
-      while (this.queue.length) {
-        await this.playOne(this.queue[0]);
-        this.queue.shift();
-      }
+      for (let item = this.next(); item; item = this.next()) await this.playOne(item);
     } finally {
       this.busy = false;
     }
   }
 
   async playOne(item) {
-    const record = { seq: item.seq, clips: item.clips, missing: [], status: "played", started: performance.now(), ended: null };
+    const record = { seq: item.seq, clips: item.clips, short: item.short, missing: [], status: "played",
+      started: performance.now(), ended: null };
     this.played.push(record);
     try {
       record.status = await this.sound(item, record);
@@ -141,4 +174,12 @@ export class Announcer {
       return null;
     }
   }
+}
+
+/** The chime and the first language's clips ("cmn/..." of a cmn + en announcement). */
+export function shortForm(clips) {
+  const spoken = clips.filter((clip) => clip.includes("/"));
+  if (!spoken.length) return clips;
+  const first = language(spoken[0]);
+  return clips.filter((clip) => !clip.includes("/") || language(clip) === first);
 }

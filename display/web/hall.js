@@ -1,7 +1,10 @@
 // Hall display (docs/operations.md "Hall displays and speakers"): every window's current ticket,
-// the last calls with the newest flashing, waiting per service, paused/closed windows, date and
-// clock, the notice line; plays the announcements. Follows the hub (docs/protocol.md) and
-// reconnects by itself. Options: ?zone= ?lang= ?langs= ?rotate_s= ?voice=off ?sound=off ?backoff_ms=
+// the call being made now in big type, the last calls, the missed numbers (過號), waiting per
+// service, paused/closed windows, date and clock, the notice line; plays the announcements.
+// Sized to be read across a hall (docs/operations.md "Reading distance"): window tiles never get
+// smaller than MIN_TILE_VH of the screen; windows that do not fit are shown in pages.
+// Follows the hub (docs/protocol.md) and reconnects by itself.
+// Options: ?zone= ?lang= ?langs= ?rotate_s= ?page_s= ?voice=off ?sound=off ?max_age_s= ?backoff_ms=
 //
 // Unknown event or message types are logged and counted (window.__hallq.unknown), not thrown: a
 // screen on a wall has nobody to read an exception, and a newer server adding an event type must
@@ -16,14 +19,15 @@ import {
 } from "./screen.js";
 
 const FLASH_MS = 8000;
-// A call older than this (by the server's clock) is shown but not announced: after a reconnect the
-// replay brings the calls missed while offline, and reading out a number called minutes ago
-// would send citizens to windows that have moved on. Live calls are always fresh.
-const ANNOUNCE_MAX_AGE_S = 60;
-const RECENT_SHOWN = 4;
-const QUEUES_SHOWN = 12; // two columns of six: a big hall shows its longest queues
+const RECENT_SHOWN = 6;
+const QUEUES_SHOWN = 9; // three rows of three below the tiles: a big hall shows its longest queues
 const RECOUNT_DELAY_MS = 500;
+const MISSED_REFRESH_MS = 15000; // missed numbers leave the list when their return time has passed
 const TILE_ASPECT = 1.5;
+const MIN_TILE_VH = 10.5; // ≥ 110 px on a 1080-line panel: readable at about 12 m on a 55-inch screen
+const MIN_TILE_VW = 8;
+const PAGE_MS = 12000;
+const PORTRAIT = matchMedia("(orientation: portrait)");
 
 const $ = (id) => document.getElementById(id);
 
@@ -35,11 +39,22 @@ class HallDisplay {
     this.clock = new ServerClock();
     this.model = null;
     this.tiles = new Map();
+    this.page = 0;
+    this.pages = 1;
+    this.pageSize = 1;
+    this.pageTimer = null;
+    this.missedAt = 0;
     this.flashing = null;
     this.recountTimer = null;
-    this.announcer = new Announcer({ voice: options.voice, sound: options.sound, onState: (s) => this.renderSound(s) });
-    this.record = { played: this.announcer.played, skipped: [], unknown: [], status: "connecting", seq: null,
-      attempts: 0 };
+    // a call older than maxAgeS (server clock) is shown but not announced: after a reconnect the
+    // replay brings the calls missed while offline, and reading out a number called minutes ago
+    // would send citizens to windows that have moved on (docs/voice.md "Stale calls and backlogs")
+    this.announcer = new Announcer({
+      voice: options.voice, sound: options.sound, onState: (s) => this.renderSound(s),
+      nowS: () => this.clock.nowMs() / 1000, maxAgeS: options.maxAgeS ?? undefined,
+    });
+    this.record = { played: this.announcer.played, skipped: this.announcer.skipped, unknown: [], status: "connecting",
+      seq: null, attempts: 0 };
     Object.defineProperty(this.record, "queueLength", { get: () => this.announcer.queue.length });
     window.__hallq = this.record;
     this.client = new HubClient({
@@ -53,7 +68,8 @@ class HallDisplay {
 
   start() {
     document.addEventListener("click", () => this.announcer.unlock());
-    window.addEventListener("resize", () => this.fitGrid());
+    // the tiles' room changes with the window and with the waiting list below them
+    new ResizeObserver(() => this.fitGrid()).observe(document.querySelector(".tiles-wrap"));
     rotateLanguages(this.options.langs, this.options.rotateMs, (lang) => this.setLanguage(lang));
     setInterval(() => this.renderClock(), 1000);
     keepInTouch(this.client, this.clock);
@@ -83,6 +99,7 @@ class HallDisplay {
     changed.windows.forEach((number) => this.renderTile(number));
     if (changed.services) this.renderQueues();
     if (changed.calls) this.renderRecent();
+    if (changed.missed) this.renderMissed();
     if (changed.call) this.newCall(changed.call);
     if (changed.recount) this.scheduleRecount();
   }
@@ -132,10 +149,9 @@ class HallDisplay {
   // --- calls -------------------------------------------------------------------------------------
 
   newCall(call) {
+    this.showPageOf(call.window);
     this.flash(call);
-    const ageS = this.clock.nowMs() / 1000 - call.epoch;
-    if (ageS <= ANNOUNCE_MAX_AGE_S) this.announcer.enqueue(call.seq, call.announcement);
-    else this.record.skipped.push({ seq: call.seq, label: call.label, age_s: Math.round(ageS) });
+    this.announcer.enqueue(call.seq, call.announcement, { window: call.window, epoch: call.epoch, label: call.label });
   }
 
   flash(call) {
@@ -177,11 +193,14 @@ class HallDisplay {
     fill($("hero-title"), t.nowCalling);
     fill($("recent-title"), t.lastCalls);
     fill($("queues-title"), t.waiting);
+    fill($("missed-title"), t.missed);
     this.model.windows.forEach((_, number) => this.renderTile(number));
     this.renderRecent();
+    this.renderMissed();
     this.renderQueues();
     this.renderTicker();
     this.renderClock();
+    this.renderPageNo();
   }
 
   buildTiles() {
@@ -200,18 +219,54 @@ class HallDisplay {
     this.fitGrid();
   }
 
-  /** Columns and rows that give the biggest tiles of about TILE_ASPECT for 1..40+ windows. */
+  /** Columns and rows for the biggest tiles of about TILE_ASPECT, never below MIN_TILE_VH high
+   *  and MIN_TILE_VW wide: the windows that do not fit go on further pages, shown in turn. */
   fitGrid() {
     const area = $("tiles");
-    const count = Math.max(1, this.tiles.size);
-    let best = { cols: 1, scale: 0 };
-    for (let cols = 1; cols <= count; cols += 1) {
-      const rows = Math.ceil(count / cols);
-      const scale = Math.min(area.clientWidth / cols / TILE_ASPECT, area.clientHeight / rows);
-      if (scale > best.scale) best = { cols, scale };
+    if (!this.tiles.size) return;
+    const count = this.tiles.size;
+    const gap = parseFloat(getComputedStyle(area).rowGap) || 0;
+    const width = area.clientWidth;
+    const height = area.clientHeight;
+    const maxRows = Math.max(1, Math.floor((height + gap) / ((innerHeight * MIN_TILE_VH) / 100 + gap)));
+    const maxCols = Math.max(1, Math.floor((width + gap) / ((innerWidth * MIN_TILE_VW) / 100 + gap)));
+    const perPage = Math.min(count, maxRows * maxCols);
+    let best = { cols: maxCols, rows: maxRows, scale: 0 };
+    for (let cols = 1; cols <= maxCols; cols += 1) {
+      const rows = Math.ceil(perPage / cols);
+      if (rows > maxRows) continue;
+      const scale = Math.min((width - gap * (cols - 1)) / cols / TILE_ASPECT, (height - gap * (rows - 1)) / rows);
+      if (scale > best.scale) best = { cols, rows, scale };
     }
     area.style.setProperty("--cols", best.cols);
-    area.style.setProperty("--rows", Math.ceil(count / best.cols));
+    area.style.setProperty("--rows", best.rows);
+    this.pageSize = best.cols * best.rows;
+    this.pages = Math.ceil(count / this.pageSize);
+    this.showPage(Math.min(this.page, this.pages - 1));
+  }
+
+  showPage(page) {
+    this.page = page;
+    [...this.tiles.values()].forEach((tile, index) => {
+      tile.root.hidden = Math.floor(index / this.pageSize) !== page;
+    });
+    this.renderPageNo();
+    clearTimeout(this.pageTimer);
+    if (this.pages > 1) {
+      this.pageTimer = setTimeout(() => this.showPage((this.page + 1) % this.pages), this.options.pageMs || PAGE_MS);
+    }
+  }
+
+  /** A call at a window on another page brings that page up (and holds it for a full turn). */
+  showPageOf(number) {
+    const index = [...this.tiles.keys()].indexOf(number);
+    if (index >= 0 && this.pages > 1) this.showPage(Math.floor(index / this.pageSize));
+  }
+
+  renderPageNo() {
+    const node = $("page-no");
+    node.hidden = this.pages < 2;
+    if (this.pages > 1) fill(node, LABELS[this.lang].page(this.page + 1, this.pages));
   }
 
   renderTile(number) {
@@ -245,13 +300,13 @@ class HallDisplay {
 
   renderRecent() {
     const t = LABELS[this.lang];
-    const [newest, ...older] = this.model.recent;
+    const [newest, ...older] = this.model.recent; // the newest is the big "now calling"
     fill($("hero-body"), newest ? this.heroCall(newest, t) : el("div", { class: "hero-empty" }, "—"));
     fill($("recent"), older.slice(0, RECENT_SHOWN).map((call) => el("li", { class: call.recalls > 0 ? "recalled" : null },
       el("span", { class: "recent-label" }, call.label),
       el("span", { class: "recent-window" }, t.window(call.window)),
       call.recalls > 0 ? el("span", { class: "tag recall-tag" }, t.recall) : null)));
-    trimToFit($("recent"));
+    if (!PORTRAIT.matches) trimToFit($("recent")); // portrait: the row grows to hold all six
   }
 
   heroCall(call, t) {
@@ -260,6 +315,20 @@ class HallDisplay {
       el("div", { class: "hero-window" }, "→ ", t.window(call.window)),
       call.recalls > 0 ? el("div", { class: "tag recall-tag" }, t.recall) : null,
     ];
+  }
+
+  /** 過號: numbers called but missed that may still come back (until their return time). */
+  renderMissed() {
+    if (!this.model) return;
+    const t = LABELS[this.lang];
+    const now = this.clock.nowMs();
+    const missed = [...this.model.missed.values()].filter((m) => !m.return_until || Date.parse(m.return_until) >= now);
+    this.missedAt = now;
+    fill($("missed"), missed.length
+      ? missed.map((m) => el("li", { "data-ticket": m.ticket_id }, el("span", { class: "missed-label" }, m.label),
+        m.window ? el("span", { class: "missed-window" }, t.window(m.window)) : null))
+      : el("li", { class: "none" }, t.noMissed));
+    trimToFit($("missed"));
   }
 
   renderQueues() {
@@ -280,6 +349,7 @@ class HallDisplay {
   renderClock() {
     if (!this.model) return;
     const now = this.clock.nowMs();
+    if (now - this.missedAt > MISSED_REFRESH_MS) this.renderMissed();
     fill($("date"), formatDate(now, this.lang, this.model.center.timezone));
     fill($("clock"), formatTime(now, this.model.center.timezone));
   }

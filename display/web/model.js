@@ -5,7 +5,7 @@ const RECENT_LIMIT = 12;
 
 /** What one event changed, so a page re-renders only that. */
 function changes() {
-  return { windows: new Set(), services: false, calls: false, call: null, recount: false, reload: false };
+  return { windows: new Set(), services: false, calls: false, call: null, recount: false, reload: false, missed: false };
 }
 
 export class HallModel {
@@ -22,6 +22,19 @@ export class HallModel {
     this.services = new Map(snapshot.services.map((s) => [s.code, { ...s }]));
     this.windows = new Map(snapshot.windows.map((w) => [w.number, { ...w }]));
     this.recent = snapshot.recent_calls.map((c) => ({ ...c, seq: 0 }));
+    this.missed = new Map((snapshot.missed || []).map((m) => [m.ticket_id, { ...m }])); // 過號, oldest first
+  }
+
+  /** A no-show joins the missed list; a call-back, a cancel or a walk-out takes it off. */
+  miss(event, changed) {
+    if (!this.windows.has(event.window)) return;
+    this.missed.set(event.ticket_id, { ticket_id: event.ticket_id, label: event.ticket.label, window: event.window,
+      return_until: event.ticket.return_until });
+    changed.missed = true;
+  }
+
+  unmiss(ticketId, changed) {
+    if (this.missed.delete(ticketId)) changed.missed = true;
   }
 
   /** Apply one event; returns what changed. Unknown types return null (the caller decides). */
@@ -85,6 +98,7 @@ const EVENT_HANDLERS = {
   appointment_booked: ignore,
   ticket_called: (m, e, c, seq) => {
     if (!e.callback) m.queueDelta(e.ticket, -1, c);
+    m.unmiss(e.ticket_id, c);
     m.hold(e.window, e.ticket, c);
     m.called(e, false, c, seq);
   },
@@ -94,7 +108,10 @@ const EVENT_HANDLERS = {
   },
   service_started: (m, e, c) => m.hold(e.window, e.ticket, c),
   service_finished: release,
-  ticket_no_show: release,
+  ticket_no_show: (m, e, c) => {
+    m.release(e.window, e.ticket_id, c);
+    m.miss(e, c);
+  },
   ticket_suspended: release,
   ticket_resumed: (m, e, c) => m.queueDelta(e.ticket, +1, c),
   ticket_transferred: (m, e, c) => {
@@ -103,9 +120,13 @@ const EVENT_HANDLERS = {
   },
   ticket_cancelled: (m, e, c) => {
     if (e.window !== null && e.window !== undefined) m.release(e.window, e.ticket_id, c);
+    m.unmiss(e.ticket_id, c);
     c.recount = true;
   },
-  ticket_walked_out: (m, e, c) => { c.recount = true; },
+  ticket_walked_out: (m, e, c) => {
+    m.unmiss(e.ticket_id, c);
+    c.recount = true;
+  },
   window_opened: (m, e, c) => m.setWindow(e.window, { status: "open", pause_reason: null, status_since: e.at_local }, c),
   window_paused: (m, e, c) => m.setWindow(e.window, { status: "paused", pause_reason: e.reason, status_since: e.at_local }, c),
   window_resumed: (m, e, c) => m.setWindow(e.window, { status: "open", pause_reason: null, status_since: e.at_local }, c),

@@ -11,6 +11,7 @@ const TICKER_SPEED_VH_PER_S = 12;
 export const LABELS = {
   "zh-Hant": {
     window: (n) => `${n} 號窗口`, nowCalling: "正在呼叫", lastCalls: "最近呼叫", waiting: "等候人數",
+    missed: "過號", noMissed: "暫無過號", page: (i, n) => `第 ${i}/${n} 頁`,
     people: "人", paused: "暫停服務", closed: "未開放", recall: "再次呼叫", ready: "等候叫號",
     serving: "辦理中", calledTo: (n) => `請到 ${n} 號窗口`, please: (label) => `請 ${label} 號`,
     toThisWindow: "請到本窗口辦理", clerk: "工作人員", staffNo: "工號", noClerk: "暫無工作人員",
@@ -20,6 +21,7 @@ export const LABELS = {
   },
   "zh-Hans": {
     window: (n) => `${n} 号窗口`, nowCalling: "正在呼叫", lastCalls: "最近呼叫", waiting: "等候人数",
+    missed: "过号", noMissed: "暂无过号", page: (i, n) => `第 ${i}/${n} 页`,
     people: "人", paused: "暂停服务", closed: "未开放", recall: "再次呼叫", ready: "等候叫号",
     serving: "办理中", calledTo: (n) => `请到 ${n} 号窗口`, please: (label) => `请 ${label} 号`,
     toThisWindow: "请到本窗口办理", clerk: "工作人员", staffNo: "工号", noClerk: "暂无工作人员",
@@ -29,6 +31,7 @@ export const LABELS = {
   },
   en: {
     window: (n) => `Window ${n}`, nowCalling: "Now calling", lastCalls: "Last calls", waiting: "Waiting",
+    missed: "Missed", noMissed: "No missed numbers", page: (i, n) => `Page ${i}/${n}`,
     people: "", paused: "Paused", closed: "Closed", recall: "Calling again", ready: "Ready",
     serving: "Serving", calledTo: (n) => `Please go to window ${n}`, please: (label) => `Number ${label}`,
     toThisWindow: "Please come to this window", clerk: "Clerk", staffNo: "Staff No.", noClerk: "No clerk signed in",
@@ -48,6 +51,8 @@ export function pageOptions() {
     zone: params.get("zone"), window: number("window"), langs: fixed || (rotation.length ? rotation : ["zh-Hant"]),
     rotateMs: (number("rotate_s") || 10) * 1000, voice: params.get("voice") || "on", sound: params.get("sound") || "on",
     backoffStartMs: number("backoff_ms"), backoffMaxMs: number("backoff_max_ms"),
+    maxAgeS: number("max_age_s"), // announcements: calls older than this are not spoken (default 30)
+    pageMs: (number("page_s") || 12) * 1000, // halls with more windows than fit: seconds per page
   };
 }
 

@@ -1,19 +1,24 @@
-// Kiosk page (docs/kiosk.md): departments → services → ticket on screen with QR, then it prints.
-// Live counts and this kiosk's printer state come over the hub; the ticket comes from HTTP.
+// Kiosk page (docs/kiosk.md): departments → services → the service's guide → ticket on screen with
+// QR, then it prints. Live counts and this kiosk's printer state come over the hub; the ticket and
+// the guides (GET /api/center) come from HTTP. The hall's default language is where it starts and
+// returns to when idle; 大字版 (large text) is a switch on the start screen.
 import { HubClient, api, deviceToken, el } from "/common/hub.js";
-import { TEXT, LANGS, LANG_NAMES, errorText } from "/kiosk/kiosk_text.js";
+import { LANGS, LANG_NAMES, applyLang, loadCenter, pickName, startLang } from "/common/lang.js";
+import { TEXT, errorText } from "/kiosk/kiosk_text.js";
 
 const params = new URLSearchParams(location.search);
 const IDLE_S = Number(params.get("idle_s")) || 60;
-const DEFAULT_LANG = LANGS.includes(params.get("lang")) ? params.get("lang") : "zh-Hans";
+const CLOCK_MS = 10000;
 const ONE_LEVEL_MAX = 8; // halls with this many services or fewer skip the department screen
-const PRINTER_FAULTS = ["paper_out", "offline", "error"];
+const PRINTER_FAULTS = ["paper_out", "cover_open", "offline", "error"]; // as server/printjobs.py
 
 const token = deviceToken("hallq.kioskToken");
 const $ = (id) => document.getElementById(id);
 
 const state = {
-  lang: DEFAULT_LANG, hall: null, me: null, printer: null, screen: { name: "start" },
+  home: startLang(null), // the hall's default language once /api/center answers (or ?lang=)
+  lang: startLang(null), hall: null, me: null, printer: null, screen: { name: "start" },
+  guides: new Map(), large: false, offsetMs: 0,
   inflight: null, // {key, requestId} while an issue/check-in request is out
   retry: null, // {key, requestId} kept after a network failure, so the retry is the same request
   refreshTimer: null, idleTimer: null,
@@ -23,7 +28,7 @@ const t = (key, ...args) => {
   const value = TEXT[state.lang][key];
   return typeof value === "function" ? value(...args) : value;
 };
-const nameOf = (names) => (names && (names[state.lang] || names["zh-Hans"])) || "";
+const nameOf = (names) => pickName(names, state.lang);
 
 function newRequestId() {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
@@ -39,8 +44,11 @@ function show(screen) {
 }
 
 function render() {
-  document.documentElement.lang = state.lang;
+  applyLang(state.lang);
+  document.body.classList.toggle("large", state.large);
   $("center-name").textContent = state.hall ? nameOf(state.hall.center.name) : "";
+  renderNotice();
+  renderClock();
   renderLangs();
   renderPrinterBanner();
   const app = $("app");
@@ -50,9 +58,29 @@ function render() {
 
 function renderLangs() {
   $("langs").replaceChildren(...LANGS.map((lang) => el("button", {
-    "aria-pressed": String(lang === state.lang), "data-lang": lang,
+    "aria-pressed": String(lang === state.lang), "data-lang": lang, lang,
     onclick: () => { state.lang = lang; render(); armIdle(); },
   }, LANG_NAMES[lang])));
+}
+
+function renderNotice() {
+  const center = state.hall && state.hall.center;
+  const notice = center ? nameOf(center.notice) : "";
+  $("notice").hidden = !notice;
+  $("notice").textContent = notice;
+  $("missed-rule").textContent = center ? nameOf(center.missed_rule) : "";
+}
+
+/** The hall's time (server clock, hall time zone), so a kiosk with a wrong clock still shows the truth. */
+function renderClock() {
+  if (!state.hall) return;
+  const now = new Date(Date.now() + state.offsetMs);
+  const zone = state.hall.center.timezone;
+  const locale = state.lang === "en" ? "en-GB" : state.lang;
+  $("clock-time").textContent = new Intl.DateTimeFormat(locale, { timeZone: zone, hour: "2-digit", minute: "2-digit",
+    hourCycle: "h23" }).format(now);
+  $("clock-date").textContent = new Intl.DateTimeFormat(locale, { timeZone: zone, month: "long", day: "numeric",
+    weekday: "long" }).format(now);
 }
 
 function renderPrinterBanner() {
@@ -68,7 +96,8 @@ function services() {
 }
 
 function startScreen() {
-  const nodes = [el("h1", {}, state.screen.green ? t("green_pick_service") : t("welcome"))];
+  const title = el("h1", {}, state.screen.green ? t("green_pick_service") : t("welcome"));
+  const nodes = [state.screen.green ? title : el("div", { class: "title-row" }, title, largeToggle())];
   const oneLevel = services().length <= ONE_LEVEL_MAX;
   const tiles = oneLevel ? services().map(serviceTile) : departments().map(departmentTile);
   if (!state.screen.green) {
@@ -83,6 +112,13 @@ function startScreen() {
   if (state.screen.green) nodes.push(backRow());
   else if (state.me && !state.me.green_channel) nodes.push(el("div", { class: "note", "data-note": "green" }, t("green_desk")));
   return nodes;
+}
+
+function largeToggle() {
+  return el("button", {
+    class: "btn", "data-action": "large", "aria-pressed": String(state.large),
+    onclick: () => { state.large = !state.large; render(); armIdle(); },
+  }, state.large ? t("large_off") : t("large_on"));
 }
 
 function departments() {
@@ -121,7 +157,8 @@ function serviceTile(service) {
   return el("button", {
     class: "tile" + (service.not_issuing ? " off" : "") + (busy ? " busy" : ""),
     "data-service": service.code, disabled: busy,
-    onclick: () => issue(service),
+    onclick: () => (hasGuide(service) && !service.not_issuing ? show({ name: "guide", service: service.code,
+      green: state.screen.green, department: state.screen.department }) : issue(service)),
   }, children);
 }
 
@@ -144,6 +181,42 @@ function greenScreen() {
       class: "tile greenc", "data-category": cat, onclick: () => show({ name: "start", green: cat }),
     }, el("div", { class: "name" }, t("cat_" + cat)), el("div", { class: "meta" }, t("green_confirm"))))),
     backRow(),
+  ];
+}
+
+function hasGuide(service) {
+  const guide = state.guides.get(service.code);
+  return Boolean(guide && (guide.materials.length || guide.steps.length || guide.time_limit_days || guide.fees
+    || guide.legal_basis || guide.consult_phone));
+}
+
+/** What the service needs, from its guide in the hall configuration, before the ticket is taken. */
+function guideScreen(screen) {
+  const service = services().find((s) => s.code === screen.service);
+  const guide = state.guides.get(screen.service);
+  if (!service || !guide) return startScreen();
+  const list = (items) => el("ol", {}, items.map((item) => el("li", {}, nameOf(item))));
+  const facts = [
+    guide.time_limit_days && [t("guide_time_limit"), t("guide_days", guide.time_limit_days)],
+    guide.fees && [t("guide_fees"), nameOf(guide.fees)],
+    guide.legal_basis && [t("guide_legal"), nameOf(guide.legal_basis)],
+    guide.consult_phone && [t("guide_phone"), guide.consult_phone],
+  ].filter(Boolean);
+  const busy = state.inflight && state.inflight.key === "svc:" + service.code;
+  const back = screen.department ? { name: "services", department: screen.department, green: screen.green }
+    : { name: "start", green: screen.green };
+  return [
+    el("h1", {}, nameOf(service.name)),
+    el("div", { class: "sub" }, t("guide_title")),
+    el("div", { class: "guide", "data-guide": service.code },
+      guide.materials.length ? el("section", { "data-part": "materials" }, el("h2", {}, t("guide_materials")), list(guide.materials)) : null,
+      guide.steps.length ? el("section", { "data-part": "steps" }, el("h2", {}, t("guide_steps")), list(guide.steps)) : null,
+      facts.length ? el("section", { class: "facts-box", "data-part": "facts" },
+        el("dl", {}, facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]))) : null),
+    el("div", { class: "row" },
+      el("button", { class: "btn primary", "data-action": "take", disabled: busy, onclick: () => issue(service) },
+        busy ? t("working") : t("guide_take")),
+      el("button", { class: "btn", "data-action": "back", onclick: () => show(back) }, t("back"))),
   ];
 }
 
@@ -183,7 +256,8 @@ function ticketScreen(screen) {
       el("div", { "data-ahead": answer.ahead }, t("ahead"), " ", el("b", {}, String(answer.ahead)), " ", t("people")),
       el("div", {}, t("estimate"), " ", el("b", {}, estimateText(est, answer.ahead)))),
     el("div", { class: "where" }, t("where", windows)),
-    el("div", { class: "where" }, t("listen")));
+    el("div", { class: "where" }, t("listen")),
+    ticket.channel === "green" ? el("div", { class: "id-reminder", "data-reminder": "id" }, t("green_show_id")) : null);
   const print = el("div", { class: "print" + (fault ? " bad" : ""), "data-print": fault ? "fault" : "ok" },
     fault ? t("print_fault") : screen.reprinted ? t("reprinting") : t("printing"));
   const buttons = el("div", { class: "row" },
@@ -210,7 +284,7 @@ function messageScreen(screen) {
     lines.map((line) => el("p", {}, line))), row];
 }
 
-const SCREENS = { start: startScreen, services: servicesScreen, green: greenScreen, checkin: checkinScreen,
+const SCREENS = { start: startScreen, services: servicesScreen, guide: guideScreen, green: greenScreen, checkin: checkinScreen,
   ticket: ticketScreen, message: messageScreen };
 
 // --- actions -----------------------------------------------------------------------------------
@@ -270,11 +344,12 @@ async function reprint(screen) {
 function armIdle() {
   clearTimeout(state.idleTimer);
   const atStart = state.screen.name === "start" && !state.screen.green;
-  if (atStart && state.lang === DEFAULT_LANG) return;
+  if (atStart && state.lang === state.home && !state.large) return;
   // a ticket that did not print stays up longer: the citizen may photograph it or scan the QR code
   const keep = state.screen.name === "ticket" && PRINTER_FAULTS.includes(state.printer) ? 2 : 1;
   state.idleTimer = setTimeout(() => {
-    state.lang = DEFAULT_LANG;
+    state.lang = state.home;
+    state.large = false; // the next citizen starts with the standard screen
     show({ name: "start" });
   }, IDLE_S * 1000 * keep);
 }
@@ -290,6 +365,7 @@ async function refreshHall() {
   } catch {
     return;
   }
+  state.offsetMs = Date.parse(state.hall.server_time) - Date.now();
   if (["start", "services"].includes(state.screen.name) && !state.inflight) render();
 }
 
@@ -317,13 +393,20 @@ function onStatus(status) {
 }
 
 async function main() {
+  const center = await loadCenter().catch(() => null);
+  if (center) {
+    state.home = startLang(center.center.default_lang);
+    state.lang = state.home;
+    for (const s of center.services) state.guides.set(s.code, s.guide);
+  }
+  applyLang(state.lang);
   if (!token) {
-    $("app").replaceChildren(el("div", { class: "message" }, el("h1", {}, "No kiosk token"),
-      el("p", {}, "Open this page once as /kiosk/kiosk.html?token=<kiosk token>.")));
+    $("app").replaceChildren(el("div", { class: "message" }, el("h1", {}, t("no_token")), el("p", {}, t("no_token_how"))));
     return;
   }
   try {
     [state.me, state.hall] = await Promise.all([api("GET", "/api/kiosk", token), api("GET", "/api/hall", token)]);
+    state.offsetMs = Date.parse(state.hall.server_time) - Date.now();
   } catch (err) {
     show({ name: "message", code: err.code, lines: errorText(state.lang, err) });
     setTimeout(() => location.reload(), 15000);
@@ -331,9 +414,14 @@ async function main() {
   }
   state.printer = state.me.printer;
   show({ name: "start" });
+  setInterval(renderClock, CLOCK_MS);
   new HubClient({
     token, scope: {},
-    onSnapshot: (snapshot) => { state.hall = snapshot; if (["start", "services"].includes(state.screen.name)) render(); },
+    onSnapshot: (snapshot) => {
+      state.hall = snapshot;
+      state.offsetMs = Date.parse(snapshot.server_time) - Date.now();
+      if (["start", "services"].includes(state.screen.name)) render();
+    },
     onEvent: () => scheduleRefresh(),
     onMessage, onStatus,
   }).start();

@@ -1,6 +1,5 @@
-// Kiosk and tracking page wording, zh-Hans / zh-Hant / en, and error messages per code.
-export const LANGS = ["zh-Hans", "zh-Hant", "en"];
-export const LANG_NAMES = { "zh-Hans": "简体中文", "zh-Hant": "繁體中文", en: "English" };
+// Kiosk page wording, zh-Hans / zh-Hant / en, and error messages per code (the language list
+// itself is shared by every page: /common/lang.js).
 
 const list = (items, sep) => items.join(sep);
 
@@ -22,9 +21,15 @@ export const TEXT = {
     print_fault: "打印机暂时无法出票：请用手机扫描二维码，或拍下本画面。",
     printer_paper_out: "打印机缺纸：号票只显示在屏幕上，请扫码或拍照", printer_offline: "打印机离线：号票只显示在屏幕上，请扫码或拍照",
     printer_error: "打印机故障：号票只显示在屏幕上，请扫码或拍照",
+    printer_cover_open: "打印机盖未关：号票只显示在屏幕上，请扫码或拍照",
     off_outside_issuing_hours: "现在不发号", off_daily_cap_reached: "今日号票已发完", off_hall_closed: "非办公时间",
     link_offline: "网络连接中断，正在重新连接…", link_connecting: "正在连接…", link_refused: "取号机未授权，请联系管理员",
     retry: "再试一次",
+    guide_materials: "所需材料", guide_steps: "办理流程", guide_time_limit: "承诺时限",
+    guide_days: (n) => `${n} 个工作日`, guide_fees: "收费标准", guide_legal: "设定依据", guide_phone: "咨询电话",
+    guide_take: "我已了解，取号", guide_title: "办事指南",
+    large_on: "大字版", large_off: "标准版", green_show_id: "请在窗口出示身份证件或相关证明",
+    no_token: "取号机未配置", no_token_how: "请联系管理员用设备链接打开本页。",
   },
   "zh-Hant": {
     welcome: "歡迎，請選擇辦理的部門", pick_service: "請選擇業務", waiting: "等候", about: "約",
@@ -43,9 +48,15 @@ export const TEXT = {
     print_fault: "打印機暫時無法出票：請用手機掃描二維碼，或拍下本畫面。",
     printer_paper_out: "打印機缺紙：號票只顯示在螢幕上，請掃碼或拍照", printer_offline: "打印機離線：號票只顯示在螢幕上，請掃碼或拍照",
     printer_error: "打印機故障：號票只顯示在螢幕上，請掃碼或拍照",
+    printer_cover_open: "打印機蓋未關：號票只顯示在螢幕上，請掃碼或拍照",
     off_outside_issuing_hours: "現在不發號", off_daily_cap_reached: "今日號票已發完", off_hall_closed: "非辦公時間",
     link_offline: "網絡連線中斷，正在重新連線…", link_connecting: "正在連線…", link_refused: "取號機未授權，請聯絡管理員",
     retry: "再試一次",
+    guide_materials: "所需材料", guide_steps: "辦理流程", guide_time_limit: "承諾時限",
+    guide_days: (n) => `${n} 個工作日`, guide_fees: "收費標準", guide_legal: "設定依據", guide_phone: "諮詢電話",
+    guide_take: "我已了解，取號", guide_title: "辦事指南",
+    large_on: "大字版", large_off: "標準版", green_show_id: "請在窗口出示身份證件或相關證明",
+    no_token: "取號機未設定", no_token_how: "請聯絡管理員以設備連結開啟本頁。",
   },
   en: {
     welcome: "Welcome. Please choose a department", pick_service: "Please choose a service", waiting: "Waiting", about: "about",
@@ -65,9 +76,15 @@ export const TEXT = {
     printer_paper_out: "Printer out of paper: tickets show on screen only. Scan the code or take a photo.",
     printer_offline: "Printer offline: tickets show on screen only. Scan the code or take a photo.",
     printer_error: "Printer fault: tickets show on screen only. Scan the code or take a photo.",
+    printer_cover_open: "Printer cover open: tickets show on screen only. Scan the code or take a photo.",
     off_outside_issuing_hours: "Not issuing now", off_daily_cap_reached: "All today's tickets issued", off_hall_closed: "Closed now",
     link_offline: "Connection lost, reconnecting…", link_connecting: "Connecting…", link_refused: "This kiosk is not authorised; please call staff",
     retry: "Try again",
+    guide_materials: "What to bring", guide_steps: "How it works", guide_time_limit: "Time limit",
+    guide_days: (n) => `${n} working day${n === 1 ? "" : "s"}`, guide_fees: "Fees", guide_legal: "Legal basis",
+    guide_phone: "Questions", guide_take: "Got it: take a ticket", guide_title: "Service guide",
+    large_on: "Large text", large_off: "Standard text", green_show_id: "Please show your ID or supporting document at the window",
+    no_token: "This kiosk is not set up", no_token_how: "Please ask the administrator to open this page with the device link.",
   },
 };
 

@@ -1,11 +1,15 @@
-// Live board: queues against their thresholds, every window, clerks, devices and today's totals.
-// Live over the hub (/common/hub.js): every event or device status triggers one refresh of
-// GET /api/stats/live (debounced); between refreshes a local one-second timer ages the clocks.
-// No polling of the server.
+// Live board: alarms first (a queue past its action threshold, a printer fault, a device offline),
+// then today's totals, queues against their thresholds, every window, and devices grouped by kind
+// with faults first. Fits one 1440x900 screen and grows with a wall screen. Live over the hub:
+// every event or device status triggers one refresh of GET /api/stats/live (debounced); between
+// refreshes a one-second timer ages the clocks. Alarms can sound (a toggle, since browsers allow
+// sound only after a click).
 import { HubClient } from "/common/hub.js";
 import { api, duration, el, header, lang, minutes, name, percent, signedIn, t, token } from "./common.js";
 
 const REFRESH_DEBOUNCE_MS = 150;
+const KIND_ORDER = ["kiosk", "display", "counter", "rating_pad"];
+const PRINTER_FAULTS = ["paper_out", "offline", "error", "cover_open"];
 
 class Board {
   constructor(root) {
@@ -13,8 +17,10 @@ class Board {
     this.data = null;
     this.fetchedAt = 0;
     this.timer = null;
+    this.audio = null; // AudioContext once the manager turned alarm sound on
+    this.heard = new Set(); // alarms already sounded
     this.status = el("span", { class: "muted", id: "hub-status" });
-    this.body = el("main", { id: "board" });
+    this.body = el("main", { id: "board", class: "board" });
     root.replaceChildren(header("board"), this.body);
   }
 
@@ -24,6 +30,7 @@ class Board {
     this.link = await api("/api/city/link").catch(() => null);  // the city link's state (docs/city.md)
     this.fetchedAt = performance.now();
     this.render();
+    this.sound(this.alarms(this.data));
   }
 
   async refreshLink() {  // the link moves without hall events (catching up, the city going away)
@@ -42,15 +49,79 @@ class Board {
 
   render() {
     const d = this.data;
-    this.body.replaceChildren(
-      el("section", {}, el("h1", {}, `${t("board")} · ${d.day} `, this.status), this.totals(d.totals),
+    // replaceChildren would print a null child (no supervision lights) as the text "null"
+    this.body.replaceChildren(...[
+      this.alarmBar(this.alarms(d)),
+      el("section", { class: "head" }, el("h1", {}, `${t("board")} · ${d.day} `, this.status), this.totals(d.totals),
         cityLink(this.link)),
       this.lights(this.supervision),
-      el("div", { class: "grid2" }, this.queues(d.queues), this.windows(d.windows)),
-      el("div", { class: "grid2" }, this.clerks(d.clerks), this.devices(d.devices)),
-    );
+      el("div", { class: "grid3" }, this.queues(d.queues), this.windows(d.windows), this.devices(d.devices)),
+    ].filter(Boolean));
     this.body.dataset.seq = d.seq;
   }
+
+  // --- alarms ------------------------------------------------------------------------------------
+
+  /** [{key, text}] for everything that needs a manager now. */
+  alarms(d) {
+    const out = [];
+    for (const q of d.queues) {
+      if (q.level === "action" && q.waiting) {
+        out.push({ key: `queue:${q.service}`, text: t("alarmQueue", `${q.prefix} ${name(q.name)}`, Math.floor(q.longest_wait_s / 60)) });
+      }
+    }
+    for (const dev of d.devices) {
+      const label = `${this.kindName(dev.kind)} ${dev.device}`;
+      if (!dev.online && dev.at) { // was connected, then lost: an agent or screen down (its printer state is stale)
+        out.push({ key: `offline:${dev.device}`, text: t("alarmOffline", label) });
+      } else if (dev.printer && PRINTER_FAULTS.includes(dev.printer)) {
+        out.push({ key: `printer:${dev.device}:${dev.printer}`, text: t("alarmPrinter", label, this.printerName(dev.printer)) });
+      }
+    }
+    return out;
+  }
+
+  alarmBar(alarms) {
+    const toggle = el("button", { type: "button", id: "alarm-sound", "aria-pressed": String(Boolean(this.audio)),
+      onclick: () => this.toggleSound() }, `${t("alarmSound")}: ${this.audio ? t("soundOn") : t("soundOff")}`);
+    return el("section", { class: alarms.length ? "alarms on" : "alarms", id: "alarms", role: "alert",
+      "data-count": alarms.length },
+    el("h2", {}, `${t("alarms")} (${alarms.length})`),
+    alarms.length ? el("ul", {}, alarms.map((a) => el("li", { "data-alarm": a.key }, a.text))) : el("span", {}, t("noAlarms")),
+    toggle);
+  }
+
+  toggleSound() {
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (this.audio) {
+      this.audio.close();
+      this.audio = null;
+    } else if (Ctx) {
+      this.audio = new Ctx();
+      this.audio.resume();
+    }
+    this.render();
+  }
+
+  /** A short double tone for each alarm not heard before (if the manager turned sound on). */
+  sound(alarms) {
+    const fresh = alarms.filter((a) => !this.heard.has(a.key));
+    for (const a of alarms) this.heard.add(a.key);
+    document.body.dataset.alarmsHeard = String(this.heard.size);
+    if (!fresh.length || !this.audio || this.audio.state !== "running") return;
+    for (const at of [0, 0.4]) {
+      const osc = this.audio.createOscillator();
+      const gain = this.audio.createGain();
+      osc.frequency.value = 660;
+      gain.gain.setValueAtTime(0.25, this.audio.currentTime + at);
+      gain.gain.exponentialRampToValueAtTime(0.001, this.audio.currentTime + at + 0.3);
+      osc.connect(gain).connect(this.audio.destination);
+      osc.start(this.audio.currentTime + at);
+      osc.stop(this.audio.currentTime + at + 0.3);
+    }
+  }
+
+  // --- panels ------------------------------------------------------------------------------------
 
   totals(f) {
     if (!f) return el("p", { class: "muted" }, t("noData"));
@@ -72,42 +143,64 @@ class Board {
   }
 
   queues(queues) {
-    const rows = queues.filter((q) => q.issued > 0 || q.waiting > 0).map((q) =>
+    const shown = queues.filter((q) => q.issued > 0 || q.waiting > 0);
+    const rows = shown.map((q) =>
       el("tr", { class: `level-${q.level}`, "data-service": q.service },
         el("td", {}, `${q.prefix} ${name(q.name)}`), el("td", { class: "num" }, q.waiting),
         el("td", { class: "num", "data-age": q.waiting ? q.longest_wait_s : "" }, q.waiting ? duration(this.aged(q.longest_wait_s)) : "—"),
         el("td", { class: "num muted" }, `${q.warning_wait_min}/${q.action_wait_min}`)));
     return el("section", {}, el("h2", {}, t("waiting")),
       el("table", { id: "queues" }, el("tr", {}, el("th", {}, t("service")), el("th", { class: "num" }, t("waiting")),
-        el("th", { class: "num" }, t("longest")), el("th", { class: "num" }, `${t("minutes")} ⚠/⛔`)), rows));
+        el("th", { class: "num" }, t("longest")), el("th", { class: "num" }, `${t("minutes")} ⚠/⛔`)), rows),
+      shown.length ? null : el("p", { class: "muted" }, t("noData")));
   }
 
   windows(windows) {
     const rows = windows.map((w) => el("tr", { "data-window": w.number },
       el("td", {}, w.number), el("td", {}, el("span", { class: `badge ${w.status}` }, t(w.status)), " ", w.pause_reason || ""),
-      el("td", {}, w.staff ? w.staff.name : ""),
-      el("td", { class: "ticket" }, w.ticket ? `${w.ticket.label} (${w.ticket.status})` : ""),
+      el("td", { translate: "no" }, w.staff ? w.staff.name : ""),
+      el("td", { class: "ticket" }, w.ticket ? `${w.ticket.label} ${t("ticketStates")[w.ticket.status] || ""}` : ""),
       el("td", { class: "num" }, duration(this.aged(w.ticket ? w.ticket.since_s : w.status_for_s)))));
+    const clerks = windows.filter((w) => w.staff);
     return el("section", {}, el("h2", {}, t("window")),
       el("table", { id: "windows" }, el("tr", {}, el("th", {}, t("window")), el("th", {}, t("status")),
-        el("th", {}, t("clerk")), el("th", {}, t("ticket")), el("th", { class: "num" }, t("since"))), rows));
+        el("th", {}, t("clerk")), el("th", {}, t("ticket")), el("th", { class: "num" }, t("since"))), rows),
+      el("p", { class: "muted", id: "clerks" }, `${t("clerks")} (${clerks.length})`,
+        clerks.length ? (lang() === "en" ? ": " : "：") : "",
+        el("span", { translate: "no" }, clerks.map((w) => `${w.staff.name} · ${w.number}`).join(lang() === "en" ? ", " : "、"))));
   }
 
-  clerks(clerks) {
-    return el("section", {}, el("h2", {}, `${t("clerks")} (${clerks.length})`),
-      el("ul", { id: "clerks" }, clerks.map((c) => el("li", {}, `${c.name} · ${t("window")} ${c.window}`))));
+  kindName(kind) {
+    return t("kinds")[kind] || "";
   }
 
+  printerName(state) {
+    return t("printerStates")[state] || state;
+  }
+
+  /**
+   * One line per kind ("叫号屏 8/10 在线"); under it, in colour and first, devices with a fault (lost
+   * after being connected, or a printer fault); devices never connected since the server started
+   * are only counted (opened on demand), so a quiet hall does not fill the screen with red.
+   */
   devices(devices) {
-    const rows = devices.map((d) => {
-      const printer = d.printer && d.printer !== "ready" ? "problem" : "";
-      return el("tr", { "data-device": d.device }, el("td", {}, d.device), el("td", {}, d.kind),
-        el("td", {}, el("span", { class: `badge ${d.online ? "online" : "offline"}` }, d.online ? t("online") : t("offline"))),
-        el("td", {}, d.printer ? el("span", { class: `badge ${printer || "online"}` }, d.printer) : ""));
-    });
-    return el("section", {}, el("h2", {}, t("devices")),
-      el("table", { id: "devices" }, el("tr", {}, el("th", {}, t("devices")), el("th", {}, ""),
-        el("th", {}, t("status")), el("th", {}, t("printer"))), rows));
+    const groups = KIND_ORDER.map((kind) => {
+      const list = devices.filter((d) => d.kind === kind);
+      const faulty = list.filter((d) => (!d.online && d.at) || (d.online && d.printer && d.printer !== "ready"));
+      const unseen = list.filter((d) => !d.online && !d.at);
+      const online = list.filter((d) => d.online).length;
+      const summary = online === list.length ? t("allOnline", list.length) : t("onlineOf", online, list.length);
+      return { kind, list, faulty, unseen, summary };
+    }).filter((g) => g.list.length);
+    groups.sort((a, b) => Number(b.faulty.length > 0) - Number(a.faulty.length > 0));
+    const line = (g) => el("li", { "data-kind": g.kind, class: g.faulty.length ? "fault" : "" },
+      el("b", {}, this.kindName(g.kind)), " ", el("span", { class: "muted" }, g.summary),
+      g.faulty.length ? el("ul", {}, g.faulty.map((d) => el("li", { "data-device": d.device, class: "bad" },
+        el("span", { translate: "no" }, d.device), " · ",
+        !d.online ? t("offline") : `${t("printer")} ${this.printerName(d.printer)}`))) : null,
+      g.unseen.length ? el("details", { class: "unseen" }, el("summary", {}, t("unseen", g.unseen.length)),
+        el("span", { translate: "no" }, g.unseen.map((d) => d.device).join(", "))) : null);
+    return el("section", {}, el("h2", {}, t("devices")), el("ul", { class: "devices", id: "devices" }, groups.map(line)));
   }
 
   tick() {
@@ -146,7 +239,7 @@ async function start() {
     onSnapshot: () => board.soon(),
     onEvent: () => board.soon(),
     onMessage: (m) => { if (m.type === "device_status") board.soon(); },
-    onStatus: (state) => { board.status.textContent = `● ${state}`; document.body.dataset.hub = state; },
+    onStatus: (state) => { board.status.textContent = `● ${t(state)}`; document.body.dataset.hub = state; },
   });
   hub.start();
   setInterval(() => board.tick(), 1000);

@@ -24,35 +24,50 @@ function niceMax(value) {
 }
 
 function axis(root, { left, top, width, height, max, format }) {
-  for (let i = 0; i <= 5; i += 1) {  // five steps: 1, 2, 2.5, 5 and 10 divide into round ticks
-    const y = top + height - (height * i) / 5;
+  // five steps (1, 2, 2.5, 5 and 10 divide into round ticks); a small whole maximum gets one step per
+  // unit, so a scale of 0-2 never reads "0, 0, 1, 1, 1, 2"
+  const steps = Number.isInteger(max) && max > 0 && max < 5 ? max : 5;
+  for (let i = 0; i <= steps; i += 1) {
+    const y = top + height - (height * i) / steps;
     root.append(svg("line", { x1: left, x2: left + width, y1: y, y2: y, stroke: "#d5dbe1" }));
-    root.append(svg("text", { x: left - 4, y: y + 4, "text-anchor": "end" }, format((max * i) / 5)));
+    root.append(svg("text", { x: left - 4, y: y + 4, "text-anchor": "end" }, format((max * i) / steps)));
   }
 }
 
 function legend(root, names, x, y) {
   names.forEach((label, i) => {
-    root.append(svg("rect", { x: x + i * 130, y, width: 10, height: 10, fill: COLOURS[i] }));
-    root.append(svg("text", { x: x + i * 130 + 14, y: y + 9 }, label));
+    root.append(svg("rect", { x: x + i * 170, y, width: 10, height: 10, fill: COLOURS[i] }));
+    root.append(svg("text", { x: x + i * 170 + 14, y: y + 10 }, label));
   });
 }
 
-/** Grouped bars: rows = [{label, values: [..]}], one value per series. */
-export function barChart({ title, rows, series, format = (v) => v.toFixed(0), max = null, line = null }) {
-  const width = 640, height = 260, left = 48, top = 24, plotW = width - left - 10, plotH = height - top - 46;
+/**
+ * Grouped bars: rows = [{label, values: [..]}], one value per series. `secondary` = {series, max,
+ * format} draws that series against its own right-hand axis (a % beside counts, never one scale).
+ */
+export function barChart({ title, rows, series, format = (v) => v.toFixed(0), max = null, line = null, secondary = null }) {
+  const width = 640, height = 260, left = 48, top = 24, right = secondary ? 46 : 10;
+  const plotW = width - left - right, plotH = height - top - 46;
   const root = frame(width, height, title);
-  const top_ = max ?? niceMax(Math.max(0, ...rows.flatMap((r) => r.values.filter((v) => v !== null))));
+  const primary = (j) => !secondary || j !== secondary.series;
+  const top_ = max ?? niceMax(Math.max(0, ...rows.flatMap((r) => r.values.filter((v, j) => v !== null && primary(j)))));
   axis(root, { left, top, width: plotW, height: plotH, max: top_, format });
+  if (secondary) {
+    for (let i = 0; i <= 5; i += 1) {
+      const y = top + plotH - (plotH * i) / 5;
+      root.append(svg("text", { x: left + plotW + 4, y: y + 4, fill: COLOURS[secondary.series] }, secondary.format((secondary.max * i) / 5)));
+    }
+  }
+  const scaleOf = (j) => (primary(j) ? top_ : secondary.max);
   const band = plotW / Math.max(rows.length, 1);
   const barW = Math.max(2, (band * 0.8) / series.length);
   rows.forEach((row, i) => {
     row.values.forEach((v, j) => {
       if (v === null || v === undefined) return;
-      const h = (plotH * Math.min(v, top_)) / top_;
+      const h = (plotH * Math.min(v, scaleOf(j))) / scaleOf(j);
       const x = left + i * band + band * 0.1 + j * barW;
       const rect = svg("rect", { x, y: top + plotH - h, width: barW - 1, height: h, fill: COLOURS[j] });
-      rect.append(svg("title", {}, `${row.label} · ${series[j]}: ${format(v)}`));
+      rect.append(svg("title", {}, `${row.label} · ${series[j]}: ${primary(j) ? format(v) : secondary.format(v)}`));
       root.append(rect);
     });
     if (rows.length <= 40 || i % Math.ceil(rows.length / 40) === 0) {
@@ -107,7 +122,7 @@ export function heatmap({ title, cells, rowLabels, colLabels }) {
     rect.append(svg("title", {}, `${rowLabels[r]} ${colLabels[c]}: ${v}`));
     root.append(rect);
     if (v) root.append(svg("text", { x: left + c * cell + cell / 2 - 1, y: top + r * cell + cell / 2 + 3,
-      "text-anchor": "middle", fill: v > max * 0.6 ? "#fff" : "#1b1f24", "font-size": 9 }, String(v)));
+      "text-anchor": "middle", fill: v > max * 0.6 ? "#fff" : "#1b1f24", "font-size": 12 }, String(v)));
   }));
   rowLabels.forEach((l, r) => root.append(svg("text", { x: left - 6, y: top + r * cell + cell / 2 + 4, "text-anchor": "end" }, l)));
   colLabels.forEach((l, c) => root.append(svg("text", { x: left + c * cell + cell / 2, y: height - 8, "text-anchor": "middle" }, l)));

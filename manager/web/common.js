@@ -1,11 +1,27 @@
-// Shared by the manager pages: sign-in (token in sessionStorage), the JSON/CSV fetch with the
-// bearer token, the three UI languages, formatting, and a tiny DOM builder (textContent only).
+// Shared by the manager pages: sign-in (token in sessionStorage, managers only), the JSON/CSV fetch
+// with the bearer token, the three UI languages (starting in the hall's default_lang) and formatting.
+// The DOM builder and the duration format are the ones every page uses (/common/).
+import { el } from "/common/hub.js";
+import { LANG_NAMES, applyLang, duration, loadCenter, pickName, validLang } from "/common/lang.js";
+
+export { duration, el };
 
 const TOKEN_KEY = "hallq.manager.token";
 const LANG_KEY = "hallq.manager.lang";
 
 export const TEXT = {
   "zh-Hant": {
+    unseen: (n) => `${n} 台未連線過`, immediateShare: "即辦件比重", csvTables: { visits: "辦件明細", segments: "服務段", window_time: "窗口時間", ratings: "評價", bad_ratings: "差評", services: "事項", windows: "窗口", departments: "部門", staff: "人員", stats: "統計" },
+    notManager: "此工號不是管理人員，不能登入管理頁面。", alarms: "告警", alarmSound: "告警聲音", soundOn: "開", soundOff: "關",
+    alarmQueue: (s, m) => `${s}：最長等候 ${m} 分鐘，已超過處置線`, alarmPrinter: (d, p) => `${d}：打印機${p}`,
+    alarmOffline: (d) => `${d}：設備離線`, noAlarms: "沒有告警", allOnline: (n) => `${n} 台全部在線`,
+    onlineOf: (a, n) => `${a}/${n} 在線`, connecting: "連線中", refused: "未授權", language: "語言",
+    kinds: { kiosk: "取號機", display: "叫號屏", counter: "窗口終端", rating_pad: "評價器" },
+    printerStates: { ready: "正常", paper_out: "缺紙", paper_low: "紙將用完", offline: "離線", error: "故障", cover_open: "機蓋打開" },
+    ticketStates: { called: "已叫號", serving: "辦理中" }, perWindow: "各窗口", perClerk: "各工作人員",
+    ratingsBreakdown: "好差評", rated: "評價數", good: "好評", bad: "差評", badRate: "差評率",
+    signature: "審核", preparedBy: "製表人", approvedBy: "負責人", date: "日期", untilDay: (d) => `統計至 ${d}`,
+    visits: "辦件量", handlingMean: "平均辦理（分）", staffNo: "工號", none: "—",
     board: "即時看板", stats: "統計分析", report: "報表", supervision: "督辦", signIn: "登入", staff: "工號", pin: "密碼",
     signOut: "登出", waiting: "等候人數", longest: "最長等候", service: "事項", window: "窗口", status: "狀態",
     ticket: "號票", since: "持續", clerk: "工作人員", clerks: "在崗人員", devices: "設備", printer: "打印機",
@@ -24,6 +40,17 @@ export const TEXT = {
       very_dissatisfied: "非常不滿意" },
   },
   "zh-Hans": {
+    unseen: (n) => `${n} 台未连接过`, immediateShare: "即办件比重", csvTables: { visits: "办件明细", segments: "服务段", window_time: "窗口时间", ratings: "评价", bad_ratings: "差评", services: "事项", windows: "窗口", departments: "部门", staff: "人员", stats: "统计" },
+    notManager: "此工号不是管理人员，不能登录管理页面。", alarms: "告警", alarmSound: "告警声音", soundOn: "开", soundOff: "关",
+    alarmQueue: (s, m) => `${s}：最长等候 ${m} 分钟，已超过处置线`, alarmPrinter: (d, p) => `${d}：打印机${p}`,
+    alarmOffline: (d) => `${d}：设备离线`, noAlarms: "没有告警", allOnline: (n) => `${n} 台全部在线`,
+    onlineOf: (a, n) => `${a}/${n} 在线`, connecting: "连接中", refused: "未授权", language: "语言",
+    kinds: { kiosk: "取号机", display: "叫号屏", counter: "窗口终端", rating_pad: "评价器" },
+    printerStates: { ready: "正常", paper_out: "缺纸", paper_low: "纸将用完", offline: "离线", error: "故障", cover_open: "机盖打开" },
+    ticketStates: { called: "已叫号", serving: "办理中" }, perWindow: "各窗口", perClerk: "各工作人员",
+    ratingsBreakdown: "好差评", rated: "评价数", good: "好评", bad: "差评", badRate: "差评率",
+    signature: "审核", preparedBy: "制表人", approvedBy: "负责人", date: "日期", untilDay: (d) => `统计至 ${d}`,
+    visits: "办件量", handlingMean: "平均办理（分）", staffNo: "工号", none: "—",
     board: "实时看板", stats: "统计分析", report: "报表", supervision: "督办", signIn: "登录", staff: "工号", pin: "密码",
     signOut: "退出", waiting: "等候人数", longest: "最长等候", service: "事项", window: "窗口", status: "状态",
     ticket: "号票", since: "持续", clerk: "工作人员", clerks: "在岗人员", devices: "设备", printer: "打印机",
@@ -42,6 +69,18 @@ export const TEXT = {
       very_dissatisfied: "非常不满意" },
   },
   en: {
+    unseen: (n) => `${n} never connected`, immediateShare: "Immediate share", csvTables: { visits: "Visits", segments: "Segments", window_time: "Window time", ratings: "Ratings", bad_ratings: "Bad ratings", services: "Services", windows: "Windows", departments: "Departments", staff: "Staff", stats: "Figures" },
+    notManager: "This staff number is not a manager; it cannot sign in here.", alarms: "Alarms", alarmSound: "Alarm sound",
+    soundOn: "on", soundOff: "off",
+    alarmQueue: (s, m) => `${s}: longest wait ${m} min, past the action threshold`, alarmPrinter: (d, p) => `${d}: printer ${p}`,
+    alarmOffline: (d) => `${d}: device offline`, noAlarms: "No alarms", allOnline: (n) => `all ${n} online`,
+    onlineOf: (a, n) => `${a}/${n} online`, connecting: "connecting", refused: "not authorised", language: "Language",
+    kinds: { kiosk: "Kiosks", display: "Displays", counter: "Counter terminals", rating_pad: "Rating pads" },
+    printerStates: { ready: "ready", paper_out: "out of paper", paper_low: "paper low", offline: "offline", error: "fault", cover_open: "cover open" },
+    ticketStates: { called: "called", serving: "serving" }, perWindow: "Per window", perClerk: "Per clerk",
+    ratingsBreakdown: "Ratings", rated: "Rated", good: "Good", bad: "Bad", badRate: "Bad rate",
+    signature: "Sign-off", preparedBy: "Prepared by", approvedBy: "Approved by", date: "Date", untilDay: (d) => `up to ${d}`,
+    visits: "Visits", handlingMean: "Mean handling (min)", staffNo: "Staff no.", none: "—",
     board: "Live board", stats: "Statistics", report: "Reports", supervision: "Supervision", signIn: "Sign in", staff: "Staff number",
     pin: "PIN", signOut: "Sign out", waiting: "Waiting", longest: "Longest wait", service: "Service",
     window: "Window", status: "Status", ticket: "Ticket", since: "For", clerk: "Clerk", clerks: "Clerks on duty",
@@ -63,31 +102,29 @@ export const TEXT = {
   },
 };
 
+/** The page's language: ?lang=, else the one chosen in this browser tab, else the hall's default. */
 export function lang() {
   const chosen = new URLSearchParams(location.search).get("lang") || sessionStorage.getItem(LANG_KEY);
-  return TEXT[chosen] ? chosen : "zh-Hant";
+  return validLang(chosen) || validLang(document.documentElement.dataset.hallLang) || "zh-Hans";
 }
 
-export function t(key) {
-  return TEXT[lang()][key] ?? key;
+/** Read the hall's default language once (public GET /api/center) before anything is drawn. */
+export async function initLang() {
+  try {
+    const center = await loadCenter();
+    document.documentElement.dataset.hallLang = center.center.default_lang;
+  } catch { /* the sign-in form still works in the fallback language */ }
+  applyLang(lang());
+}
+
+/** A text; entries that are functions are called with `args`. */
+export function t(key, ...args) {
+  const value = TEXT[lang()][key] ?? key;
+  return typeof value === "function" ? value(...args) : value;
 }
 
 export function setLang(value) {
   sessionStorage.setItem(LANG_KEY, value);
-}
-
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
 }
 
 export function token() {
@@ -117,12 +154,13 @@ export async function downloadCsv(path, filename) {
 }
 
 /** Resolves once a manager token is in sessionStorage (shows the sign-in form if needed). */
-export function signedIn(root) {
-  if (token()) return Promise.resolve(token());
+export async function signedIn(root) {
+  await initLang();
+  if (token()) return token();
   return new Promise((resolve) => {
-    const staff = el("input", { name: "staff", autocomplete: "username", required: true });
-    const pin = el("input", { name: "pin", type: "password", autocomplete: "current-password", required: true });
-    const error = el("p", { class: "error", role: "alert" });
+    const staff = el("input", { name: "staff", id: "staff", autocomplete: "username", required: true });
+    const pin = el("input", { name: "pin", id: "pin", type: "password", autocomplete: "current-password", required: true });
+    const error = el("p", { class: "error", role: "alert", id: "signin-error" });
     const form = el("form", { class: "signin" }, el("h1", {}, t("signIn")),
       el("label", {}, t("staff"), staff), el("label", {}, t("pin"), pin), error,
       el("button", { type: "submit" }, t("signIn")));
@@ -131,8 +169,13 @@ export function signedIn(root) {
       const resp = await fetch("/api/sessions", { method: "POST", headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ staff: staff.value.trim(), pin: pin.value }) });
       const body = await resp.json();
+      if (resp.ok && body.role !== "manager") {
+        // a guide's PIN was right, but this is not their page: end the session at once
+        await fetch("/api/sessions/current", { method: "DELETE", headers: { Authorization: `Bearer ${body.token}` } });
+      }
       if (!resp.ok || body.role !== "manager") {
-        error.textContent = t("wrong");
+        const code = body.error && body.error.code;
+        error.textContent = resp.ok || code === "forbidden" ? t("notManager") : t("wrong");
         return;
       }
       sessionStorage.setItem(TOKEN_KEY, body.token);
@@ -148,8 +191,8 @@ export function header(active) {
     ["supervision", "supervision.html"]];
   const links = pages.map(([key, href]) =>
     el("a", { href, class: key === active ? "active" : null }, t(key)));
-  const select = el("select", { "aria-label": "language" },
-    ...Object.keys(TEXT).map((code) => el("option", { value: code, selected: code === lang() }, code)));
+  const select = el("select", { "aria-label": t("language"), id: "lang" },
+    ...Object.keys(TEXT).map((code) => el("option", { value: code, selected: code === lang(), lang: code }, LANG_NAMES[code])));
   select.addEventListener("change", () => { setLang(select.value); location.search = ""; });
   return el("header", { class: "top" }, el("nav", {}, links), select);
 }
@@ -162,12 +205,6 @@ export function percent(fig) {
   return !fig || fig.value === null || fig.value === undefined ? "—" : `${(fig.value * 100).toFixed(1)}%`;
 }
 
-export function duration(seconds) {
-  if (seconds === null || seconds === undefined) return "—";
-  const s = Math.max(0, Math.round(seconds));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
-}
-
 export function name(names) {
-  return names ? (names[lang()] || names["zh-Hant"]) : "";
+  return pickName(names, lang());
 }

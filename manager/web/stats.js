@@ -2,7 +2,8 @@
 // service level per service, windows compared), the figures table for one grouping, bad ratings,
 // and CSV downloads. Every number comes from GET /api/stats (docs/stats.md defines them).
 import { barChart, heatmap, lineChart } from "./charts.js";
-import { api, downloadCsv, el, header, minutes, name, percent, signedIn, t } from "./common.js";
+import { api, downloadCsv, el, header, lang, minutes, name, percent, signedIn, t } from "./common.js";
+import { textsFor } from "/counter/i18n.js";
 
 const GROUPS = ["service", "window", "department", "clerk", "hour", "day", "weekday"];
 const BAD_SHOWN = 50;
@@ -28,7 +29,8 @@ class StatsPage {
     this.from = el("input", { type: "date", name: "from", value: d.from });
     this.to = el("input", { type: "date", name: "to", value: d.to });
     this.group = el("select", { name: "group_by" }, GROUPS.map((g) => el("option", { value: g, selected: g === d.group }, t(g) || g)));
-    this.table = el("select", { name: "table" }, [...CSV_TABLES, `stats_${d.group}`].map((x) => el("option", { value: x }, x)));
+    this.table = el("select", { name: "table" }, [...CSV_TABLES, `stats_${d.group}`].map((x) =>
+      el("option", { value: x }, t("csvTables")[x] || `${t("csvTables").stats} · ${t(d.group)}`)));
     const show = el("button", { type: "button", id: "show", onclick: () => this.load() }, t("show"));
     const csv = el("button", { type: "button", id: "csv", onclick: () => this.download() }, t("download"));
     this.body = el("div", { id: "results" });
@@ -50,6 +52,7 @@ class StatsPage {
       api(`/api/stats?${r}&group_by=weekday_hour`), api(`/api/stats?${r}&group_by=${this.group.value}`),
       api(`/api/ratings/bad?${r}`)]);
     this.services = this.services || Object.fromEntries((await api("/api/hall")).services.map((x) => [x.code, x]));
+    this.staff = this.staff || Object.fromEntries((await api("/api/staff")).staff.map((x) => [x.number, x.name]));
     this.body.replaceChildren(
       this.summary(total.groups[0]),
       el("div", { class: "grid2", id: "charts" },
@@ -78,7 +81,7 @@ class StatsPage {
       tile(t("sl"), percent(f.service_level), rateTitle(f.service_level)),
       tile(t("strictSl"), percent(f.strict_service_level), rateTitle(f.strict_service_level)),
       tile(t("satisfaction"), percent(f.satisfaction_rate), rateTitle(f.satisfaction_rate)),
-      tile("即辦件 / immediate", percent(f.outcomes.immediate), rateTitle(f.outcomes.immediate))));
+      tile(t("immediateShare"), percent(f.outcomes.immediate), rateTitle(f.outcomes.immediate))));
   }
 
   waitsByHour(groups) {
@@ -111,7 +114,9 @@ class StatsPage {
   windowsCompared(groups) {
     const rows = groups.filter((g) => g.key !== null).slice(0, 40).map((g) => ({ label: String(g.key),
       values: [g.counts.served, g.utilisation && g.utilisation.value !== null ? g.utilisation.value * 100 : null] }));
-    return barChart({ title: t("windowsCompared"), rows, series: [t("served"), `${t("utilisation")} %`] });
+    // counts on the left axis, utilisation % on its own right axis (0-100 %): never one scale for both
+    return barChart({ title: t("windowsCompared"), rows, series: [t("served"), `${t("utilisation")} %`],
+      secondary: { series: 1, max: 100, format: (v) => `${v.toFixed(0)}%` } });
   }
 
   serviceLabel(code, short) {
@@ -121,7 +126,8 @@ class StatsPage {
   }
 
   figures(groups) {
-    const keyText = (g) => (this.group.value === "service" ? this.serviceLabel(g.key, false) : g.key ?? "—");
+    const keyText = (g) => (this.group.value === "service" ? this.serviceLabel(g.key, false)
+      : this.group.value === "clerk" ? this.clerkName(g.key) : g.key ?? "—");
     const cols = [
       [t(this.group.value), keyText],
       [t("issued"), (g) => g.counts.issued], [t("served"), (g) => g.counts.served],
@@ -135,15 +141,33 @@ class StatsPage {
       [t("satisfaction"), (g) => percent(g.satisfaction_rate)],
     ];
     return el("table", { id: "figures" }, el("tr", {}, cols.map(([h]) => el("th", {}, h))),
-      groups.map((g) => el("tr", {}, cols.map(([, f]) => el("td", {}, f(g) ?? "—")))));
+      groups.map((g) => el("tr", {}, cols.map(([, f], i) => el("td", { translate: i === 0 && this.group.value === "clerk" ? "no" : null }, f(g) ?? "—")))));
   }
 
   badList(all) {
     if (!all.length) return el("p", { class: "muted" }, t("noData"));
     const ratings = all.slice(0, BAD_SHOWN);  // the full list: CSV bad_ratings
     return el("table", { id: "bad" }, el("tr", {}, [t("day"), t("ticket"), t("service"), t("window"), t("clerk"), t("level"), t("reason")].map((h) => el("th", {}, h))),
-      ratings.map((r) => el("tr", {}, [r.day, r.label, this.serviceLabel(r.service, false), r.window, r.staff, t("levels")[r.rating] || r.rating, r.rating_reason || ""].map((v) => el("td", {}, v)))));
+      ratings.map((r) => el("tr", {}, [r.day, r.label, this.serviceLabel(r.service, false), r.window, this.clerkName(r.staff),
+        t("levels")[r.rating] || "", translateReason(r.rating_reason || "")].map((v, i) =>
+        el("td", { translate: i === 4 || i === 6 ? "no" : null }, v)))));
   }
+
+  clerkName(number) {
+    if (number === null || number === undefined) return "—";
+    return this.staff[number] ? `${this.staff[number]} (${number})` : String(number);
+  }
+}
+
+// The pad's preset reasons in all three languages -> the same phrase in the manager's language; a
+// citizen's own words stay as written. Reasons are stored as the phrases joined with "；".
+const REASON_KEYS = ["rs_wait", "rs_attitude", "rs_unclear", "rs_repeat", "rs_slow"];
+
+function translateReason(text) {
+  const mine = textsFor(lang());
+  const known = new Map();
+  for (const l of ["zh-Hans", "zh-Hant", "en"]) for (const key of REASON_KEYS) known.set(textsFor(l)[key], mine[key]);
+  return text.split("；").map((part) => known.get(part.trim()) || part).join("；");
 }
 
 async function start() {

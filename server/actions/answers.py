@@ -3,7 +3,7 @@ right after the command was applied (before the commit) and returns the body plu
 ticket, its print job as a write of the same batch. No SQL here: writes are records."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..auth import Principal
 from ..domain import events as e

@@ -2,7 +2,8 @@
 service's durable execute. Adapters build the command from their endpoint row and call `run`."""
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from typing import Protocol
+from collections.abc import Callable
 
 from aiohttp import web
 

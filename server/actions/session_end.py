@@ -23,7 +23,7 @@ def tokens_to_end(app: web.Application, p: Principal) -> set[str]:
 def end_sessions(app: web.Application, token_hashes: set[str], reason: str) -> int:
     """Forget the tokens and close their sockets (call once the revocation is on disk)."""
     app[K.AUTH].forget(token_hashes)
-    hub = app[K.HUB]
+    hub = app[K.HUB]  # the WebSocket hub (server/hub/hub.py), reached through the app: no import of the adapter
     return hub.end_connections(token_hashes, reason)
 
 
@@ -32,7 +32,7 @@ def end_lapsed(app: web.Application) -> int:
     (expired, revoked device, a clerk no longer signed in at the window). Returns sockets closed."""
     now = app[K.CLOCK].now()
     app[K.AUTH].forget({s.token_hash for s in app[K.AUTH].expired(now)})
-    hub = app[K.HUB]
+    hub = app[K.HUB]  # the WebSocket hub (server/hub/hub.py), reached through the app: no import of the adapter
     lapsed = {c.token_hash for c in list(hub.connections)
               if c.token_hash is not None and c.principal is not None and principal_for_hash(app, c.token_hash) is None}
     return hub.end_connections(lapsed, "session ended") if lapsed else 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 from ..actions.access import own_window_only
 from ..actions.body import MAX_DEPTH, MAX_INT_DIGITS
 from ..domain.errors import ERROR_CODES
+from .center import CENTER_ENDPOINTS
+from .guide_desk import GUIDE_DESK_ENDPOINTS
 from .endpoints import ENDPOINTS, OTHER_ENDPOINTS
 
 INTRO = """# hallq HTTP API
@@ -71,7 +73,7 @@ def roles_cell(ep) -> str:
 def endpoint_table() -> str:
     rows = ["| method | path | operationId | roles | what |", "|---|---|---|---|---|"]
     from ..supervision.http import SUPERVISION_ENDPOINTS  # imported here: it imports the API handlers
-    for ep in ENDPOINTS + OTHER_ENDPOINTS + SUPERVISION_ENDPOINTS:
+    for ep in ENDPOINTS + OTHER_ENDPOINTS + SUPERVISION_ENDPOINTS + CENTER_ENDPOINTS + GUIDE_DESK_ENDPOINTS:
         roles = roles_cell(ep)
         rows.append(f"| {ep.method} | `{ep.path}` | `{ep.operation_id}` | {roles} | {ep.summary} |")
     return "\n".join(rows)

@@ -105,7 +105,7 @@ async def track(request: web.Request) -> web.Response:
     service = request.app[K.SERVICE]
     view = track_view(service, tracked_ticket(service, request.match_info["token"]))
     # the phone polls (docs/protocol.md §9): an unchanged ticket costs a 304 and no body
-    etag = '"%s"' % hash_token(json.dumps({k: v for k, v in view.items() if k != "seq"}, sort_keys=True))[:20]
+    etag = f'"{hash_token(json.dumps({k: v for k, v in view.items() if k != "seq"}, sort_keys=True))[:20]}"'
     if request.headers.get("If-None-Match") == etag:
         return web.Response(status=304, headers={"ETag": etag})
     return json_response(view, headers={"ETag": etag})

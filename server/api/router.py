@@ -3,7 +3,7 @@ against the row, parses the path ids once, then calls the row's handler (or, for
 runs the row's command). Handlers never repeat roles."""
 from __future__ import annotations
 
-from typing import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
 

@@ -33,10 +33,14 @@ async def sign_in(request: web.Request) -> web.Response:
     # an unknown staff number costs one scrypt too: the answer's timing says nothing about it
     stored = staff.pin_hash if staff is not None else guard.dummy_hash()
     ok = await asyncio.get_running_loop().run_in_executor(None, verify_pin, body["pin"], stored)
-    if not ok or staff is None:
+    away = staff is not None and staff.role == "clerk" and (device is None or device.role != "counter")
+    if not ok or staff is None or away:
         guard.failed(keys, now)
         await append_audit(app[K.SERVICE], AuditEntry(now, body["staff"], "sign_in_failed", _source(device, request)))
-        raise DomainError("unauthorized", "the staff number or PIN is wrong")
+        # one answer for an unknown number, a wrong PIN and a clerk away from the counters (whatever
+        # the PIN): nobody learns which numbers exist, who is a clerk, or that a clerk's PIN was right
+        raise DomainError("unauthorized", "the staff number or PIN is wrong (clerks sign in at their window's "
+                          "counter terminal)")
     guard.succeeded(keys)
     return json_response(await open_session(app, staff, device, now, _source(device, request)))
 
@@ -98,6 +102,7 @@ async def who_am_i(request: web.Request) -> web.Response:
         staff = service.hall.staff_member(p.staff)
         answer["staff_name"] = staff.name if staff else ""
     answer["window_state"] = window_for(window_of(service, p), audience_of(p.role))
+    answer["default_lang"] = service.hall.center.default_lang  # the page's language until the user picks one
     return json_response(answer)
 
 

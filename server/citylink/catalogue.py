@@ -3,18 +3,20 @@ definitions: center, departments, services (with their wait targets) and windows
 devices, no secrets. The link writes it at each connection; the city rebuilds a HallConfig from it."""
 from __future__ import annotations
 
+from typing import Any
+
 from ..domain.hall import Center, Department, HallConfig, Names, Service, Window
 
 
-def _names(n: Names) -> dict:
+def _names(n: Names) -> dict[str, Any]:
     return n.to_dict()
 
 
-def _from_names(d: dict) -> Names:
+def _from_names(d: dict[str, Any]) -> Names:
     return Names(d["zh-Hans"], d["zh-Hant"], d["en"])
 
 
-def catalogue_of(hall: HallConfig) -> dict:
+def catalogue_of(hall: HallConfig) -> dict[str, Any]:
     c = hall.center
     return {
         "center": {"name": _names(c.name), "timezone": c.timezone, "day_boundary_min": c.day_boundary_min},
@@ -27,7 +29,7 @@ def catalogue_of(hall: HallConfig) -> dict:
     }
 
 
-def hall_from_catalogue(cat: dict) -> HallConfig:
+def hall_from_catalogue(cat: dict[str, Any]) -> HallConfig:
     c = cat["center"]
     return HallConfig(
         center=Center(name=_from_names(c["name"]), timezone=c["timezone"], day_boundary_min=c["day_boundary_min"]),

@@ -10,6 +10,7 @@ from aiohttp import web
 from .. import appkeys as K
 from ..actions.body import json_response
 from ..api.endpoints import Endpoint
+from ..api.router import Handler
 from .catalogue import catalogue_of
 from .link import CityLink, LinkState
 from .settings import CitySettings
@@ -29,7 +30,7 @@ async def city_link(request: web.Request) -> web.Response:
     return json_response(state.to_dict(request.app[K.CLOCK].now()))
 
 
-CITYLINK_HANDLERS = {"city_link": city_link}
+CITYLINK_HANDLERS: dict[str, Handler] = {"city_link": city_link}
 
 
 def setup_citylink(app: web.Application, db_path: Path) -> None:

@@ -18,9 +18,10 @@ import sqlite3
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
+from typing import Any
 
 import asyncpg
 
@@ -64,14 +65,14 @@ class LinkState:
     def behind(self) -> int:
         return max(0, self.hall_seq - self.shipped_seq)
 
-    def to_dict(self, now: float) -> dict:
+    def to_dict(self, now: float) -> dict[str, Any]:
         age = None if self.last_contact is None else round(max(0.0, now - self.last_contact), 1)
         return {"status": self.status, "hall_id": self.hall_id, "shipped_seq": self.shipped_seq,
                 "hall_seq": self.hall_seq, "behind": self.behind, "last_contact": self.last_contact,
                 "last_contact_age_s": age, "error_code": self.error_code, "error": self.error}
 
 
-def ssl_option(settings: CitySettings):
+def ssl_option(settings: CitySettings) -> bool | str | ssl.SSLContext:
     """asyncpg's ssl argument for sslmode (verify modes check the server against sslrootcert)."""
     if settings.sslmode == "disable":
         return False
@@ -89,15 +90,15 @@ def describe(exc: BaseException) -> str:
 
 
 class CityLink:
-    def __init__(self, settings: CitySettings, db_path: str | Path, catalogue: dict,
+    def __init__(self, settings: CitySettings, db_path: str | Path, catalogue: dict[str, Any],
                  now: Callable[[], float] = time.time) -> None:
         self.settings, self.db_path, self.catalogue, self.now = settings, Path(db_path), catalogue, now
         self.state = LinkState(status="connecting", hall_id=settings.hall_id)
         self.batches = 0
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._wake: asyncio.Event | None = None
+        self._stop = asyncio.Event()  # replaced by the thread's own (an Event binds to its first loop)
+        self._wake = asyncio.Event()
         self._reached = False
         self._ready = threading.Event()
 
@@ -112,17 +113,17 @@ class CityLink:
     def stop(self, timeout: float = 10.0) -> None:
         if self._thread is None:
             return
-        if self._loop is not None and self._stop is not None:
+        if self._loop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout)
         self._thread = None
 
     def wake(self) -> None:
         """Look for new events now instead of at the next poll (optional)."""
-        if self._loop is not None and self._wake is not None:
+        if self._loop is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
 
-    def _set(self, **changes) -> None:
+    def _set(self, **changes: Any) -> None:
         self.state = dataclasses.replace(self.state, **changes)
 
     # --- the link's thread ---------------------------------------------------------------------------
@@ -159,7 +160,7 @@ class CityLink:
         finally:
             sqlite.close()
 
-    def _unreachable(self, message: str, sqlite) -> None:
+    def _unreachable(self, message: str, sqlite: sqlite3.Connection) -> None:
         with contextlib.suppress(sqlite3.Error):
             self._set(hall_seq=newest_seq(sqlite))  # the board counts what waits to be shipped
         if self.state.status == "stopped":
@@ -180,7 +181,7 @@ class CityLink:
                                      command_timeout=max(30.0, s.connect_timeout_s),
                                      server_settings={"application_name": f"hallq-link-{s.hall_id}"})
 
-    async def _session(self, sqlite) -> None:
+    async def _session(self, sqlite: sqlite3.Connection) -> None:
         conn = await self._connect()
         try:
             pos = await self._handshake(conn, sqlite)
@@ -194,14 +195,14 @@ class CityLink:
             except NETWORK_ERRORS:
                 conn.terminate()
 
-    async def _handshake(self, conn: asyncpg.Connection, sqlite) -> int:
+    async def _handshake(self, conn: asyncpg.Connection, sqlite: sqlite3.Connection) -> int:
         """Where the city stands for this hall, checked against the hall's own record."""
         hall_id = self.settings.hall_id
         head = await conn.fetchrow("SELECT last_seq, last_hash FROM city.halls WHERE hall_id = $1", hall_id)
         if head is None:
             raise LinkStopped("unknown_hall", f"the city knows no hall {hall_id!r} for this role "
                                               "(run `hallq city add-hall` at the city)")
-        pos, hall_seq = head["last_seq"], newest_seq(sqlite)
+        pos, hall_seq = int(head["last_seq"]), newest_seq(sqlite)
         if pos > hall_seq:
             raise LinkStopped("history_diverged", f"the city holds this hall's events up to seq {pos} but the hall "
                                                   f"only up to {hall_seq}: restored from a backup? Nothing was merged.")
@@ -219,7 +220,7 @@ class CityLink:
         log.info("city link up: %s at seq %d of %d", hall_id, pos, hall_seq)
         return pos
 
-    async def _ship_until_stopped(self, conn: asyncpg.Connection, sqlite, pos: int) -> None:
+    async def _ship_until_stopped(self, conn: asyncpg.Connection, sqlite: sqlite3.Connection, pos: int) -> None:
         size, last_beat = self.settings.batch_size, time.monotonic()
         while not self._stop.is_set():
             batch = events_after(sqlite, pos, size)
@@ -278,6 +279,6 @@ class CityLink:
             log.warning("could not tell the city why the link stopped")
 
 
-def _json(value) -> str:
+def _json(value: Any) -> str:
     import json
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -44,6 +44,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "outside_issuing_hours": (409, "the service does not issue tickets at this time"),
     "hall_closed": (409, "the hall is closed now"),
     "service_not_served": (409, "no window serves this service"),
+    "agent_already_connected": (409, "another print agent already serves this kiosk's printer"),
     # supervision (docs/supervision.md)
     "unknown_case": (404, "no such supervision case, or not one of the caller's department"),
     "invalid_case_transition": (409, "the supervision case is not in a state that allows this action"),

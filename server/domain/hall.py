@@ -52,6 +52,29 @@ class Department:
 
 
 @dataclass(frozen=True)
+class ServiceGuide:
+    """What a citizen needs to know before taking a ticket (办事指南): shown at the kiosk, on the
+    phone, and offered as the checklist of the counter's one-time notice (一次性告知)."""
+
+    materials: tuple[Names, ...] = ()
+    steps: tuple[Names, ...] = ()
+    time_limit_days: int | None = None  # working days the department promises (承诺时限)
+    fees: Names | None = None
+    legal_basis: Names | None = None
+    consult_phone: str = ""
+
+    def is_empty(self) -> bool:
+        return self == ServiceGuide()
+
+    def to_dict(self) -> dict[str, object]:
+        return {"materials": [m.to_dict() for m in self.materials], "steps": [s.to_dict() for s in self.steps],
+                "time_limit_days": self.time_limit_days,
+                "fees": self.fees.to_dict() if self.fees else None,
+                "legal_basis": self.legal_basis.to_dict() if self.legal_basis else None,
+                "consult_phone": self.consult_phone}
+
+
+@dataclass(frozen=True)
 class Service:
     code: str
     prefix: str
@@ -63,6 +86,7 @@ class Service:
     daily_cap: int | None = None
     issuing_hours: tuple[TimeRange, ...] = ()
     typical_handling_min: float = 8.0
+    guide: ServiceGuide = field(default_factory=ServiceGuide)
 
 
 @dataclass(frozen=True)
@@ -104,6 +128,7 @@ class Device:
     zone: str | None = None
     printer: dict[str, Any] | None = None
     green_channel: bool = False  # may this kiosk issue green-channel tickets itself
+    agent_token_hash: str | None = None  # the device's agent (print agent, speaker) signs in with its own token
 
 
 @dataclass(frozen=True)
@@ -136,6 +161,7 @@ class Center:
     missed_rule: Names = Names("过号请到服务台登记", "過號請到服務台登記",
                                "Missed your number? Please see the service desk.")
     notice: Names = Names("", "", "")
+    default_lang: str = "zh-Hans"  # every page starts in it and returns to it when idle
 
 
 @dataclass(frozen=True)

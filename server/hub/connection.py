@@ -30,7 +30,9 @@ class Connection:
         self.scope: Scope | None = None  # None until subscribed
         self.min_seq = 0  # events at or below this are already in the client's snapshot
         self.buffer: list[dict] | None = None  # live events held back while a replay is read
-        self.printer_agent = False
+        self.printer_agent = False  # the print agent of its kiosk (one per printer, see Hub.claim_printer)
+        self.printer_state: str | None = None
+        self.printer_detail = ""
         self.dropped = False
         self.token_hash: str | None = None  # what the socket authenticated with, checked again later
         self.expires_at: float | None = None  # a staff session's end; devices have none

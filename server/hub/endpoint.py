@@ -10,13 +10,14 @@ from yarl import URL
 
 from .. import appkeys as K
 from ..actions import runner
-from ..actions.access import authorize, clerk_still_signed_in, principal_for_token
+from ..actions.access import authorize, clerk_still_signed_in, principal_for_hash, principal_for_token
 from ..actions.body import load_json
 from ..api.endpoints import COMMAND_ROWS
 from ..api.fields import parse_fields
 from ..audience import hall_for
 from ..domain.calendar import iso_local
 from ..domain.errors import DomainError
+from ..printjobs import PRINTER_FAULTS, jobs_to_resend
 from ..ratelimit import MessageRate
 from ..security import hash_token
 from ..views import hall_view
@@ -27,8 +28,10 @@ from .scope import Scope, relevant
 log = logging.getLogger("hallq.hub")
 
 CLOSE_UNAUTHORIZED = 4001
+CLOSE_AGENT_SILENT = 4002
 CLOSE_TOO_MANY_MESSAGES = 4029
-PRINTER_STATES = ("ready", "paper_low", "paper_out", "offline", "error")
+PRINTER_STATES = ("ready", "paper_low", "paper_out", "cover_open", "offline", "error")
+AGENT_ROLES = ("print_agent", "speaker_agent")
 
 
 def allowed_origins(app: web.Application) -> set[str]:
@@ -115,7 +118,7 @@ async def _receive(ws: web.WebSocketResponse, timeout: float | None = None):
 async def _authenticate(app: web.Application, conn: Connection, timeout: float) -> bool:
     try:
         data, error = await _receive(conn.ws, timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         await conn.ws.close(code=CLOSE_UNAUTHORIZED, message=b"auth timeout")
         return False
     if data is None:
@@ -134,18 +137,30 @@ async def _authenticate(app: web.Application, conn: Connection, timeout: float) 
     service = app[K.SERVICE]
     conn.send(result(data.get("id"), principal.to_dict() | {
         "server_time": iso_local(app[K.CLOCK].now(), service.hall.center.timezone), "last_seq": service.state.last_seq}))
-    if not principal.is_session:
-        app[K.HUB].device_changed(principal.id, online=True)
+    if not principal.is_session and principal.role != "print_agent":  # a print agent reports its printer
+        app[K.HUB].device_changed(principal.id, online=True,
+                                  **({"agent": True} if principal.role == "speaker_agent" else {}))
     return True
 
 
 async def _serve(app: web.Application, conn: Connection) -> None:
+    # an agent sends a heartbeat every few seconds: one silent for agent_timeout_s is gone (hung,
+    # or its network is), and the board must say so instead of showing its last state
+    silence = app[K.CONFIG].server.agent_timeout_s if conn.principal.role in AGENT_ROLES else None
     server = app[K.CONFIG].server
     rate = MessageRate(server.ws_max_messages, server.ws_rate_window_s)
     loop = asyncio.get_running_loop()
     while not conn.dropped:
-        data, error = await _receive(conn.ws)
+        try:
+            data, error = await _receive(conn.ws, silence)
+        except TimeoutError:
+            log.warning("agent %s silent for %s s: closing its connection", conn.principal.id, silence)
+            await conn.ws.close(code=CLOSE_AGENT_SILENT, message=b"agent silent")
+            return
         if data is None:
+            return
+        if conn.token_hash is not None and principal_for_hash(app, conn.token_hash) is None:
+            conn.end("session ended")  # signed out, expired or revoked since the last frame: 4003
             return
         if not rate.allow(loop.time()):  # wall time: a flood is a flood whatever the hall clock says
             log.warning("closing %s (%s): more than %d messages in %g s", conn.remote, conn.principal.id,
@@ -288,24 +303,34 @@ async def _command(app, conn: Connection, data: dict) -> dict:
 
 
 async def _printer_status(app, conn: Connection, data: dict) -> dict:
+    """The print agent's report and heartbeat. Jobs waiting for the printer go out when it can
+    print: on the agent's first report, and when a fault clears (the age rule applies)."""
     p = conn.principal
-    if p.role != "kiosk":
-        raise DomainError("forbidden", "only a kiosk reports printer status")
+    if p.role != "print_agent":
+        raise DomainError("forbidden", "only a kiosk's print agent reports printer status (with its agent token)")
     status = data.get("status")
     if status not in PRINTER_STATES:
         raise DomainError("invalid_argument", "status must be one of " + ", ".join(PRINTER_STATES))
     detail = str(data.get("detail", ""))[:200]
-    first = not conn.printer_agent
-    conn.printer_agent = True
-    app[K.HUB].device_changed(p.id, online=True, printer=status, detail=detail)
-    jobs = await app[K.SERVICE].pending_print_jobs(p.id) if first else []
+    hub = app[K.HUB]
+    if not conn.printer_agent:
+        hub.claim_printer(conn)  # refuses a second agent for the same printer
+    was = conn.printer_state
+    conn.printer_state = status
+    if (status, detail) != (was, conn.printer_detail) or was is None:
+        hub.device_changed(p.id, agent=True, printer=status, detail=detail)
+    conn.printer_detail = detail
+    can_print_again = status not in PRINTER_FAULTS and (was is None or was in PRINTER_FAULTS)
+    if not can_print_again:
+        return {"printer": status}
+    jobs = await jobs_to_resend(app[K.SERVICE], p.id, app[K.CONFIG].server.print_job_max_age_s)
     return {"printer": status}, [encode(job) for job in jobs]
 
 
 async def _print_ack(app, conn: Connection, data: dict) -> dict:
     p = conn.principal
-    if p.role != "kiosk" or not conn.printer_agent:
-        raise DomainError("forbidden", "only a kiosk's printer agent acknowledges print jobs")
+    if p.role != "print_agent" or not conn.printer_agent:
+        raise DomainError("forbidden", "only a kiosk's print agent acknowledges print jobs")
     job_id, status = data.get("job_id"), data.get("status")
     if not isinstance(job_id, str) or status not in ("printed", "failed"):
         raise DomainError("invalid_argument", "print_ack needs job_id and status printed|failed")
@@ -320,7 +345,7 @@ async def _print_ack(app, conn: Connection, data: dict) -> dict:
 # endpoint row's roles; docs/api.md, "Access").
 MESSAGE_ROLES: dict[str, tuple[str, ...]] = {
     "auth": (), "ping": (), "subscribe": (), "command": (),
-    "printer_status": ("kiosk",), "print_ack": ("kiosk",),
+    "printer_status": ("print_agent",), "print_ack": ("print_agent",),  # the agent token, never the page
 }
 
 HANDLERS = {"auth": _auth_again, "ping": _ping, "subscribe": _subscribe, "command": _command,

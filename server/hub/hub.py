@@ -5,16 +5,24 @@ subscriber's bounded queue."""
 from __future__ import annotations
 
 from ..audience import AUDIENCES, audience_of as role_audience, event_for
+from ..domain.errors import DomainError
 from ..domain.hall import HallConfig
 from .connection import Connection, encode
 from .scope import relevant
+
+AGENT_GONE = "the print agent is not connected: tickets show on screen only"
+
 
 class Hub:
     def __init__(self, hall: HallConfig, clock):
         self.hall = hall
         self.clock = clock
         self.connections: set[Connection] = set()
-        self.devices: dict[str, dict] = {}  # device id -> {online, printer, detail, at}
+        self.devices: dict[str, dict] = {}  # device id -> {online, agent, printer, detail, at}
+        for device in hall.devices:  # a kiosk prints only once its agent has reported
+            if device.kind == "kiosk":
+                self.devices[device.id] = {"device": device.id, "online": False, "agent": False,
+                                           "printer": "offline", "detail": AGENT_GONE, "at": clock.now()}
 
     def add(self, conn: Connection) -> None:
         self.connections.add(conn)
@@ -22,9 +30,29 @@ class Hub:
     def remove(self, conn: Connection) -> None:
         self.connections.discard(conn)
         p = conn.principal
-        if p is not None and not p.is_session and not any(
-                c.principal and c.principal.id == p.id for c in self.connections):
-            self.device_changed(p.id, online=False)
+        if p is None or p.is_session:
+            return
+        if conn.printer_agent:  # the kiosk page may still be there, but nothing will print
+            self.device_changed(p.id, agent=False, printer="offline", detail=AGENT_GONE)
+            return
+        if p.role == "print_agent":
+            return  # refused before it served the printer: nothing changed
+        others = [c.principal.role for c in self.connections
+                  if c.principal and not c.principal.is_session and c.principal.id == p.id]
+        change = {"online": any(role != "print_agent" for role in others)}
+        if p.role == "speaker_agent":
+            change["agent"] = "speaker_agent" in others
+        self.device_changed(p.id, **change)
+
+    def claim_printer(self, conn: Connection) -> None:
+        """Make `conn` its kiosk's print agent, unless another live agent already is."""
+        other = next((c for c in self.connections if c is not conn and c.printer_agent and not c.dropped
+                      and c.principal.id == conn.principal.id), None)
+        if other is not None:
+            raise DomainError("agent_already_connected",
+                              f"another print agent (from {other.remote}) already serves {conn.principal.id}'s "
+                              "printer; stop it first, or wait until the server sees it gone")
+        conn.printer_agent = True
 
     # --- events ------------------------------------------------------------------------------
 
@@ -68,8 +96,8 @@ class Hub:
     # --- devices -------------------------------------------------------------------------------
 
     def device_changed(self, device_id: str, **change) -> None:
-        entry = self.devices.setdefault(device_id, {"device": device_id, "online": False, "printer": None,
-                                                    "detail": ""})
+        entry = self.devices.setdefault(device_id, {"device": device_id, "online": False, "agent": None,
+                                                    "printer": None, "detail": ""})
         entry.update(change, at=self.clock.now())
         self.broadcast({"type": "device_status", **entry})
 

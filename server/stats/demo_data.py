@@ -8,8 +8,12 @@ and appointments; what is left at closing walks out at the day's turn. The event
 their stored (wire) shape and folded by the same SegmentFold the live server uses, so the
 statistics over demo data are computed exactly as over a real day.
 
-The hall's windows are copied (window 3 -> 103, 203, ...) when the volume needs more capacity than
-the configured windows have, so utilisation stays plausible at 10,000+ visits a day.
+The day follows the configured hall: its windows and services, the clerk configured for each window,
+and its opening hours (the first range's start to the last range's end, the gap between two ranges
+as lunch; a hall without opening hours gets 08:30-12:00 and 13:30-17:30). Benchmarks that need
+10,000+ visits a day ask for `extra_windows`: then the hall's windows are copied (window 3 -> 103,
+203, ...) so utilisation stays plausible; without it, a day busier than the hall queues and loses
+visitors at closing, as a real one would.
 """
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ from .fold import SEGMENT_COLUMNS, WINDOW_COLUMNS, SegmentFold
 
 # share of the day's arrivals in each local hour (peaks 9-11 and 14-16)
 HOURLY = {8: 0.04, 9: 0.15, 10: 0.16, 11: 0.09, 12: 0.02, 13: 0.05, 14: 0.15, 15: 0.16, 16: 0.13, 17: 0.05}
-OPEN, LUNCH, AFTERNOON, CLOSE = 8.5, 12.0, 13.5, 17.5  # local hours
+DEFAULT_HOURS = (8.5, 12.0, 13.5, 17.5)  # open, lunch, afternoon, close (local hours) when the hall names none
 OUTCOME_WEIGHTS = (70, 18, 2, 6, 4)
 RATING_WEIGHTS = (80, 12, 4, 2.5, 1.5)
 
@@ -45,6 +49,7 @@ class Plan:
     visits: int
     seed: int
     tz: str
+    extra_windows: bool = False  # copy the hall's windows when the volume needs it (benchmarks)
 
 
 @dataclass
@@ -75,6 +80,7 @@ class DaySim:
         self.numbers: dict[str, int] = {}
         self.queues: dict[str, deque] = {s.code: deque() for s in hall.services}
         self.pinned: dict[int, deque] = {}
+        self.open_h, self.lunch_h, self.afternoon_h, self.close_h = hall_hours(hall)
         self.windows = self._windows()
 
     # --- helpers ----------------------------------------------------------------------------------
@@ -101,14 +107,14 @@ class DaySim:
 
     def _windows(self) -> list[tuple[int, str, tuple[str, ...]]]:
         typical = sum(s.typical_handling_min for s in self.hall.services) / len(self.hall.services)
-        hours_open = (LUNCH - OPEN) + (CLOSE - AFTERNOON)
+        hours_open = (self.lunch_h - self.open_h) + (self.close_h - self.afternoon_h)
         capacity = len(self.hall.windows) * hours_open * 60 / (typical + 1.0)  # busy: queues build at the peaks
-        copies = max(1, math.ceil(self.plan.visits / capacity))
+        copies = max(1, math.ceil(self.plan.visits / capacity)) if self.plan.extra_windows else 1
+        clerks = window_clerks(self.hall)
         out = []
         for k in range(copies):
             for w in self.hall.windows:
-                clerk = next((s.number for s in self.hall.staff if s.role == "clerk" and w.number in s.windows),
-                             f"c{w.number}")
+                clerk = clerks.get(w.number, f"c{w.number}")
                 out.append((w.number + 100 * k, clerk if k == 0 else f"{clerk}-{k}", w.services))
         return out
 
@@ -117,12 +123,13 @@ class DaySim:
     def arrivals(self) -> list[tuple[float, Visit]]:
         services = self.hall.services
         weights = [1.0 / (0.3 + s.typical_handling_min / 10) for s in services]
-        hours, shares = list(HOURLY), list(HOURLY.values())
+        open_hours = [h for h in HOURLY if self.open_h - 1 < h < self.close_h]
+        hours, shares = open_hours, [HOURLY[h] for h in open_hours]
         out = []
         for n in range(self.plan.visits):
             hour = self.rng.choices(hours, shares)[0]
             at = self.t(hour + self.rng.random())
-            at = min(max(at, self.t(OPEN)), self.t(CLOSE - 0.25))
+            at = min(max(at, self.t(self.open_h)), self.t(self.close_h - 0.25))
             service = self.rng.choices(services, weights)[0]
             roll = self.rng.random()
             channel = "appointment" if roll < 0.05 else "green" if roll < 0.07 else "normal"
@@ -152,7 +159,7 @@ class DaySim:
             self.issue(at, v)
         pending = [(v.entered, i, v) for i, (_, v) in enumerate(arrivals)]
         heapq.heapify(pending)
-        free = [(self.t(OPEN) + self.rng.uniform(0, 300), w) for w in range(len(self.windows))]
+        free = [(self.t(self.open_h) + self.rng.uniform(0, 300), w) for w in range(len(self.windows))]
         for at, w in free:
             number, staff, _ = self.windows[w]
             self.emit(at, "clerk_signed_in", window=number, staff=staff)
@@ -185,20 +192,20 @@ class DaySim:
 
     def _serve_or_idle(self, w: int, at: float, pending: list, lunch_done: set) -> float | None:
         number, staff, services = self.windows[w]
-        if at >= self.t(CLOSE):
+        if at >= self.t(self.close_h):
             self.emit(at, "window_closed", window=number, staff=staff)
             self.emit(at, "clerk_signed_out", window=number, staff=staff)
             return None
-        if at >= self.t(LUNCH) and w not in lunch_done:
+        if at >= self.t(self.lunch_h) and w not in lunch_done:
             lunch_done.add(w)
             self.emit(at, "window_paused", window=number, staff=staff, reason="午休")
-            back = max(at, self.t(AFTERNOON)) + self.rng.uniform(0, 300)
+            back = max(at, self.t(self.afternoon_h)) + self.rng.uniform(0, 300)
             self.emit(back, "window_resumed", window=number, staff=staff)
             return back
         v = self._next_for(w, services)
         if v is None:
-            upcoming = pending[0][0] if pending else self.t(CLOSE)
-            return max(at + 30, min(upcoming, self.t(CLOSE)))
+            upcoming = pending[0][0] if pending else self.t(self.close_h)
+            return max(at + 30, min(upcoming, self.t(self.close_h)))
         return self._serve(w, at, v, pending)
 
     def _next_for(self, w: int, services: tuple[str, ...]) -> Visit | None:
@@ -238,7 +245,7 @@ class DaySim:
         number, staff, _ = self.windows[w]
         end = at + self.rng.uniform(60, 120)
         self.emit(end, "ticket_no_show", v, "no_show", window=number, staff=staff, return_until=end + 1800)
-        if self.rng.random() < 0.3 and end + 1800 < self.t(CLOSE):
+        if self.rng.random() < 0.3 and end + 1800 < self.t(self.close_h):
             v.callback = True
             self.later(pending, end + self.rng.uniform(300, 1500), _Later(self, w, v))
         return end + 5
@@ -258,7 +265,7 @@ class DaySim:
         number, staff, _ = self.windows[w]
         self.emit(at, "ticket_suspended", v, "suspended", window=number, staff=staff, reason="取材料")
         back = at + self.rng.uniform(300, 1500)
-        if back < self.t(CLOSE) - 600:
+        if back < self.t(self.close_h) - 600:
             self.later(pending, back, _Later(self, w, v, resume=True))
         return at + 10
 
@@ -336,7 +343,34 @@ def _settings(config_path: str | None):
     return load_config(config_path) if config_path else load_demo()
 
 
-def plans(end_day: str, days: int, visits: int, seed: int, tz: str, weekends: bool = False) -> list[Plan]:
+def window_clerks(hall: HallConfig) -> dict[int, str]:
+    """One configured clerk per window, never one clerk at two windows: each clerk's first window
+    (their home window) first, then any window they may sign in at that is still free."""
+    clerks = [s for s in hall.staff if s.role == "clerk"]
+    out: dict[int, str] = {}
+    for s in clerks:
+        if s.windows and s.windows[0] not in out:
+            out[s.windows[0]] = s.number
+    for s in clerks:
+        if s.number not in out.values():
+            free = next((w for w in s.windows if w not in out), None)
+            if free is not None:
+                out[free] = s.number
+    return out
+
+
+def hall_hours(hall: HallConfig) -> tuple[float, float, float, float]:
+    """(open, lunch, afternoon, close) in local hours from the hall's opening hours."""
+    ranges = hall.center.opening_hours
+    if not ranges:
+        return DEFAULT_HOURS
+    first, last = ranges[0], ranges[-1]
+    lunch, afternoon = (first.end_min, ranges[1].start_min) if len(ranges) > 1 else (first.end_min, first.end_min)
+    return first.start_min / 60, lunch / 60, afternoon / 60, last.end_min / 60
+
+
+def plans(end_day: str, days: int, visits: int, seed: int, tz: str, weekends: bool = False,
+          extra_windows: bool = False) -> list[Plan]:
     """Business days (weekdays unless `weekends`) among the `days` calendar days ending at `end_day`."""
     end = date.fromisoformat(end_day)
     calendar_days = [end - timedelta(days=i) for i in range(days - 1, -1, -1)]
@@ -345,7 +379,8 @@ def plans(end_day: str, days: int, visits: int, seed: int, tz: str, weekends: bo
     out = []
     for i, d in enumerate(chosen):
         factor = 1.15 if d.weekday() == 0 else 0.9 if d.weekday() == 4 else 1.0  # Mondays are busiest
-        out.append(Plan(d.isoformat(), i, max(1, int(visits * factor * rng.uniform(0.9, 1.1))), seed, tz))
+        volume = max(1, int(visits * factor * rng.uniform(0.9, 1.1)))
+        out.append(Plan(d.isoformat(), i, volume, seed, tz, extra_windows))
     return out
 
 

@@ -15,7 +15,7 @@ import sys
 import time
 from datetime import date
 
-from ..domain.commands import OUTCOMES
+from ..domain.commands import OUTCOMES, RATING_LEVELS
 from ..csvsafe import SafeWriter
 from ..domain.hall import HallConfig
 from ..domain.calendar import business_day
@@ -46,7 +46,10 @@ def report_figures(conn: sqlite3.Connection, hall: HallConfig, day_from: str, da
         return compute(conn, Query(hall, day_from, day_to, group_by, percentiles=False), cache, today)["groups"]
     totals = groups("day")
     total = merge(totals) if totals else None
-    departments = [{"code": g["key"], "accepted": g["counts"]["served"]} for g in groups("department")]
+    by_department = {g["key"]: g["counts"]["served"] for g in groups("department")}
+    # every department of the hall is listed, a quiet one with 0 (a report that omits it reads as an error)
+    departments = [{"code": d.code, "accepted": by_department.pop(d.code, 0)} for d in hall.departments]
+    departments += [{"code": code, "accepted": n} for code, n in by_department.items() if n]
     working_days = sum(1 for g in totals if g["counts"]["served"] > 0)
     served = total["counts"]["served"] if total else 0
     return {
@@ -60,7 +63,32 @@ def report_figures(conn: sqlite3.Connection, hall: HallConfig, day_from: str, da
         "mean_wait_min": _minutes(total["wait_served"]["mean_s"]) if total else None,
         "service_level_pct": _pct(total["service_level"]) if total else None,
         "departments": departments,
+        "through": min(day_to, today) if today else day_to,  # the last day the figures cover so far
+        "ratings_by_level": dict(total["ratings"]) if total else {lv: 0 for lv in RATING_LEVELS},
+        "bad_rate_pct": _pct(total["bad_review_rate"]) if total else None,
+        "windows": [_row(g, "window") | _window_row(hall, g["key"]) for g in groups("window") if g["key"] is not None],
+        "clerks": [_row(g, "clerk") | _clerk_row(hall, g["key"]) for g in groups("clerk") if g["key"] is not None],
     }
+
+
+def _row(g: dict, group_by: str) -> dict:
+    """One line of the per-window or per-clerk table: visits, outcomes, waits, handling, ratings."""
+    return {group_by: g["key"], "accepted": g["counts"]["served"], "no_shows": g["counts"]["no_shows"],
+            "outcomes": {o: g["outcomes"][o]["numerator"] for o in OUTCOMES},
+            "mean_wait_min": _minutes(g["wait_served"]["mean_s"]),
+            "mean_handling_min": _minutes(g["handling"]["mean_s"]),
+            "rated": g["counts"]["rated"], "ratings": dict(g["ratings"]),
+            "satisfaction_pct": _pct(g["satisfaction_rate"]), "bad_rate_pct": _pct(g["bad_review_rate"])}
+
+
+def _window_row(hall: HallConfig, key) -> dict:
+    window = hall.window(int(key)) if str(key).isdigit() else None
+    return {"name": window.name.to_dict() if window else None}
+
+
+def _clerk_row(hall: HallConfig, key) -> dict:
+    staff = hall.staff_member(str(key))
+    return {"staff_name": staff.name if staff else ""}
 
 
 def _minutes(seconds: float | None) -> float | None:
@@ -69,7 +97,7 @@ def _minutes(seconds: float | None) -> float | None:
 
 def report_text(r: dict, hall: HallConfig, lang: str) -> str:
     names = OUTCOME_NAMES[lang]
-    end = date.fromisoformat(r["to"])
+    end = date.fromisoformat(r.get("through") or r["to"])
     center = hall.center.name.get(lang)
     parts = [f"{names[o]}{r['outcomes'][o]}" for o in OUTCOMES if r["outcomes"][o]]
     sat = "—" if r["satisfaction_pct"] is None else f"{r['satisfaction_pct']}%"

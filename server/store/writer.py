@@ -19,7 +19,8 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
+from collections.abc import Callable
 
 from .connection import open_database
 from .faults import FileIdentity, StaleBatch, StorageFault, classify
@@ -141,15 +142,13 @@ class Writer:
         return group
 
     def _commit_group(self, conn: sqlite3.Connection, identity: FileIdentity, group: list[WriteBatch]) -> None:
-        stale = [b for b in group if b.epoch <= self._failed_epoch]
         live = [b for b in group if b.epoch > self._failed_epoch]
-        outcomes: list[tuple[WriteBatch, Any]] = [(b, StaleBatch(b.epoch)) for b in stale]
-        if live:
-            outcomes += self._commit(conn, identity, live)
-        self._loop.call_soon_threadsafe(_finish_group, sorted(outcomes, key=lambda o: group.index(o[0])),
-                                        self.after_commit)
+        committed = dict(zip(map(id, live), self._commit(conn, identity, live), strict=True)) if live else {}
+        outcomes = [(b, committed[id(b)] if id(b) in committed else StaleBatch(b.epoch)) for b in group]  # in order
+        self._loop.call_soon_threadsafe(_finish_group, outcomes, self.after_commit)
 
     def _commit(self, conn: sqlite3.Connection, identity: FileIdentity, group: list[WriteBatch]) -> list:
+        """One transaction for the group: each batch's results, or the fault for every batch."""
         probing = all(isinstance(w, Probe) for b in group for w in b.writes) and not any(b.events for b in group)
         try:
             identity.check()
@@ -165,13 +164,13 @@ class Writer:
             if not probing:  # a probe decided nothing: no later batch depends on it
                 self._failed_epoch = max(self._failed_epoch, max(b.epoch for b in group))
             self.failed_commits += 1
-            return [(b, fault) for b in group]
+            return [fault for _ in group]
         finally:
             if probing:
                 conn.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
         self.commits += 1
         self.batches += len(group)
-        return list(zip(group, results))
+        return results
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

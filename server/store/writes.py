@@ -126,9 +126,36 @@ class AckPrintJob:
     at: float
 
     def run(self, conn: sqlite3.Connection) -> bool:
-        cursor = conn.execute("UPDATE print_jobs SET status = ?, error = ?, acked_at = ? WHERE job_id = ? AND device = ?",
+        cursor = conn.execute("UPDATE print_jobs SET status = ?, error = ?, acked_at = ? "
+                              "WHERE job_id = ? AND device = ?",
                               (self.status, self.error or None, self.at, self.job_id, self.device))
         return cursor.rowcount == 1
+
+
+PRINTER_FAULTS = ("paper_out", "cover_open", "offline", "error")  # a job failed by one of these waits
+_WAITING = ("(status = 'pending' OR (status = 'failed' AND error IN ("
+            + ", ".join(f"'{fault}'" for fault in PRINTER_FAULTS) + ")))")
+
+
+@dataclass(frozen=True)
+class ResendPrintJobs:
+    """A kiosk's printer can print again: jobs still waiting for it (pending, or failed by a printer
+    fault) created before `since` become `expired`; the younger ones are pending again and returned
+    as messages, oldest first. One statement group, so no job is both expired and sent."""
+
+    device: str
+    since: float
+    at: float
+
+    def run(self, conn: sqlite3.Connection) -> list[dict]:
+        conn.execute(f"UPDATE print_jobs SET status = 'expired', acked_at = ? WHERE device = ? AND created_at < ? "
+                     f"AND {_WAITING}", (self.at, self.device, self.since))
+        rows = conn.execute("SELECT job_id, ticket_id, payload, reprint FROM print_jobs "
+                            f"WHERE device = ? AND {_WAITING} ORDER BY created_at", (self.device,)).fetchall()
+        conn.execute(f"UPDATE print_jobs SET status = 'pending', error = NULL WHERE device = ? AND {_WAITING}",
+                     (self.device,))
+        return [{"type": "print_job", "job_id": r["job_id"], "ticket_id": r["ticket_id"],
+                 "reprint": bool(r["reprint"]), "payload": json.loads(r["payload"])} for r in rows]
 
 
 @dataclass(frozen=True)

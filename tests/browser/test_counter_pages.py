@@ -177,11 +177,12 @@ async def test_clerk_flow_by_clicks_and_keys(hall, browser):
     await expect(page.locator("#ticket-label")).to_have_text(a6["label"])
     await press(page, "/")
     await press(page, "5")
-    await page.click("#finish-dialog .presets button >> nth=0")
-    await page.locator("#materials").press("End")
-    await page.locator("#materials").type("\n近三個月銀行流水")
+    # the service's own materials (its guide in the hall configuration) are the checklist
+    await page.check("#materials-checklist input >> nth=2")
+    await page.locator("#materials").type("近三個月銀行流水")
     await page.click("#finish-dialog button.go")
-    await expect(page.locator("#notice-materials li")).to_have_text(["身份證原件及影本", "近三個月銀行流水"])
+    await expect(page.locator("#notice-materials li")).to_have_text(["股東、法定代表人身份證明", "近三個月銀行流水"])
+    await expect(page.locator("#notice-guide")).to_contain_text("12315")
     await expect(page.locator("#notice-number")).to_have_text(f"20261125-{a6['label']}")
     await expect(page.locator("#print-notice")).to_be_visible()
     await page.emulate_media(media="print")
@@ -196,7 +197,7 @@ async def test_clerk_flow_by_clicks_and_keys(hall, browser):
     assert ws_events[1]["promised_days"] == 7
     assert "materials" not in ws_events[4]  # public screens never get what a clerk typed
     stored = await hall.app[K.SERVICE].events_since(ws_events[4]["seq"] - 1, 1)
-    assert stored[0]["materials"] == ["身份證原件及影本", "近三個月銀行流水"]
+    assert stored[0]["materials"] == ["股東、法定代表人身份證明", "近三個月銀行流水"]
 
     # nothing waits: calling shows a clear message and nothing breaks
     await expect(page.locator("#act-call_next")).to_be_enabled()

@@ -4,8 +4,16 @@ screenshot with Chinese text (artifacts/display-hall.png)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
 from playwright.async_api import expect
+
+from server.app import create_app
+from server.domain.hall import Names
+from tests.conftest import HallClient, public_url
 
 WAIT_MS = 10_000
 ANNOUNCE_WAIT_MS = 40_000  # two real announcements (chime + Mandarin + English) back to back
@@ -23,6 +31,10 @@ TOFU_CHECK = """() => {
   };
   return draw("號") !== draw("\\u0378") && draw("號") !== draw("窗");
 }"""
+
+
+def pick_name(service, lang: str) -> str:
+    return service.name.get(lang)
 
 
 def hall_page_url(hall, device="display-hall", **params):
@@ -217,4 +229,157 @@ async def test_labels_rotate_between_languages(hall, page):
     await expect(page.locator("#hero-title")).to_have_text("Now calling", timeout=WAIT_MS)
     await expect(page.locator('#tiles .tile[data-window="3"] .tile-foot')).to_have_text("Closed")
     await expect(page.locator("#hero-title")).to_have_text("正在呼叫", timeout=WAIT_MS)
+    await no_script_trouble(page)
+
+
+ANNOUNCER_BURST = """async () => {
+  // The page's own announcer module, with the server clock and the sound played injected:
+  // "playing" an announcement moves the clock on by its length (short 6.4 s, full 10.8 s).
+  const { Announcer } = await import("/display/announcer.js");
+  let now = 1000;
+  const starts = [];
+  const a = new Announcer({ voice: "on", sound: "off", nowS: () => now, onState: () => {} });
+  a.sound = async (item) => { starts.push([item.seq, now]); now += item.short ? 6.4 : 10.8; return "played"; };
+  const clips = ["chime", "cmn/qing", "cmn/digit_1", "en/number_bd82cf16", "en/digit_1"];
+  const windows = [...Array(16).keys()].map((i) => i + 1).concat([1, 2, 3, 4]);  // 20 calls in 2 s
+  windows.forEach((w, i) => a.enqueue(i + 1, { clips, text: {} },
+                                      { window: w, epoch: 998 + 0.1 * i, label: `A${i + 1}` }));
+  while (a.busy) await new Promise((resolve) => setTimeout(resolve, 5));
+  return { played: a.played.map((p) => ({ seq: p.seq, short: p.short, clips: p.clips })), skipped: a.skipped, starts };
+}"""
+
+
+async def test_the_page_announcer_speaks_only_fresh_calls_latest_per_window_short_in_a_backlog(hall, page):
+    await open_hall(page, hall, sound="off")
+    result = await page.evaluate(ANNOUNCER_BURST)
+    played = [p["seq"] for p in result["played"]]
+    epoch = {seq: 998 + 0.1 * (seq - 1) for seq in range(1, 21)}
+    assert played == sorted(played) and played[0] == 1  # the first call plays at once
+    assert all(start - epoch[seq] <= 30 for seq, start in result["starts"]), result["starts"]
+    superseded = [s["seq"] for s in result["skipped"] if s["why"] == "superseded"]
+    stale = [s["seq"] for s in result["skipped"] if s["why"] == "stale"]
+    assert set(superseded) <= {2, 3, 4} and stale and not set(played) & set(superseded + stale)
+    assert sorted(played + superseded + stale) == list(range(1, 21))
+    assert all(p["short"] and not any(c.startswith("en/") for c in p["clips"]) for p in result["played"][1:])
+    await no_script_trouble(page)
+
+
+# --- readable across a hall: rendered sizes on a 1920x1080 panel (55 inch) ---------------------------
+
+HERO_MIN_PX, TILE_MIN_PX, RECENT_MIN_PX, RECENT_ROWS = 150, 110, 60, 6
+
+MEASURE = """() => {
+  const box = (node) => node.getBoundingClientRect();
+  const shown = (node) => node.offsetParent !== null;
+  // cut: wider than its box (an ellipsis, nowrap) or a line or more hidden below it (glyphs
+  // overhanging their line box by a few pixels are not a cut)
+  const cut = (node) => node.scrollWidth > node.clientWidth + 1 ||
+    node.scrollHeight > node.clientHeight + parseFloat(getComputedStyle(node).fontSize) / 2;
+  const tiles = [...document.querySelectorAll("#tiles .tile")].filter(shown);
+  return {
+    hero: box(document.querySelector("#hero .hero-label")).height,
+    tiles: tiles.map((t) => box(t).height),
+    tileCount: document.querySelectorAll("#tiles .tile").length,
+    recent: [...document.querySelectorAll("#recent li")].map((li) => box(li).height),
+    missed: [...document.querySelectorAll("#missed .missed-label")].map((n) => n.textContent),
+    serviceNames: [...document.querySelectorAll("#queues .service-name")]
+      .map((n) => ({ text: n.textContent, cut: cut(n) })),
+    tileNamesCut: tiles.map((t) => t.querySelector(".tile-name")).filter(cut).length,
+    pageNo: document.querySelector("#page-no").hidden ? null : document.querySelector("#page-no").textContent,
+  };
+}"""
+
+
+def hall_of(settings, count: int):
+    """The demo hall with `count` windows (its 16 repeated and renumbered)."""
+    base = settings.hall.windows
+    windows = tuple(dataclasses.replace(base[i % len(base)], number=i + 1,
+                                        name=Names(f"{i + 1}号窗口", f"{i + 1}號窗口", f"Window {i + 1}"))
+                    for i in range(count))
+    return dataclasses.replace(settings, hall=dataclasses.replace(settings.hall, windows=windows))
+
+
+@pytest.fixture
+async def sized_hall(request, settings, clock, tmp_path):
+    count = request.param
+    sized = hall_of(settings, count) if count != 16 else settings
+    app = create_app(sized, clock=clock, db_path=tmp_path / "hallq.db", tick_interval_s=0)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    public_url(app, server)
+    async with aiohttp.ClientSession() as session:
+        yield HallClient(server, session, sized, clock)
+    await server.close()
+
+
+async def eight_calls_and_a_missed_one(hall) -> str:
+    """Windows 1-8 each call a ticket; window 1's citizen does not come (過號)."""
+    first, used = None, set()
+    for window in range(1, 9):
+        staff = next(m.number for m in hall.settings.hall.staff
+                     if m.role == "clerk" and window in m.windows and m.number not in used)
+        used.add(staff)
+        token = await hall.sign_in(window, staff=staff)
+        service = hall.settings.hall.window(window).services[0]
+        status, body = await hall.issue(service)
+        assert status == 200, body
+        called = await call_next(hall, window, token)
+        if window == 1:
+            first, first_token = called["ticket"], token
+        hall.clock.advance(5)
+    status, body = await hall.post(f"/api/tickets/{first['id']}/no-show", first_token)
+    assert status == 200, body
+    return first["label"]
+
+
+@pytest.mark.parametrize("sized_hall", [8, 16, 32, 48], indirect=True)
+async def test_the_hall_display_is_readable_across_the_hall(sized_hall, page, artifacts):
+    hall = sized_hall
+    windows = len(hall.settings.hall.windows)
+    missed = await eight_calls_and_a_missed_one(hall)
+    await open_hall(page, hall, sound="off", page_s=2)
+    await expect(page.locator("#recent li")).to_have_count(RECENT_ROWS, timeout=WAIT_MS)
+    sizes = await page.evaluate(MEASURE)
+    await page.screenshot(path=str(artifacts / f"display-hall-{windows}-windows.png"))
+    assert sizes["hero"] >= HERO_MIN_PX, sizes
+    assert sizes["tileCount"] == windows and min(sizes["tiles"]) >= TILE_MIN_PX, sizes
+    assert len(sizes["recent"]) >= RECENT_ROWS and min(sizes["recent"]) >= RECENT_MIN_PX, sizes
+    assert sizes["missed"] == [missed]
+    names = {pick_name(s, "zh-Hant") for s in hall.settings.hall.services}
+    assert sizes["serviceNames"] and all(not n["cut"] and n["text"] in names for n in sizes["serviceNames"]), sizes
+    assert sizes["tileNamesCut"] == 0
+    fits = len(sizes["tiles"]) == windows
+    assert fits == (sizes["pageNo"] is None), sizes  # windows that do not fit are paged, and say so
+    if not fits:
+        await page.wait_for_function("document.querySelector('#page-no').textContent.startsWith('第 2/')",
+                                     timeout=WAIT_MS)  # ?page_s=2 (default 12 s) turns the page
+    await no_script_trouble(page)
+
+
+@pytest.mark.parametrize("sized_hall", [16], indirect=True)
+async def test_the_portrait_variant_keeps_the_sizes(sized_hall, page, artifacts):
+    hall = sized_hall
+    await page.set_viewport_size({"width": 1080, "height": 1920})
+    await eight_calls_and_a_missed_one(hall)
+    await open_hall(page, hall, sound="off", page_s=1)
+    await page.screenshot(path=str(artifacts / "display-hall-portrait.png"))
+    await expect(page.locator("#recent li")).to_have_count(RECENT_ROWS, timeout=WAIT_MS)
+    sizes = await page.evaluate(MEASURE)
+    await page.screenshot(path=str(artifacts / "display-hall-portrait.png"))
+    assert sizes["hero"] >= HERO_MIN_PX and min(sizes["tiles"]) >= TILE_MIN_PX, sizes
+    assert min(sizes["recent"]) >= RECENT_MIN_PX and sizes["tileNamesCut"] == 0, sizes
+    assert all(not n["cut"] for n in sizes["serviceNames"]), sizes
+    await no_script_trouble(page)
+
+
+@pytest.mark.parametrize("sized_hall", [16], indirect=True)
+async def test_sizes_follow_the_screen_on_a_4k_panel(sized_hall, page):
+    hall = sized_hall
+    await page.set_viewport_size({"width": 3840, "height": 2160})
+    await eight_calls_and_a_missed_one(hall)
+    await open_hall(page, hall, sound="off")
+    await expect(page.locator("#recent li")).to_have_count(RECENT_ROWS, timeout=WAIT_MS)
+    sizes = await page.evaluate(MEASURE)
+    assert sizes["hero"] >= 2 * HERO_MIN_PX and min(sizes["tiles"]) >= 2 * TILE_MIN_PX, sizes
+    assert min(sizes["recent"]) >= 2 * RECENT_MIN_PX and len(sizes["tiles"]) == 16, sizes
     await no_script_trouble(page)

@@ -45,6 +45,7 @@ async def test_start_to_ticket_on_screen_in_each_language(browser, hall, artifac
     if lang == "en":
         await page.screenshot(path=str(artifacts / "kiosk-services-en.png"))
     await page.click("[data-service=invoice]")
+    await page.click("[data-action=take]")  # the service's guide comes first
     label = await page.wait_for_selector(".ticket .label", timeout=10000)
     assert await label.text_content() == "D001"
     body = await page.text_content("#app")
@@ -60,7 +61,8 @@ async def test_start_to_ticket_on_screen_in_each_language(browser, hall, artifac
 async def test_double_tap_makes_one_ticket(browser, hall):
     page = await kiosk_page(browser, hall)
     await page.click("[data-department=police]")
-    await page.dblclick("[data-service=id_card]")
+    await page.click("[data-service=id_card]")
+    await page.dblclick("[data-action=take]")
     await page.wait_for_selector(".ticket .label", timeout=10000)
     await asyncio.sleep(0)  # nothing else is in flight: the page sent one request
     assert [t.label for t in live_tickets(hall)] == ["G001"]
@@ -101,6 +103,7 @@ async def test_daily_cap_reached_server_side_message_when_the_page_is_stale(brow
     # the kiosk's copy of the hall says there are tickets; the server knows better
     live_state(hall).issued["civil_defence_approval"] = 30
     await page.click("[data-service=civil_defence_approval]")
+    await page.click("[data-action=take]")
     await page.wait_for_selector("[data-error=daily_cap_reached]")
 
 
@@ -142,6 +145,7 @@ async def test_green_channel_at_kiosk_1_and_a_desk_note_at_kiosk_2(browser, hall
     await page.click("[data-category=elderly]")
     await page.click("[data-department=tax]")
     await page.click("[data-service=invoice]")
+    await page.click("[data-action=take]")
     await page.wait_for_selector(".ticket .mark")
     [ticket] = live_tickets(hall)
     assert (ticket.channel, ticket.green_category, ticket.kiosk) == ("green", "elderly", "kiosk-1")
@@ -155,7 +159,7 @@ async def test_printer_paper_out_reaches_the_kiosk_page_and_the_manager(browser,
     page = await kiosk_page(browser, hall)
     manager = await WsClient.open(hall, await manager_session(hall))
     await manager.request({"type": "subscribe", "scope": {}})
-    agent = await WsClient.open(hall, hall.device_token("kiosk-1"))
+    agent = await WsClient.open(hall, hall.creds["agents"]["kiosk-1"])  # the print agent's own token
     await agent.request({"type": "subscribe", "scope": {}})
     reply = await agent.request({"type": "printer_status", "status": "paper_out", "detail": "paper end sensor"})
     assert reply["success"], reply
@@ -167,6 +171,7 @@ async def test_printer_paper_out_reaches_the_kiosk_page_and_the_manager(browser,
             break
     await page.click("[data-department=tax]")
     await page.click("[data-service=invoice]")
+    await page.click("[data-action=take]")
     await page.wait_for_selector(".ticket [data-print=fault]", timeout=10000)
     await page.wait_for_function("document.querySelector('.ticket .qr img').naturalWidth > 0", timeout=5000)
     await page.screenshot(path=str(artifacts / "kiosk-paper-out.png"))

@@ -63,7 +63,7 @@ async def test_stats_page_shows_charts_and_downloads_csv(hall, page, artifacts):
 
 async def test_report_page_prints_the_daily_report(hall, page, artifacts):
     await run_day(hall, DEMO_START)
-    await sign_in(page, hall, f"/manager/report.html?kind=daily&day={DAY}")
+    await sign_in(page, hall, f"/manager/report.html?kind=daily&day={DAY}&lang=zh-Hant")
     await page.wait_for_function("document.body.dataset.loaded === 'daily'", timeout=TIMEOUT_MS)
     text = await page.text_content("#report-text")
     assert "共受理各類事項5件" in text and "即辦件2件" in text and "滿意率50.0%" in text
@@ -102,15 +102,17 @@ async def test_stats_page_over_a_demo_week(settings, clock, db_path, page, artif
 async def test_live_board_shows_a_kiosk_printer_out_of_paper(hall, page, artifacts):
     await sign_in(page, hall, "/manager/board.html")
     await page.wait_for_function("document.body.dataset.hub === 'online'", timeout=TIMEOUT_MS)
-    agent = await WsClient.open(hall, hall.device_token("kiosk-1"))  # what `hallq kiosk-agent` sends
+    agent = await WsClient.open(hall, hall.creds["agents"]["kiosk-1"])  # what `hallq kiosk-agent` sends
     await agent.request({"type": "subscribe", "scope": {}})
     reply = await agent.request({"type": "printer_status", "status": "paper_out", "detail": "paper end sensor"})
     assert reply["success"], reply
-    row = "#devices tr[data-device='kiosk-1']"
-    await page.wait_for_function(f"document.querySelector(\"{row}\")?.textContent.includes('paper_out')",
+    row = "#devices li[data-device='kiosk-1']"  # faults listed under their kind, in colour
+    await page.wait_for_function(f"document.querySelector(\"{row}\")?.textContent.includes('缺纸')",
                                  timeout=TIMEOUT_MS)
-    assert "problem" in await page.get_attribute(f"{row} td:nth-child(4) span", "class")
+    assert "bad" in await page.get_attribute(row, "class")
+    assert await page.locator("#alarms li[data-alarm='printer:kiosk-1:paper_out']").count() == 1
     await agent.close()
-    await page.wait_for_function(f"document.querySelector(\"{row} td:nth-child(3) span\")?.classList.contains('offline')",
+    await page.wait_for_function(f"document.querySelector(\"{row}\")?.textContent.includes('离线')",
                                  timeout=TIMEOUT_MS)
+    assert await page.locator("#alarms li[data-alarm='offline:kiosk-1']").count() == 1
     assert page.script_errors == []

@@ -39,8 +39,10 @@ async def test_init_add_hall_and_add_manager(empty_db):
     first = hallq("city", "init", "--dsn", empty_db, "--hall", "central", "--hall", "north")
     assert first.returncode == 0, first.stderr
     assert "role hallq_hall_central" in first.stdout and "password (shown once" in first.stdout
+    assert "role hallq_city (the dashboard) password" in first.stdout
     again = hallq("city", "init", "--dsn", empty_db)  # idempotent: an upgrade re-runs it
     assert again.returncode == 0, again.stderr
+    assert "hallq_city (the dashboard) password" not in again.stdout  # kept, not reset
     added = hallq("city", "add-hall", "--dsn", empty_db, "--hall", "harbour", "--no-password")
     assert added.returncode == 0 and "password" not in added.stdout
     manager = hallq("city", "add-manager", "--dsn", empty_db, "--login", "lin", "--name", "Lin",

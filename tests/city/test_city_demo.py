@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from tests.city.citytools import until
 
@@ -35,6 +36,7 @@ def _free(port: int) -> bool:
     return True
 
 
+@pytest.mark.timeout(300)
 async def test_demo_city_runs_and_stops_cleanly():
     port = free_port_block()
     proc = await asyncio.create_subprocess_exec(

@@ -43,7 +43,7 @@ class CityClient:
 @pytest.fixture
 async def city(city_db, tmp_path, clock):
     app = create_city_app(CityConfig(dsn=city_db.dsn("hallq_city"), cache_dir=str(tmp_path / "city-cache"),
-                                     sync_s=0.05), clock=clock)
+                                     sync_s=0.05, summary_s=0), clock=clock)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     async with aiohttp.ClientSession() as session:
@@ -60,6 +60,7 @@ async def mirrored(city, hall_id: str, seq: int) -> bool:
     return row is not None and row["link"]["mirror_seq"] >= seq
 
 
+@pytest.mark.timeout(180)
 async def test_a_halls_figures_are_the_same_at_the_city(hall, city, db_path):
     await some_actions(hall, 4)
     today = "2026-11-25"  # the ManualClock's business day

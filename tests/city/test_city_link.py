@@ -85,6 +85,7 @@ async def _up_to(hall, seq: int) -> bool:
     return state["shipped_seq"] >= seq and state["status"] == "up_to_date"
 
 
+@pytest.mark.timeout(180)
 async def test_catch_up_after_the_city_was_down_during_a_stream_of_actions(hall, city_db, db_path):
     await some_actions(hall, 2)
     await until(lambda: _up_to(hall, hall_events(db_path)[-1][0]), what="first events shipped")
@@ -122,6 +123,7 @@ def standalone_link(city_db, db_path, hall_id="east", **extra) -> CityLink:
     return CityLink(settings, db_path, catalogue_of(load_demo().hall))
 
 
+@pytest.mark.timeout(180)
 async def test_city_restarted_mid_batch_loses_and_duplicates_nothing(city_db, busy_hall_db):
     total = len(hall_events(busy_hall_db))
     link = standalone_link(city_db, busy_hall_db, batch_size=100)

@@ -2,6 +2,8 @@
 a hall's drill-down, comparisons and the report; a screenshot goes to artifacts/."""
 from __future__ import annotations
 
+import pytest
+
 from tests.browser.conftest import artifacts, browser, page  # noqa: F401 - the shared browser fixtures
 from tests.city.citytools import until
 from tests.city.conftest import MANAGER_LOGIN, MANAGER_PIN
@@ -9,6 +11,7 @@ from tests.city.test_city_figures import DAY, city, db_path, mirrored  # noqa: F
 from tests.city.test_city_link import hall_events, some_actions
 
 
+@pytest.mark.timeout(180)
 async def test_city_dashboard_in_the_browser(hall, city, page, artifacts, db_path):  # noqa: F811
     await some_actions(hall, 3)
     await hall.issue("business_setup")
@@ -48,6 +51,7 @@ async def test_city_dashboard_in_the_browser(hall, city, page, artifacts, db_pat
     assert page.script_errors == []
 
 
+@pytest.mark.timeout(180)
 async def test_the_halls_board_shows_the_city_link(hall, page, artifacts, city_db, db_path):  # noqa: F811
     from tests.browser.test_manager_pages import sign_in
     await some_actions(hall, 1)

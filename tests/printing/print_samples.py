@@ -24,9 +24,9 @@ def payload(**changes) -> dict:
 
 def payload_hans(**changes) -> dict:
     """The same ticket in Simplified Chinese (has characters Big5 lacks: 务, 请, 号)."""
-    return payload(center="市民服务中心", department="税务局", service="发票领用",
-                   hint="请留意屏幕并聆听叫号", missed_rule="过号请到服务台登记",
-                   lang="zh-Hans", **changes)
+    return payload(**{"center": "市民服务中心", "department": "税务局", "service": "发票领用",
+                      "hint": "请留意屏幕并聆听叫号", "missed_rule": "过号请到服务台登记",
+                      "lang": "zh-Hans", **changes})
 
 
 def payload_en(**changes) -> dict:

@@ -21,7 +21,8 @@ def job(job_id: str, **changes) -> dict:
 
 
 class FakeHall:
-    """Per connection: answers auth and subscribe, then pushes that connection's scripted jobs."""
+    """Per connection: answers auth, then pushes that connection's scripted jobs after the agent's
+    first printer_status (as the server does)."""
 
     def __init__(self, jobs_per_connection: list[list[dict]], token: str = "kiosk-secret") -> None:
         self.jobs_per_connection = jobs_per_connection
@@ -30,6 +31,7 @@ class FakeHall:
         self.received: asyncio.Queue[dict] = asyncio.Queue()
         self.close_after_ack: dict[int, str] = {}  # connection number -> job id whose ack is "lost"
         self.before_close = lambda: None  # runs when an ack is "lost", before the socket closes
+        self.reported: set[int] = set()  # connections that sent their first printer_status
 
     async def handler(self, ws) -> None:
         self.connections += 1
@@ -55,9 +57,10 @@ class FakeHall:
             await ws.close(4001)
         elif kind == "auth":
             await ws.send(json.dumps({**ok, "result": {"role": "kiosk", "device": "kiosk-1", "last_seq": 0}}))
-        elif kind == "subscribe":
-            await ws.send(json.dumps({**ok, "result": {"mode": "snapshot", "snapshot": {}, "seq": 0}}))
-            await ws.send(json.dumps({"type": "event", "seq": 1, "event": {"type": "window_opened"}}))
+        elif kind == "printer_status" and number not in self.reported:
+            self.reported.add(number)
+            await ws.send(json.dumps({**ok, "result": {"printer": message["status"]}}))
+            await ws.send(json.dumps({"type": "notice", "text": "not for printers"}))
             for pushed in self.jobs_per_connection[min(number, len(self.jobs_per_connection)) - 1]:
                 await ws.send(json.dumps(pushed, ensure_ascii=False))
         else:
@@ -121,7 +124,6 @@ async def test_two_jobs_are_printed_and_acknowledged(tmp_path):
     hall = FakeHall([[job("pj-1"), job("pj-2", label="A013")]])
     async with Harness(tmp_path, hall) as h:
         assert (await hall.expect("auth"))["token"] == "kiosk-secret"
-        assert (await hall.expect("subscribe"))["scope"] == {}
         assert (await hall.expect("printer_status"))["status"] == "ready"
         assert (await hall.expect("print_ack", job_id="pj-1"))["status"] == "printed"
         assert (await hall.expect("print_ack", job_id="pj-2"))["status"] == "printed"
@@ -134,8 +136,8 @@ async def test_two_jobs_are_printed_and_acknowledged(tmp_path):
 async def test_message_ids_increase_per_connection(tmp_path):
     hall = FakeHall([[job("pj-1")]])
     async with Harness(tmp_path, hall):
-        ids = [(await hall.expect(kind))["id"] for kind in ("auth", "subscribe", "printer_status", "print_ack")]
-    assert ids == [1, 2, 3, 4]
+        ids = [(await hall.expect(kind))["id"] for kind in ("auth", "printer_status", "print_ack")]
+    assert ids == [1, 2, 3]
 
 
 async def test_resent_job_after_a_lost_ack_is_acknowledged_again_but_printed_once(tmp_path):
@@ -238,15 +240,18 @@ async def test_unreachable_server_backs_off_exponentially_with_a_cap(tmp_path):
         if len(harness.backoffs) == 8:
             harness.stop.set()
 
-    agent.backoff_sleep = record_then_stop
+    agent.client.sleep = record_then_stop
     await asyncio.wait_for(agent.run(harness.stop), WAIT)
     assert harness.backoffs == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0]
 
 
-def test_backoff_jitter_stays_within_20_percent_and_the_cap():
+def test_backoff_is_the_same_formula_as_hub_js():
+    """min(cap, start x 2^attempt), then jitter within ±20 % (server/web/hub.js does the same)."""
     assert backoff_delay(0, 1, 30, lambda: 0.0) == pytest.approx(0.8)
     assert backoff_delay(0, 1, 30, lambda: 1.0) == pytest.approx(1.2)
-    assert backoff_delay(10, 1, 30, lambda: 1.0) == 30
+    assert backoff_delay(3, 1, 30, lambda: 0.5) == pytest.approx(8)
+    assert backoff_delay(10, 1, 30, lambda: 1.0) == pytest.approx(36)
+    assert backoff_delay(10, 1, 30, lambda: 0.0) == pytest.approx(24)
 
 
 def test_command_line_settings(tmp_path, monkeypatch):
@@ -257,13 +262,13 @@ def test_command_line_settings(tmp_path, monkeypatch):
                                       "--printer-config", str(config)])
     settings = settings_from_args(args)
     assert settings.token == "secret" and settings.printer.host == "10.0.0.9" and settings.printer.mode == "raster"
-    monkeypatch.setenv("HALLQ_KIOSK_TOKEN", "from-env")
+    monkeypatch.setenv("HALLQ_AGENT_TOKEN", "from-env")
     dummy = settings_from_args(build_parser().parse_args(["--server", "ws://h/api/ws", "--printer", "dummy"]))
     assert dummy.token == "from-env" and dummy.printer.type == "dummy"
 
 
 def test_main_reports_bad_settings_with_exit_code_2(tmp_path, monkeypatch, capsys):
-    monkeypatch.delenv("HALLQ_KIOSK_TOKEN", raising=False)
+    monkeypatch.delenv("HALLQ_AGENT_TOKEN", raising=False)
     assert main(["--server", "ws://h/api/ws"]) == 2
     assert "token" in capsys.readouterr().err
 
@@ -277,5 +282,40 @@ async def test_stop_cuts_the_back_off_short(tmp_path):
         harness.stop.set()  # the service is stopped while the agent waits to reconnect
         await never.wait()
 
-    agent.backoff_sleep = long_sleep
+    agent.client.sleep = long_sleep
     await asyncio.wait_for(agent.run(harness.stop), WAIT)
+
+
+class SlowPrinter(DummyPrinter):
+    """Prints until released: a raster ticket on a slow serial line."""
+
+    def __init__(self, out_dir) -> None:
+        super().__init__(out_dir)
+        import threading
+        self.release, self.printing = threading.Event(), threading.Event()
+        self.status_calls = 0
+
+    def status(self):
+        self.status_calls += 1
+        return super().status()
+
+    def send(self, data, *, job_id="job", preview_png=None):
+        self.printing.set()
+        assert self.release.wait(WAIT)
+        return super().send(data, job_id=job_id, preview_png=preview_png)
+
+
+async def test_the_heartbeat_goes_on_while_a_long_job_prints(tmp_path):
+    hall = FakeHall([[job("pj-1")]])
+    harness = Harness(tmp_path, hall)
+    harness.printer = SlowPrinter(tmp_path / "out")
+    async with harness as h:
+        await hall.expect("printer_status")  # the first report, then the job starts printing
+        assert await asyncio.to_thread(h.printer.printing.wait, WAIT)
+        calls = h.printer.status_calls
+        for _ in range(3):  # three heartbeats while the printer is busy, none waits for it
+            h.ticker.ticks.put_nowait(None)
+            assert (await hall.expect("printer_status"))["status"] == "ready"
+        assert h.printer.status_calls == calls  # the busy printer was not asked
+        h.printer.release.set()
+        assert (await hall.expect("print_ack", job_id="pj-1"))["status"] == "printed"

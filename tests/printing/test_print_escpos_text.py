@@ -96,3 +96,31 @@ def test_58mm_paper_wraps_to_32_columns():
 def test_wrap_prefers_spaces_in_latin_text():
     assert wrap("Please watch the screen", 12) == ["Please watch", "the screen"]
     assert wrap("請留意螢幕並聆聽叫號", 8) == ["請留意螢", "幕並聆聽", "叫號"]
+
+
+# --- Chinese line-breaking and the cut ---------------------------------------------------------------
+
+CLOSING = "、，。）」』】》：；？！"
+
+
+@pytest.mark.parametrize("columns", range(8, 49))
+def test_no_wrapped_line_starts_with_closing_punctuation(columns):
+    text = "请留意屏幕显示和语音叫号，过号请到服务台登记、谢谢。（请保管好号票）「过号」请重新取号！"
+    lines = wrap(text, columns)
+    assert "".join(lines) == text  # nothing lost, nothing added
+    assert all(line[0] not in CLOSING for line in lines[1:]), lines
+    assert all(line[-1] not in "（「『【《" for line in lines[:-1]), lines
+
+
+def test_a_long_rule_on_paper_breaks_by_the_rules():
+    rule = "过号请到服务台登记、重新排队、或扫码查看、谢谢合作、祝您办事顺利、欢迎再来、"
+    data = render_text(TicketLayout.from_payload(payload_hans(missed_rule=rule)), "gb18030")
+    printed = text_lines(tokenize(data, "gb18030"))
+    assert all(line.strip()[0] not in CLOSING for line in printed if line.strip()), printed
+
+
+@pytest.mark.parametrize(("cut", "word"), [("full", "full"), ("partial", "partial")])
+def test_the_cut_is_configurable_and_last(cut, word):
+    data = render_text(TicketLayout.from_payload(payload()), "big5", cut=cut)
+    tokens = tokenize(data, "big5")
+    assert tokens[-1].kind == "cut" and tokens[-1].value == word

@@ -67,3 +67,34 @@ def test_the_servers_channel_label_wins_when_sent():
     layout = TicketLayout.from_payload(payload(channel="green", channel_label="綠色通道"))
     assert "綠色通道" in texts(layout) and "★ 綠色通道 ★" not in texts(layout)
     assert "綠色通道" not in texts(TicketLayout.from_payload(payload(channel_label="綠色通道")))
+
+
+# --- the paper tells what the screen tells -----------------------------------------------------------
+
+def test_no_window_open_prints_what_the_kiosk_screen_says_not_a_guess():
+    lines = texts(TicketLayout.from_payload(payload_hans(open_windows=0, estimate={"low_min": 0, "high_min": 1628})))
+    assert "暂无窗口办理" in lines and not any("1628" in line or "分钟" in line for line in lines)
+
+
+def test_next_in_line_at_an_open_window_prints_no_wait():
+    lines = texts(TicketLayout.from_payload(payload(ahead=0, open_windows=1, estimate={"low_min": 0, "high_min": 1})))
+    assert "您是下一位" in lines and "無需等候" in lines
+
+
+def test_the_windows_to_wait_near_are_printed_in_each_language():
+    assert "請到 3、4 號窗口附近等候" in texts(TicketLayout.from_payload(payload(windows=[3, 4], open_windows=2)))
+    assert "请到 7 号窗口附近等候" in texts(TicketLayout.from_payload(payload_hans(windows=[7])))
+    english = payload(lang="en", windows=[3, 4], center="Center", department="Tax", service="Invoices",
+                      hint="Watch the screen", missed_rule="Missed? Go to the desk")
+    assert "Please wait near window 3, 4" in texts(TicketLayout.from_payload(english))
+
+
+@pytest.mark.parametrize("windows", [[0], ["3"], [True], list(range(1, 70))])
+def test_bad_window_lists_are_refused(windows):
+    with pytest.raises(LayoutError):
+        TicketLayout.from_payload(payload(windows=windows))
+
+
+def test_an_older_payload_without_windows_still_prints_the_estimate():
+    lines = texts(TicketLayout.from_payload(payload()))
+    assert "預計等候 10–20 分鐘" in lines and not any("窗口附近" in line for line in lines)

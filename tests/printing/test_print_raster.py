@@ -60,3 +60,19 @@ def test_font_faces_follow_the_ticket_language():
     fonts = FontBook.find()
     assert fonts.font("zh-Hant", 20).getname()[0] == "Noto Sans CJK TC"
     assert fonts.font("zh-Hans", 20).getname()[0] == "Noto Sans CJK SC"
+
+
+def test_raster_lines_follow_the_chinese_line_breaking_rules():
+    from kiosk.raster import _wrap_px
+
+    font = FontBook.find().font("zh-Hans", 40)
+    text = "请留意屏幕显示和语音叫号，过号请到服务台登记、谢谢。（请保管好号票）"
+    for usable in range(200, 560, 23):
+        lines = _wrap_px(text, font, usable)
+        assert "".join(lines) == text
+        assert all(line[0] not in "、，。）」：；？！" for line in lines[1:]), lines
+
+
+def test_a_partial_cut_ends_a_raster_ticket_too():
+    tokens = tokenize(render_raster(TicketLayout.from_payload(payload()), cut="partial"))
+    assert tokens[-1].kind == "cut" and tokens[-1].value == "partial"

@@ -1,6 +1,7 @@
 """Authorization, generated from what the app serves: every HTTP operation the router carries and
 every WebSocket message type (every command included), called by no token, each device kind of the
-demo hall, a clerk, a clerk of another window, a signed-out clerk, a guide and a manager. Whether a
+demo hall, each agent role (print agent, speaker agent), a clerk, a clerk of another window, a
+signed-out clerk, a guide and a manager. Whether a
 call may pass comes from the endpoint row's roles (and the WebSocket's MESSAGE_ROLES), plus one
 rule: a clerk acts on its own window only (docs/api.md, "Access"). A refused call changes nothing.
 
@@ -20,6 +21,7 @@ from server.actions.access import own_window_only
 from server.api.endpoints import COMMAND_ROWS, Endpoint
 from server.api.router import endpoint_of
 from server.app import create_app
+from server.auth import AGENT_ROLES
 from server.config import load_demo
 from server.hub.endpoint import HANDLERS, MESSAGE_ROLES
 from tests.privacy.kit import GUIDE, MANAGER, staff_token, table_dump
@@ -93,6 +95,11 @@ async def cast(hall) -> tuple[list[Caller], dict]:
         if device.id in hall.creds["devices"] and (device.kind not in kinds or device.window == HOME):
             kinds[device.kind] = device.id
     callers += [Caller(f"{kind} {dev}", hall.device_token(dev), kind) for kind, dev in sorted(kinds.items())]
+    agents: dict[str, str] = {}  # each agent role, with its device's agent token
+    for device in hall.settings.hall.devices:
+        if device.id in hall.creds.get("agents", {}):
+            agents.setdefault(AGENT_ROLES[device.kind], device.id)
+    callers += [Caller(f"{role} {dev}", hall.creds["agents"][dev], role) for role, dev in sorted(agents.items())]
     callers += [Caller("clerk", home, "clerk"), Caller("clerk of another window", other, "clerk", other_window=True),
                 Caller("signed-out clerk", gone, "clerk", signed_out=True),
                 Caller("guide", await staff_token(hall, GUIDE), "guide"),

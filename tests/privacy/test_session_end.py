@@ -74,3 +74,16 @@ async def test_housekeeping_closes_expired_and_revoked_without_an_event(hall):
     assert await board.closed_code() == 4003
     assert (await other.request({"type": "ping"}))["success"]  # everyone else is untouched
     await other.close()
+
+
+async def test_an_expired_session_cannot_send_one_more_command(hall):
+    """No event and no housekeeping tick needed: the next frame from an ended session closes it."""
+    manager = await staff_token(hall, MANAGER)
+    socket = await WsClient.open(hall, manager)
+    _, issued = await hall.issue("business_setup")
+    db = hall.app[K.SERVICE].writer.path
+    before = table_dump(db, "events", "tickets", "audit")
+    hall.clock.advance(hall.settings.server.session_ttl_h * 3600 + 1)
+    await socket.send({"type": "command", "name": "cancel_ticket", "args": {"ticket_id": issued["ticket"]["id"]}})
+    assert await socket.closed_code() == 4003
+    assert table_dump(db, "events", "tickets", "audit") == before

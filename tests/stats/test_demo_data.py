@@ -55,3 +55,30 @@ def test_report_command_line(tmp_path, capsys):
     assert "open 3 working days" in capsys.readouterr().out
     assert report.main(["--db", str(db), "--from", "2026-11-18", "--to", "2026-11-20", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["working_days"] == 3
+
+
+def test_demo_data_matches_the_configured_hall(tmp_path):
+    """Only the hall's windows and clerks (one clerk per window), within its hours; copies of the
+    windows only when a benchmark asks for them."""
+    import sqlite3
+
+    from server.config import load_demo
+    hall = load_demo().hall
+    db = tmp_path / "demo.db"
+    demo_data.generate(str(db), demo_data.plans("2026-11-20", 1, 900, 3, "Asia/Shanghai"))
+    conn = sqlite3.connect(db)
+    windows = {r[0] for r in conn.execute("SELECT DISTINCT window FROM events WHERE window IS NOT NULL")}
+    staff = {r[0] for r in conn.execute("SELECT DISTINCT staff FROM events WHERE staff IS NOT NULL")}
+    assert windows <= {w.number for w in hall.windows}
+    assert staff <= {s.number for s in hall.staff if s.role == "clerk"}
+    pairs = set(conn.execute("SELECT DISTINCT window, staff FROM events WHERE type = 'clerk_signed_in'"))
+    assert len({w for w, _ in pairs}) == len({s for _, s in pairs}) == len(pairs)  # nobody at two windows
+    first, last = conn.execute("SELECT MIN(at), MAX(at) FROM events WHERE type = 'ticket_issued'").fetchone()
+    from server.domain.calendar import minute_of_day
+    assert minute_of_day(first, "Asia/Shanghai") >= 8 * 60 + 30 and minute_of_day(last, "Asia/Shanghai") < 17 * 60 + 30
+    conn.close()
+    big = tmp_path / "bench.db"
+    demo_data.generate(str(big), demo_data.plans("2026-11-20", 1, 2000, 3, "Asia/Shanghai", extra_windows=True))
+    conn = sqlite3.connect(big)
+    assert max(r[0] for r in conn.execute("SELECT DISTINCT window FROM events WHERE window IS NOT NULL")) > 100
+    conn.close()
