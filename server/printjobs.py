@@ -17,11 +17,11 @@ GREEN = Names("绿色通道", "綠色通道", "Green channel")
 
 def ticket_layout(hall: HallConfig, ticket: Ticket, ahead: int, estimate: dict, tracking_url: str) -> dict:
     lang = ticket.lang
-    service = hall.service(ticket.service)
-    department = hall.department(service.department)
+    service = hall.service(ticket.service)  # None only if the service left the configuration since
+    department = hall.department(service.department) if service else None
     return {
         "center": hall.center.name.get(lang), "department": department.name.get(lang) if department else "",
-        "service": service.name.get(lang), "label": ticket.label, "ahead": ahead,
+        "service": service.name.get(lang) if service else ticket.service, "label": ticket.label, "ahead": ahead,
         "estimate": {"low_min": estimate["low_min"], "high_min": estimate["high_min"]},
         # the paper says what the screen says: "no window open now" instead of a guess, and where to wait
         "open_windows": estimate.get("open_windows"),
