@@ -159,7 +159,7 @@ def _on_transferred(state: HallState, hall: HallConfig, ev: e.TicketTransferred)
     _release(state, ticket)
     ticket.transfers += 1
     if ev.note:
-        ticket.notes.append(ev.note)
+        ticket.notes = [*ticket.notes, ev.note]
     _requeue(ticket, ev.to_service, ev.to_window, ev.front, ev.at)
 
 

@@ -6,14 +6,14 @@ from typing import Any, cast
 
 from . import commands as c
 from . import events as e
-from .calendar import business_day
+from .calendar import business_day, local_time
 from .checks import (check_issuing, clerk_window, hands_free, held_here, new_ticket_event, open_window,
                      find_ticket, window_config)
 from .errors import DomainError
 from .lifecycle import FINAL, Status, day_end_status, next_status
 from .hall import HallConfig
 from .model import HallState, PendingRating, Ticket
-from .routing import choose_next
+from .routing import choose_next, next_callable_at
 
 
 def _issue(state: HallState, hall: HallConfig, cmd: c.IssueTicket, now: float) -> list[e.Event]:
@@ -119,8 +119,14 @@ def _close(state: HallState, hall: HallConfig, cmd: c.CloseWindow, now: float) -
 def _call_next(state: HallState, hall: HallConfig, cmd: c.CallNext, now: float) -> list[e.Event]:
     open_window(state, hall, cmd.window, cmd.staff)
     hands_free(state, cmd.window)
-    ticket = choose_next(state, hall, window_config(hall, cmd.window), now)
+    window = window_config(hall, cmd.window)
+    ticket = choose_next(state, hall, window, now)
     if ticket is None:
+        later = next_callable_at(state, hall, window)
+        if later is not None:  # only appointments that wait for their slot
+            at = local_time(later, hall.center.timezone).strftime("%H:%M")
+            raise DomainError("queue_empty", f"nobody can be called at window {cmd.window} yet: an appointment "
+                              f"waits for its slot and may be called from {at}", callable_from=at)
         raise DomainError("queue_empty", f"nobody is waiting for window {cmd.window}")
     return [e.TicketCalled(at=now, ticket_id=ticket.id, window=cmd.window, staff=cmd.staff)]
 

@@ -1,6 +1,7 @@
 """The live state of one business day, rebuilt by folding that day's events (see engine.apply)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .lifecycle import IN_HAND, Status
@@ -44,7 +45,7 @@ class Ticket:
     suspended_s: float = 0.0
     outcome: str | None = None
     transfers: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: Sequence[str] = ()  # a list once a transfer adds a note: most tickets keep the shared empty tuple
 
     @property
     def is_priority(self) -> bool:

@@ -41,11 +41,22 @@ def choose_next(state: HallState, hall: HallConfig, window: Window, now: float) 
         overdue = _oldest_overdue(queues, hall, now)
         if overdue is not None:
             return state.tickets[overdue[-1]]
-    heads = {cls: _heads(queues, cls, latest_entry) for cls in (True, False)}
-    if not heads[True] and not heads[False]:
+    priority_heads, normal_heads = _heads(queues, True, latest_entry), _heads(queues, False, latest_entry)
+    if not priority_heads and not normal_heads:
         return None  # only appointments that wait for their slot
-    priority = _priority_due(bool(heads[True]), bool(heads[False]), window, state.window(window.number))
-    return state.tickets[_first_of_class(heads[priority], window)]
+    if _priority_due(bool(priority_heads), bool(normal_heads), window, state.window(window.number)):
+        return state.tickets[_first_of_class(priority_heads, window)]
+    return state.tickets[_first_of_class(normal_heads, window)]
+
+
+def next_callable_at(state: HallState, hall: HallConfig, window: Window) -> float | None:
+    """When the first appointment that waits for its slot at this window may be called, if one does."""
+    entries = [head[1] for code in dict.fromkeys(window.services) if (order := state.order.queue(code))
+               for head in (order.priority.first(), order.normal.first()) if head is not None]
+    pinned = state.order.pinned.get(window.number)
+    head = pinned.first() if pinned else None
+    entries += [head[1]] if head is not None else []
+    return min(entries) - hall.rules.appointment_call_early_min * 60 if entries else None
 
 
 def _callable(order: OrderedIds | None, latest_entry: float) -> Key | None:

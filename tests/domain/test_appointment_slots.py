@@ -40,7 +40,8 @@ def test_an_early_check_in_is_not_called_before_its_early_window():
     desk.act(c.FinishService, 1, walk_in, outcome="immediate")
     with pytest.raises(DomainError) as refused:
         desk.call(1)
-    assert refused.value.code == "queue_empty"
+    assert refused.value.code == "queue_empty"  # the clerk is told why and until when
+    assert refused.value.details == {"callable_from": "09:05"} and "appointment" in refused.value.message
     desk.now = T0 + 5 * MIN - 1
     with pytest.raises(DomainError):
         desk.call(1)
