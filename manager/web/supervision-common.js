@@ -1,9 +1,10 @@
 // Shared by the supervision pages: their texts in three languages, sign-in for managers and
 // department liaisons, JSON calls with the session token, and the page header.
 import { api as call } from "/common/hub.js";
-import { el, lang, setLang } from "./common.js";
+import { downloadCsv, el, lang, setLang, token } from "./common.js";
 
 const TOKEN_KEY = "hallq.manager.token"; // the manager pages' session: one sign-in serves them all
+
 const ROLES = new Set(["manager", "liaison"]);
 
 const TEXT = {
@@ -95,10 +96,6 @@ export function st(key) {
   return TEXT[lang()][key] ?? key;
 }
 
-export function token() {
-  return sessionStorage.getItem(TOKEN_KEY);
-}
-
 /** JSON call with the session; a lost session signs in again. Rejects with {code, message}. */
 export async function call_(method, path, body) {
   try {
@@ -164,13 +161,5 @@ export function pct(value) {
   return value === null || value === undefined ? "—" : `${(value * 100).toFixed(1)}%`;
 }
 
-export async function downloadCsv(path, filename) {
-  const resp = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
-  if (!resp.ok) throw new Error(`download failed: ${resp.status}`);
-  const url = URL.createObjectURL(await resp.blob());
-  const link = el("a", { href: url, download: filename });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
-}
+// The manager pages' session (one sign-in serves them all) and CSV downloads, from the shared module.
+export { downloadCsv, token };
