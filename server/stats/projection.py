@@ -25,8 +25,7 @@ CREATE TABLE IF NOT EXISTS window_time (
 """
 
 log = logging.getLogger("hallq.stats")
-WORKING_SET = 4096  # segments the live fold holds: about two busy hours of the hall's activity
-WARM_UP_CHUNK = 2000  # events folded between two writes of their rows while warming up
+WORKING_SET = 4096  # segments the live fold holds (a few busy hours of the hall's activity)
 _SEG_INSERT = (f"INSERT OR REPLACE INTO segments ({', '.join(SEGMENT_COLUMNS)}) "
                f"VALUES ({', '.join('?' * len(SEGMENT_COLUMNS))})")
 _SEG_LATEST = (f"SELECT {', '.join(SEGMENT_COLUMNS)} FROM segments WHERE ticket_id = ? AND +day = ? "
@@ -131,14 +130,14 @@ class StatsProjector:
             raise
 
     def _warm_up(self, conn: sqlite3.Connection, day: str, before_seq: int) -> None:
-        """Fold the day's events before `before_seq` into a new fold, rewriting the day's segment
-        rows chunk by chunk, so it holds no more than the working set. Its rows are deleted first:
-        a segment read back must be one this fold wrote, never a row of a later event or of a batch
-        whose projection was rolled back (this also makes the warm-up a repair)."""
+        """Fold the day's events before `before_seq` into a new fold, writing its rows and forgetting
+        beyond the working set every `keep` events, so a long day never sits in memory. The day's
+        segment rows are deleted first: a segment read back must be one this fold wrote, never a row
+        of a later event or of a batch whose projection was rolled back (so it is also a repair)."""
         self.fold = SegmentFold(self.stored)
         conn.execute("DELETE FROM segments WHERE day = ?", (day,))
         last = 0
-        while rows := conn.execute(_DAY_EVENTS, (day, last, before_seq, WARM_UP_CHUNK)).fetchall():
+        while rows := conn.execute(_DAY_EVENTS, (day, last, before_seq, self.keep)).fetchall():
             for row in rows:
                 self.fold.fold(json.loads(row[1]))
             self._write(conn)
