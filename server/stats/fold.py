@@ -10,9 +10,9 @@ Definitions follow docs/DOMAIN "Measures"; see docs/stats.md for the columns.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, fields
 from datetime import date
-from itertools import islice
 from operator import attrgetter
 from typing import Any, Protocol
 
@@ -108,7 +108,9 @@ class SegmentFold:
     def __init__(self, source: SegmentSource | None = None) -> None:
         self.day = ""
         self.source = source
-        self.segments: dict[tuple[int, int], Segment] = {}  # held; least recently touched first
+        # held, least recently touched first; with a source it is trimmed from the front, where an
+        # OrderedDict drops in O(1) (a dict would skip ever more deleted slots to reach its first key)
+        self.segments: dict[tuple[int, int], Segment] = OrderedDict() if source is not None else {}
         self.current: dict[int, tuple[int, int]] = {}  # ticket id -> key of its latest segment, if held
         self.open_window: dict[int, dict] = {}  # window -> its open interval row
         self.waiting: dict[str, int] = {}  # queue service -> segments waiting now
@@ -129,27 +131,26 @@ class SegmentFold:
 
     def take_dirty(self) -> tuple[list[Segment], list[dict]]:
         segs, wins = list(self.dirty_segments.values()), list(self.dirty_windows.values())
-        if self.source is not None:  # touched just now: they go last in the order `forget` drops in
-            held = self.segments
-            for key, seg in self.dirty_segments.items():
-                if held.pop(key, None) is not None:
-                    held[key] = seg
+        held = self.segments
+        if isinstance(held, OrderedDict):  # a working set: touched just now, they go last to be forgotten
+            for key in self.dirty_segments:
+                if key in held:
+                    held.move_to_end(key)
         self.dirty_segments.clear()
         self.dirty_windows.clear()
         return segs, wins
 
     def forget(self, keep: int) -> None:
-        """Hold at most `keep` segments: drop the least recently touched. Call it once the rows
-        `take_dirty` gave are written: a segment still dirty is never dropped (it exists nowhere else)."""
-        if self.source is None:
+        """Hold at most `keep` segments: drop the least recently touched. Between batches only, once
+        the rows `take_dirty` gave are written: while a row waits to be written it exists nowhere
+        else, so with anything dirty this keeps everything."""
+        held = self.segments
+        if not isinstance(held, OrderedDict):
             raise ValueError("a fold without a source holds the whole day: nothing could read a forgotten segment back")
-        excess = len(self.segments) - keep
-        if excess <= 0:
+        if self.dirty_segments:
             return
-        for key in list(islice(self.segments, excess)):
-            if key in self.dirty_segments:
-                continue
-            del self.segments[key]
+        while len(held) > keep:
+            key, _ = held.popitem(last=False)
             if self.current.get(key[0]) == key:
                 del self.current[key[0]]
 
