@@ -125,7 +125,8 @@ class StatsProjector:
             self._warm_up(conn, last[1], last[0] + 1)
             conn.execute("COMMIT")
         except Exception:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             self.fold = SegmentFold(self.stored)  # half a fold would be wrong: the first batch re-reads the day
             raise
 
