@@ -33,9 +33,11 @@ def ticket_layout(hall: HallConfig, ticket: Ticket, ahead: int, estimate: dict, 
     }
 
 
-def new_job(device: str, ticket_id: int, payload: dict, now: float, reprint: bool = False) -> PrintJob:
-    """A print job with a fresh id (the writer stores it; the hub sends its message once stored)."""
-    return PrintJob("pj-" + secrets.token_hex(8), device, ticket_id, payload, now, reprint)
+def new_job(device: str, ticket_id: int, payload: dict, now: float, reprint: bool = False,
+            random_hex: str | None = None) -> PrintJob:
+    """A print job with a fresh id (the writer stores it; the hub sends its message once stored).
+    `random_hex`: 16 random hex digits from the caller's pool, else drawn here."""
+    return PrintJob("pj-" + (random_hex or secrets.token_hex(8)), device, ticket_id, payload, now, reprint)
 
 
 # --- the life of a job (docs/printing.md "Jobs that could not print") ------------------------------

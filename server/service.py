@@ -24,6 +24,7 @@ from .domain.errors import DomainError
 from .domain.hall import HallConfig
 from .domain.model import HallState, Ticket
 from .records import ticket_row, ticket_view
+from .security import RandomPool
 from .store import queries
 from .store.faults import REASONS, StaleBatch, StorageFault
 from .store.reader import Reader
@@ -119,6 +120,7 @@ class HallService:
         self.reader = reader
         self.announce = announce
         self.publisher: Publisher = NullPublisher()
+        self.random = RandomPool()  # tracking tokens and print job ids
         self.state: HallState = engine.new_state(hall, self.today())
         self.done: dict[bytes, Done] = {}  # digest of "actor|request id" -> outcome, today only
         self.tracking: dict[str, int] = {}  # tracking hash -> ticket id, today only

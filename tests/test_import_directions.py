@@ -31,7 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "server.config_cli": {"server.config", "server.config_schema", "server.security"},
     "server.voice": BASE,
     # the service: rules in, events out, through the store; never a view, an adapter or statistics
-    "server.service": BASE | {"server.records", "server.store"},
+    "server.service": BASE | {"server.records", "server.store", "server.security"},
     "server.appkeys": {"server.auth", "server.clock", "server.ratelimit", "server.service"},
     # what the adapters share: callers, bodies, the command runner and its answers
     "server.actions": BASE | {"server.appkeys", "server.auth", "server.service", "server.records",

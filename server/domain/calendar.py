@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 
@@ -25,6 +26,12 @@ def minute_of_day(now: float, tz: str) -> int:
 def iso_local(ts: float | None, tz: str) -> str | None:
     if ts is None:
         return None
+    return _iso_local(ts, tz)
+
+
+@lru_cache(maxsize=4096)
+def _iso_local(ts: float, tz: str) -> str:
+    # memoised (a pure function): a ticket's few times are shown in every view of it, several per action
     return local_time(ts, tz).isoformat(timespec="milliseconds")
 
 

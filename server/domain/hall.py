@@ -226,4 +226,9 @@ class HallConfig:
         return next((s for s in self.staff if s.number == number and not s.disabled), None)
 
     def windows_serving(self, service_code: str) -> tuple[Window, ...]:
-        return tuple(w for w in self.windows if service_code in w.services)
+        return self._windows_by_service.get(service_code, ())
+
+    @cached_property
+    def _windows_by_service(self) -> dict[str, tuple[Window, ...]]:
+        return {code: tuple(w for w in self.windows if code in w.services)
+                for code in {c for w in self.windows for c in w.services}}
