@@ -228,6 +228,17 @@ class HallConfig:
     def windows_serving(self, service_code: str) -> tuple[Window, ...]:
         return self._windows_by_service.get(service_code, ())
 
+    def services_sharing_windows(self, service_code: str) -> tuple[Service, ...]:
+        """The service and every service a window serving it also serves, in the hall's order."""
+        return self._sharing.get(service_code) or tuple(s for s in self.services if s.code == service_code)
+
+    @cached_property
+    def _sharing(self) -> dict[str, tuple[Service, ...]]:
+        def sharing(code: str) -> tuple[Service, ...]:
+            codes = {code} | {c for w in self.windows_serving(code) for c in w.services}
+            return tuple(s for s in self.services if s.code in codes)
+        return {s.code: sharing(s.code) for s in self.services}
+
     @cached_property
     def _windows_by_service(self) -> dict[str, tuple[Window, ...]]:
         return {code: tuple(w for w in self.windows if code in w.services)
