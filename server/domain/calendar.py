@@ -29,7 +29,7 @@ def iso_local(ts: float | None, tz: str) -> str | None:
     return _iso_local(ts, tz)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _iso_local(ts: float, tz: str) -> str:
     # memoised (a pure function): a ticket's few times are shown in every view of it, several per action
     return local_time(ts, tz).isoformat(timespec="milliseconds")
