@@ -40,7 +40,7 @@ def _on_issued(state: HallState, hall: HallConfig, ev: e.TicketIssued) -> None:
         id=ev.ticket_id, day=intern(ev.day), service=service, prefix=intern(ev.prefix), number=ev.number,
         label=ev.label, issued_at=ev.at, channel=intern(ev.channel), green_category=ev.green_category,
         appointment_code=ev.appointment_code, kiosk=ev.kiosk and intern(ev.kiosk), lang=intern(ev.lang),
-        tracking_hash=ev.tracking_hash, queue_service=service, queue_entered_at=ev.queue_entered_at,
+        queue_service=service, queue_entered_at=ev.queue_entered_at,
         status=INITIAL,
     )
     state.numbers[ev.prefix] = max(state.numbers.get(ev.prefix, 0), ev.number)

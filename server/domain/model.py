@@ -24,7 +24,6 @@ class Ticket:
     appointment_code: str | None = None
     kiosk: str | None = None
     lang: str = "zh-Hant"
-    tracking_hash: str = ""
     status: Status = Status.WAITING
     # the current queue segment
     segment: int = 0
