@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 
-from .domain.calendar import local_time
+from .domain.calendar import iso_local
 from .domain.hall import HallConfig, Names
 from .domain.model import Ticket
 from .store.writes import PRINTER_FAULTS, PrintJob, ResendPrintJobs
@@ -27,7 +27,7 @@ def ticket_layout(hall: HallConfig, ticket: Ticket, ahead: int, estimate: dict, 
         "open_windows": estimate.get("open_windows"),
         "windows": [w.number for w in hall.windows_serving(ticket.queue_service)],
         "hint": HINT.get(lang), "missed_rule": hall.center.missed_rule.get(lang),
-        "issued_at": local_time(ticket.issued_at, hall.center.timezone).strftime("%Y-%m-%d %H:%M"),
+        "issued_at": (iso_local(ticket.issued_at, hall.center.timezone) or "")[:16].replace("T", " "),
         "tracking_url": tracking_url, "lang": lang, "channel": ticket.channel,
         "channel_label": GREEN.get(lang) if ticket.channel == "green" else "",
     }

@@ -220,7 +220,11 @@ class HallConfig:
         return {w.number: w for w in reversed(self.windows)}
 
     def department(self, code: str) -> Department | None:
-        return next((d for d in self.departments if d.code == code), None)
+        return self._departments_by_code.get(code)
+
+    @cached_property
+    def _departments_by_code(self) -> dict[str, Department]:
+        return {d.code: d for d in reversed(self.departments)}
 
     def staff_member(self, number: str) -> Staff | None:
         return next((s for s in self.staff if s.number == number and not s.disabled), None)

@@ -57,21 +57,27 @@ class QueueOrder:
     (queue entry, id), so a class's call order (front first, then by entry) and the queue's oldest
     entry (which ignores "front") both read the heads, with one key per ticket."""
 
-    __slots__ = ("places",)
+    __slots__ = ("places", "size")
 
     def __init__(self) -> None:
         # priority front, priority rest, normal front, normal rest
         self.places = (OrderedIds(), OrderedIds(), OrderedIds(), OrderedIds())
+        self.size = 0  # read on every issue (people ahead, the estimate): kept, not summed
 
     def __len__(self) -> int:
-        return sum(len(place) for place in self.places)
+        return self.size
 
     def add(self, entry_key: Key, is_priority: bool, front: bool) -> None:
-        self.places[(0 if is_priority else 2) + (0 if front else 1)].add(entry_key)
+        place = self.places[(0 if is_priority else 2) + (0 if front else 1)]
+        before = len(place)
+        place.add(entry_key)
+        self.size += len(place) - before
 
     def discard(self, ticket_id: int) -> None:
         for place in self.places:  # its class and front flag as they were when it was placed are unknown here
+            before = len(place)
             place.discard(ticket_id)
+            self.size -= before - len(place)
 
     def ids(self) -> list[int]:
         """The ids of the queue's tickets, in no particular order."""
