@@ -6,6 +6,7 @@ import secrets
 from .domain.calendar import iso_local
 from .domain.hall import HallConfig, Names
 from .domain.model import Ticket
+from .security import RandomPool
 from .store.writes import PRINTER_FAULTS, PrintJob, ResendPrintJobs
 
 __all__ = ["PRINTER_FAULTS", "jobs_to_resend", "new_job", "ticket_layout"]
@@ -34,10 +35,12 @@ def ticket_layout(hall: HallConfig, ticket: Ticket, ahead: int, estimate: dict, 
 
 
 def new_job(device: str, ticket_id: int, payload: dict, now: float, reprint: bool = False,
-            random_hex: str | None = None) -> PrintJob:
+            pool: RandomPool | None = None) -> PrintJob:
     """A print job with a fresh id (the writer stores it; the hub sends its message once stored).
-    `random_hex`: 16 random hex digits from the caller's pool, else drawn here."""
-    return PrintJob("pj-" + (random_hex or secrets.token_hex(8)), device, ticket_id, payload, now, reprint)
+    The id is the ticket id and 32 random bits (from the caller's pool, if it has one), so a new job
+    lands at the end of the jobs' index instead of on a random page of it."""
+    suffix = pool.hex(4) if pool else secrets.token_hex(4)
+    return PrintJob(f"pj-{ticket_id:08x}{suffix}", device, ticket_id, payload, now, reprint)
 
 
 # --- the life of a job (docs/printing.md "Jobs that could not print") ------------------------------

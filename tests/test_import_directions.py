@@ -24,7 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "server.records": BASE, "server.estimate": BASE,
     "server.views": BASE | {"server.records", "server.estimate"},
     "server.auth": BASE | {"server.security"},
-    "server.printjobs": BASE | {"server.store"},
+    "server.printjobs": BASE | {"server.store", "server.security"},
     "server.config_schema": BASE | {"server.security"},
     "server.config": BASE | {"server.config_schema", "server.security", "server.voice", "server.citylink",
                       "server.supervision"},
