@@ -38,7 +38,8 @@ def _on_issued(state: HallState, hall: HallConfig, ev: e.TicketIssued) -> None:
     service = intern(ev.service)
     state.tickets[ev.ticket_id] = Ticket(
         id=ev.ticket_id, day=intern(ev.day), service=service, prefix=intern(ev.prefix), number=ev.number,
-        label=ev.label, issued_at=ev.at, channel=intern(ev.channel), green_category=ev.green_category,
+        odd_label=None if ev.label == f"{ev.prefix}{ev.number:03d}" else ev.label, issued_at=ev.at,
+        channel=intern(ev.channel), green_category=ev.green_category,
         appointment_code=ev.appointment_code, kiosk=ev.kiosk and intern(ev.kiosk), lang=intern(ev.lang),
         queue_service=service, queue_entered_at=ev.queue_entered_at,
         status=INITIAL,

@@ -17,7 +17,6 @@ class Ticket:
     service: str
     prefix: str
     number: int
-    label: str
     issued_at: float
     channel: str = "normal"
     green_category: str | None = None
@@ -45,6 +44,12 @@ class Ticket:
     outcome: str | None = None
     transfers: int = 0
     notes: Sequence[str] = ()  # a list once a transfer adds a note: most tickets keep the shared empty tuple
+    odd_label: str | None = None  # only for a label that is not `label`'s usual form (none is made today)
+
+    @property
+    def label(self) -> str:
+        """Prefix and number ("A012"): formed when read, not kept as one more string per ticket."""
+        return self.odd_label or f"{self.prefix}{self.number:03d}"
 
     @property
     def is_priority(self) -> bool:
