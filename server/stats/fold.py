@@ -3,6 +3,8 @@
 Pure and config-free: it reads only the event dicts as the store keeps them (the event fields plus
 `ticket`, `service` = the queue service, `at_local`). The live projector, `rebuild_projection` and
 `hallq demo-data` all run this same fold, so a figure never depends on how the rows were made.
+The live projector's fold holds only a working set of segments and reads any other back from the
+rows it wrote (a `SegmentSource`); the others hold the whole day.
 
 A segment is one pass through a queue: issue (or transfer, resume, or return
 at the guide desk) -> calls -> an end.
@@ -15,6 +17,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from operator import attrgetter
 from typing import Any, Protocol
+
 
 @dataclass(slots=True)
 class Segment:
