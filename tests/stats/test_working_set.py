@@ -199,6 +199,19 @@ def test_a_start_up_warm_up_that_fails_leaves_the_rows_and_the_next_batch_repair
     assert typed(stored_rows(conn)[0]) == typed(pure_rows(events)[0])
 
 
+def test_the_least_recently_touched_segment_is_the_one_forgotten(tmp_path):
+    conn = open_test_db(tmp_path / "hall.db")
+    projector = StatsProjector(keep=3)
+    issued = issue_events(4, 1)
+    a, b, c, d = (ev["ticket_id"] for ev in issued)
+    commit_group(conn, [[ev] for ev in issued[:3]], projector, commit=True)
+    call_a = {"type": "ticket_called", "day": FIRST_DAY, "at": issued[2]["at"] + 60, "ticket_id": a, "window": 3,
+              "staff": "1003", "seq": 4}
+    commit_group(conn, [[call_a], [issued[3] | {"seq": 5}]], projector, commit=True)
+    assert list(projector.fold.segments) == [(c, 0), (a, 0), (d, 0)]  # b: touched longest ago
+    assert set(projector.fold.current) == {a, c, d}
+
+
 # --- reading a segment back --------------------------------------------------------------------------
 
 def test_a_segment_read_back_equals_the_one_the_fold_kept(tmp_path):
