@@ -24,6 +24,7 @@ from .domain.errors import DomainError
 from .domain.hall import HallConfig
 from .domain.model import HallState, Ticket
 from .records import ticket_row, ticket_view
+from .keyfilter import KeyFilter
 from .security import RandomPool
 from .store import queries
 from .store.faults import REASONS, StaleBatch, StorageFault
@@ -87,8 +88,6 @@ class Pending:
     future: asyncio.Future  # the commit
 
 
-DURABLE = None  # a request id whose answer is on disk: its fingerprint and answer are read back on a retry
-Done = Pending | None
 
 
 @dataclass(frozen=True)
@@ -123,7 +122,10 @@ class HallService:
         self.random = RandomPool()  # tracking tokens and print job ids
         self._views: dict[int, dict] = {}  # ticket id -> its view as of the running command's last event on it
         self.state: HallState = engine.new_state(hall, self.today())
-        self.done: dict[bytes, Done] = {}  # digest of "actor|request id" -> outcome, today only
+        # request ids of today, by the digest of "actor|request id": the answers still being committed,
+        # and a filter of those on disk (a retry's fingerprint and answer are read back from the store)
+        self.pending: dict[bytes, Pending] = {}
+        self.durable = KeyFilter()
         self.tracking: dict[bytes, int] = {}  # tracking_key(tracking hash) -> ticket id, today only
         self.epoch = 0  # batches decided on this state carry it (see the module docstring)
         self.fault: StorageFault | None = None  # the storage fault not yet cleared
@@ -145,7 +147,10 @@ class HallService:
         tracking = await self.reader.run(queries.tracking_of_day, self.state.day)
         self.tracking = {tracking_key(ticket_hash): ticket_id for ticket_hash, ticket_id in tracking.items()}
         rows = await self.reader.run(queries.requests_of_day, self.state.day)
-        self.done = {_memory_key(_done_key(r["key"])): DURABLE for r in rows}
+        self.pending = {}
+        self.durable = KeyFilter()
+        for row in rows:
+            self.durable.add(_memory_key(_done_key(row["key"])))
         self._reloaded = True
         if self.attention:
             log.error("NEEDS ATTENTION: event seq %s could not be replayed (%s); the hall is read-only until "
@@ -166,8 +171,12 @@ class HallService:
             await self._durable(self.writer.submit(batch), batch.epoch)
             return body
         key = _memory_key(request.key)
-        if key in self.done:
-            return await self._replay(request.key, self.done[key], request)
+        if key not in self.pending and key in self.durable:  # maybe answered: the store says
+            stored = await self._stored(request.key)
+            if stored is not None:
+                return self._replay_stored(request, *stored)
+        if key in self.pending:  # being committed (also: arrived while the store was read)
+            return await self._replay_pending(request, self.pending[key])
         batch, body = self._decide(cmd, answer, writes)
         fingerprint = self._remember(batch, request.key, request.fingerprint(), body)
         future = self.writer.submit(batch)
@@ -206,7 +215,8 @@ class HallService:
                 self.tracking[tracking_key(tracking_hash)] = ticket.id
         if ev.TYPE == "day_closed":
             self.tracking.clear()
-            self.done.clear()
+            self.pending.clear()
+            self.durable.clear()
 
     def _ticket_of(self, ev: e.Event) -> Ticket | None:
         """The ticket an event is about, if it is about one the state still holds."""
@@ -245,43 +255,42 @@ class HallService:
         return fingerprint
 
     def _track_commit(self, key: bytes, pending: Pending) -> None:
-        """Keep the answer in memory until its commit is on disk, then only the key: a retry, which
-        is rare, reads the fingerprint and the answer back from the `requests` table."""
-        self.done[key] = pending
+        """Keep the answer in memory until its commit is on disk, then only the key in the filter: a
+        retry, which is rare, reads the fingerprint and the answer back from the `requests` table."""
+        self.pending[key] = pending
 
         def settle(future: asyncio.Future) -> None:
             # only this very entry (the day may have turned, a reload may have replaced the map),
             # and only once the answer is on disk; a failed commit is dealt with by the reload
-            if self.done.get(key) is pending and not future.cancelled() and future.exception() is None:
-                self.done[key] = DURABLE
+            if self.pending.get(key) is pending and not future.cancelled() and future.exception() is None:
+                del self.pending[key]
+                self.durable.add(key)
 
         pending.future.add_done_callback(settle)
 
     def is_retry(self, actor: str, request_id: str | None) -> bool:
-        """Whether this request id was answered today (yesterday's ids are new requests)."""
+        """Whether this request id may have been answered today (yesterday's ids are new requests).
+        A rare false "yes" only spares a kiosk one count of its rate limit."""
         self._turn_day_if_due()
-        return bool(request_id) and _memory_key(f"{actor}|{request_id}") in self.done
+        if not request_id:
+            return False
+        key = _memory_key(f"{actor}|{request_id}")
+        return key in self.pending or key in self.durable
 
-    async def _replay(self, key: str, done: Done, request: RequestUse) -> dict:
-        use, body = request.fingerprint().split(":")
-        fingerprint, response = (done.fingerprint, None) if isinstance(done, Pending) else await self._stored(key)
-        done_use, _, done_body = fingerprint.partition(":")
-        if done_use != use:
-            raise DomainError("request_id_reused", "this request id was used for another action or ticket")
-        if done_body != body:
-            raise DomainError("request_conflict", "this request id was used for a different request")
-        if isinstance(done, Pending):
-            await self._durable(done.future, None)
-            return done.response
-        return json.loads(response or "null")
+    async def _replay_pending(self, request: RequestUse, pending: Pending) -> dict:
+        _check_same_use(request, pending.fingerprint)
+        await self._durable(pending.future, None)
+        return pending.response
 
-    async def _stored(self, key: str) -> tuple[str, str]:
-        """The fingerprint and the answer (JSON text) of a durable request id, as the `requests` table keeps them."""
+    def _replay_stored(self, request: RequestUse, fingerprint: str, response: str) -> dict:
+        _check_same_use(request, fingerprint)
+        return json.loads(response)
+
+    async def _stored(self, key: str) -> tuple[str, str] | None:
+        """The fingerprint and the answer (JSON text) of a durable request id, as the `requests` table
+        keeps them; None if it has none (the filter's false "maybe")."""
         day = self.state.day
-        stored = await self.reader.run(queries.request_response, day, f"{day}|{key}", key)
-        if stored is None:  # a key is only marked durable once the answer's commit is on disk
-            raise RuntimeError(f"request {key!r} of {day} is remembered but its answer is not stored")
-        return stored
+        return await self.reader.run(queries.request_response, day, f"{day}|{key}", key)
 
     def _after_commit(self, batch: WriteBatch) -> None:
         """On the loop, in commit order, once the batch is on disk: screens, then printers."""
@@ -431,6 +440,16 @@ def _memory_key(text_key: str) -> bytes:
     """A request id's key as kept in memory: a 16-byte digest of "actor|request id" (a third of
     the text's size; a collision among a day's ids is out of reach)."""
     return hashlib.blake2b(text_key.encode("utf-8"), digest_size=16).digest()
+
+
+def _check_same_use(request: RequestUse, fingerprint: str) -> None:
+    """A retry must be the same request: the same operation and target, and the same body."""
+    use, body = request.fingerprint().split(":")
+    done_use, _, done_body = fingerprint.partition(":")
+    if done_use != use:
+        raise DomainError("request_id_reused", "this request id was used for another action or ticket")
+    if done_body != body:
+        raise DomainError("request_conflict", "this request id was used for a different request")
 
 
 def tracking_key(tracking_hash: str) -> bytes:

@@ -14,12 +14,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVER = ROOT / "server"
 
 BASE = {"server.domain"}  # everyone may use the pure rules
-LEAVES = {"server.clock", "server.security", "server.qrsvg", "server.ratelimit"}  # no server imports
+LEAVES = {"server.clock", "server.security", "server.qrsvg", "server.ratelimit",  # no server imports
+          "server.keyfilter"}
 ALLOWED: dict[str, set[str]] = {
     "server": set(),  # the package's __init__
     "server.domain": set(),
     "server.store": set(),
     "server.clock": set(), "server.security": set(), "server.qrsvg": set(), "server.ratelimit": set(),
+    "server.keyfilter": set(),
     "server.audience": set(), "server.csvsafe": set(), "server.logmask": set(),
     "server.records": BASE, "server.estimate": BASE,
     "server.views": BASE | {"server.records", "server.estimate"},
@@ -31,7 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     "server.config_cli": {"server.config", "server.config_schema", "server.security"},
     "server.voice": BASE,
     # the service: rules in, events out, through the store; never a view, an adapter or statistics
-    "server.service": BASE | {"server.records", "server.store", "server.security"},
+    "server.service": BASE | {"server.records", "server.store", "server.security", "server.keyfilter"},
     "server.appkeys": {"server.auth", "server.clock", "server.ratelimit", "server.service"},
     # what the adapters share: callers, bodies, the command runner and its answers
     "server.actions": BASE | {"server.appkeys", "server.auth", "server.service", "server.records",

@@ -113,7 +113,7 @@ def _release(state: HallState, ticket: Ticket) -> None:
 def _on_finished(state: HallState, hall: HallConfig, ev: e.ServiceFinished) -> None:
     ticket = state.tickets[ev.ticket_id]
     _move(ticket, ev)
-    ticket.finished_at, ticket.outcome = ev.at, ev.outcome
+    ticket.finished_at, ticket.outcome = ev.at, intern(ev.outcome)  # one string per outcome, not per ticket
     _release(state, ticket)
     if ev.outcome != "unrecorded":
         state.pending_ratings[ticket.id] = PendingRating(ticket.id, ticket.segment, ev.window, ev.staff, ev.at)
