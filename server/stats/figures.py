@@ -15,6 +15,7 @@ from ..domain.commands import GOOD_LEVELS, OUTCOMES, RATING_LEVELS
 from ..domain.hall import HallConfig
 from .partials import (DERIVED, WINDOW_COLUMN, compute_partials, day_spans, days_between, merge_hists,
                        merge_rows, merge_wt, percentile)
+from .store import PartialCache
 
 GROUPS = ("total", "service", "window", "department", "clerk", "hour", "day", "weekday", "weekday_hour")
 BAD_LEVELS = RATING_LEVELS[3:]
@@ -155,7 +156,7 @@ def compute(conn: sqlite3.Connection, q: Query, cache: dict | None = None, today
     base, key_of = DERIVED.get(q.group_by, (q.group_by, None))
     days = days_between(q.day_from, q.day_to)
     per_day = _partials(conn, replace(q, group_by=base), days, cache, today)
-    spans = _cached(cache, today, days, "_span", lambda lo, hi: day_spans(conn, lo, hi), 1.0)
+    spans = _cached(conn, cache, today, days, "_span", lambda lo, hi: day_spans(conn, lo, hi), 1.0)
     collected: dict = {}
     for day in days:
         for g, part in per_day[day].items():
@@ -176,14 +177,17 @@ def _partials(conn, q: Query, days: list[str], cache, today) -> dict[str, dict]:
     settled = settled_before(today)
     keep = cache is not None and any(d < settled and (d, q.group_by) not in cache for d in days)
     timed_figures = TIMED if q.percentiles or keep else {}  # a kept day needs its histograms later
-    return _cached(cache, today, days, q.group_by, lambda lo, hi: compute_partials(
+    return _cached(conn, cache, today, days, q.group_by, lambda lo, hi: compute_partials(
         conn, _sums_sql(q), group_expr(q), q.group_by, timed_figures, lo, hi, q.now), {})
 
 
-def _cached(cache, today, days: list[str], kind: str, fetch, empty) -> dict:
-    """day -> value: the cache's, else fetched (one pass per run of consecutive missing days, so a
-    cached month with its weekends missing is not re-read); days settled are kept."""
+def _cached(conn, cache, today, days: list[str], kind: str, fetch, empty) -> dict:
+    """day -> value: the cache's (restored from the kept partials if need be), else fetched (one
+    pass per run of consecutive missing days, so a cached month with its weekends missing is not
+    re-read); days settled are kept."""
     settled = settled_before(today)
+    if isinstance(cache, PartialCache):
+        cache.restore(conn, kind, [d for d in days if d < settled])
     missing = [d for d in days if cache is None or (d, kind) not in cache]
     fresh: dict = {}
     for lo, hi in _runs(missing, days):

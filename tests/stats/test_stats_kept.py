@@ -37,3 +37,21 @@ async def test_a_request_keeps_the_closed_days(hall, db_path):
     kept = conn.execute("SELECT grouping FROM stats_partials WHERE day = ? ORDER BY 1", (DAY,)).fetchall()
     assert kept == [("_span",), ("window",)]
     conn.close()
+
+
+async def test_a_missing_day_is_restored_from_the_kept_partials(hall, db_path):
+    """A request reaching a closed day the warm-up has not loaded yet reads its kept partials, not
+    the rows (shown by removing the rows: the figures stay those of the day)."""
+    await run_day(hall, DEMO_START)
+    conn = sqlite3.connect(db_path)
+    query = Query(hall.settings.hall, DAY, DAY, "service")
+    cache = PartialCache()
+    figures = compute(conn, query, cache, "2026-11-30")
+    with conn:
+        cache.take_new().run(conn)
+        conn.execute("DELETE FROM segments WHERE day = ?", (DAY,))
+    assert compute(conn, query)["groups"] == []  # the rows are gone
+    restored = PartialCache()
+    assert compute(conn, query, restored, "2026-11-30") == figures
+    assert (DAY, "service") in restored and not restored.take_new().rows  # loaded, not new: nothing to write again
+    conn.close()
