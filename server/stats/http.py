@@ -28,6 +28,7 @@ from .warm_up import WarmUp
 
 MANAGER = ("manager",)
 STATS_READER = web.AppKey("stats_reader", Reader)
+STATS_LIVE_READER = web.AppKey("stats_live_reader", Reader)  # today's figures: never behind a report
 STATS_CACHE = web.AppKey("stats_cache", PartialCache)  # (closed business day, grouping) -> its partials
 STATS_WARM_UP = web.AppKey("stats_warm_up", WarmUp)
 MAX_DAYS = 800
@@ -94,7 +95,8 @@ async def stats_live(request: web.Request) -> web.Response:
     board = live_board(service.state, service.hall, now, devices)
     day = service.state.day
     async with request.app[STATS_WARM_UP].priority():  # today's rows only: nothing to keep
-        today = await request.app[STATS_READER].run(_today_figures, Query(service.hall, day, day, "service", now=now))
+        today = await request.app[STATS_LIVE_READER].run(_today_figures, Query(service.hall, day, day, "service",
+                                                                                now=now))
     return json_response(board | today)
 
 
@@ -158,8 +160,10 @@ STATS_HANDLERS = {"stats": stats, "stats_live": stats_live, "report_daily": repo
 
 def setup_stats(app: web.Application, db_path) -> None:
     """The statistics reader: one thread of its own, so reports queue behind each other, not the
-    floor; the warm-up on another, giving way to them."""
+    floor; today's live figures (one day's rows, tens of ms) on a second, so a board never waits
+    for a month's report; the warm-up on a third while it lasts, giving way to both."""
     app[STATS_READER] = Reader(db_path, threads=1)
+    app[STATS_LIVE_READER] = Reader(db_path, threads=1)
     app[STATS_CACHE] = PartialCache()
     app[STATS_WARM_UP] = WarmUp()
     tasks: list[asyncio.Task] = []
@@ -173,6 +177,7 @@ def setup_stats(app: web.Application, db_path) -> None:
         yield
         await stop_warming(app)  # a start that failed half-way has no shutdown
         app[STATS_READER].close()
+        app[STATS_LIVE_READER].close()
 
     async def warm(app: web.Application) -> None:  # after every cleanup context: the state is loaded
         service = app[K.SERVICE]

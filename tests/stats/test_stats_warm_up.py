@@ -1,10 +1,11 @@
 """Right after a start, a manager's statistics go before the warm-up: the 30-day figures, the
 monthly report and the live figures are answered while the warm-up is still far from done, with at
 most the one warm-up slice that was already running when each request arrived, and they equal the
-answers given once the warm-up has finished."""
+answers given once the warm-up has finished. The live figures do not wait for a report either."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import aiohttp
 from aiohttp import web
@@ -13,7 +14,7 @@ from aiohttp.test_utils import TestServer
 from server.app import create_app
 from server.clock import ManualClock
 from server.stats import demo_data
-from server.stats.http import STATS_CACHE, STATS_WARM_UP
+from server.stats.http import STATS_CACHE, STATS_READER, STATS_WARM_UP
 from server.stats.warm_up import WARM_GROUPS
 from tests.conftest import DEMO_START, HallClient
 
@@ -89,3 +90,17 @@ async def test_requests_go_before_the_warm_up(tmp_path, settings):
             assert await _answers(hall, token) == first
     finally:
         await server.close()
+
+
+async def test_live_figures_do_not_wait_for_a_report(hall):
+    """Today's figures have a thread of their own: answered while the reports' thread is busy."""
+    token = await hall.manager_token()
+    release = threading.Event()
+    report = asyncio.ensure_future(hall.app[STATS_READER].run(lambda conn: release.wait(10)))  # a long report
+    try:
+        status, body = await asyncio.wait_for(hall.get("/api/stats/live", token), 5)
+        assert status == 200 and "totals" in body
+        assert not report.done()
+    finally:
+        release.set()
+        await report
