@@ -6,7 +6,7 @@ import sqlite3
 
 from server.stats.figures import GROUPS, Query, compute
 from server.stats.http import STATS_CACHE
-from server.stats.store import PartialCache
+from server.stats.store import PartialCache, decode, encode
 from tests.conftest import DEMO_START
 from tests.stats.scripted_day import DAY, manager_token, run_day
 
@@ -55,3 +55,11 @@ async def test_a_missing_day_is_restored_from_the_kept_partials(hall, db_path):
     assert compute(conn, query, restored, "2026-11-30") == figures
     assert (DAY, "service") in restored and not restored.take_new().rows  # loaded, not new: nothing to write again
     conn.close()
+
+
+def test_partials_kept_with_histograms_as_pairs_still_read():
+    """Histograms were kept as [bin, count] pairs before they were kept as two lists: both read back."""
+    value = {"invoice": {"row": {"served": 3}, "wt": (3600.0, 60.0), "hist": {"wait_called": {30: 2, 610: 1}}}}
+    pairs = '[["invoice",{"row":{"served":3},"wt":[3600.0,60.0],"hist":{"wait_called":[[30,2],[610,1]]}}]]'
+    assert decode(pairs) == value == decode(encode(value))
+    assert '"b":[30,610],"n":[2,1]' in encode(value)
