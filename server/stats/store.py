@@ -15,6 +15,7 @@ from dataclasses import dataclass
 TABLE_SQL = ("CREATE TABLE IF NOT EXISTS stats_partials (day TEXT NOT NULL, grouping TEXT NOT NULL, "
              "data TEXT NOT NULL, PRIMARY KEY (day, grouping)) WITHOUT ROWID")
 INSERT_SQL = "INSERT OR REPLACE INTO stats_partials (day, grouping, data) VALUES (?, ?, ?)"
+HIST = "/hist"  # a grouping's histograms are kept apart from its sums, under this suffix
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,11 @@ class PartialCache(dict):
             keys, self.new = self.new, []
             values = [(key, self.get(key)) for key in keys]
         # an empty day costs nothing to redo: only days with something in them are saved
-        return SavePartials(tuple((day, kind, encode(value)) for (day, kind), value in values
+        return SavePartials(tuple((day, kind, encode(kind, value)) for (day, kind), value in values
                                   if value not in (None, {}, 1.0)))
 
     def load(self, rows) -> None:
-        decoded = [((day, kind), decode(data)) for day, kind, data in rows]  # outside the lock
+        decoded = [((day, kind), decode(kind, data)) for day, kind, data in rows]  # outside the lock
         with self._lock:
             for key, value in decoded:
                 super().__setitem__(key, value)
@@ -71,31 +72,26 @@ class PartialCache(dict):
             self.load(row for row in rows if (row[0], kind) not in self)
 
 
-def encode(value) -> str:
+def encode(kind: str, value) -> str:
     """JSON keeps only string keys: groups go as [key, value] pairs, and a histogram as its bins
-    and their counts in two lists ({"b": [...], "n": [...]}): not one small list per bin, which made
-    decoding a month of windows' partials allocate so many lists that the cyclic collector took
-    ten times longer than the parsing."""
+    and their counts in two lists ({"b": [...], "n": [...]}), not one small list per bin (decoding a
+    month of windows' histograms made so many lists that the cyclic collector took longer than the
+    parsing)."""
     if not isinstance(value, dict):
         return json.dumps(value)
-    return json.dumps([[g, {"row": p["row"], "wt": p["wt"],
-                            "hist": {name: {"b": list(bins), "n": list(bins.values())}
-                                     for name, bins in p["hist"].items()}}]
-                       for g, p in value.items()], separators=(",", ":"))
+    if kind.endswith(HIST):
+        return json.dumps([[g, {name: {"b": list(bins), "n": list(bins.values())} for name, bins in hists.items()}]
+                           for g, hists in value.items()], separators=(",", ":"))
+    return json.dumps([[g, {"row": p["row"], "wt": p["wt"]}] for g, p in value.items()], separators=(",", ":"))
 
 
-def decode(data: str):
+def decode(kind: str, data: str):
     value = json.loads(data)
     if not isinstance(value, list):
         return value
-    return {g: {"row": p["row"], "wt": tuple(p["wt"]) if p["wt"] is not None else None,
-                "hist": {name: _bins(kept) for name, kept in p["hist"].items()}} for g, p in value}
-
-
-def _bins(kept) -> dict:
-    if isinstance(kept, dict):
-        return dict(zip(kept["b"], kept["n"], strict=True))
-    return dict(kept)  # [bin, count] pairs, as kept before
+    if kind.endswith(HIST):
+        return {g: {name: dict(zip(h["b"], h["n"], strict=True)) for name, h in hists.items()} for g, hists in value}
+    return {g: {"row": p["row"], "wt": tuple(p["wt"]) if p["wt"] is not None else None} for g, p in value}
 
 
 def read_all(conn: sqlite3.Connection, day_from: str, day_to: str) -> list[tuple]:

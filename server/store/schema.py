@@ -171,6 +171,17 @@ def migrations() -> Migrations:
             """
         )
 
+    @steps(name="0070_stats_histograms_apart")
+    def stats_histograms_apart(db: Database) -> None:
+        # The kept partials now hold a grouping's sums and its histograms in two rows (the histograms
+        # under the grouping's name + "/hist"), so a report restores only the small one. The rows kept
+        # before held both in one: dropped, computed again on their next read. Frozen text.
+        db.executescript(
+            """
+            DELETE FROM stats_partials;
+            """
+        )
+
     return steps
 
 
