@@ -3,8 +3,8 @@
 Run: python -m bench.run_all [--seconds 5] [--backlog 10000] [--displays 300] [--json FILE]
 
 One run, in this order, each phase against a fresh `hallq serve` process (demo hall, fresh SQLite
-file, WAL + synchronous=FULL; server pinned to CPU 0 and this load process to CPU 1 when there are
-two CPUs; the kiosk rate limit raised):
+file, WAL + synchronous=FULL; unpinned, like a hall PC (`--pin` puts the server on CPU 0 and this
+load process on CPU 1); the kiosk rate limit raised):
   floor    a bare SQLite commit loop (synchronous=FULL) and a bare aiohttp JSON endpoint under the
            same 32-client load as issuing (bench/floor.py);
   issue    32 kiosk clients issuing back to back: durable tickets/s and server CPU per ticket (and
@@ -64,12 +64,12 @@ async def http_floor(clients: int, seconds: float, pin: bool) -> dict:
 
 async def issuing(args) -> dict:
     services = uncapped_services(demo_hall())
-    with ServerProcess(RAISED_LIMITS, log_level=args.log_level, pin=not args.no_pin, root=args.root) as server:
+    with ServerProcess(RAISED_LIMITS, log_level=args.log_level, pin=args.pin, root=args.root) as server:
         await asyncio.sleep(1.0)
         idle_kb = server.rss_kb()
         figures = {"throughput": await throughput(server, 32, args.seconds, services)}
         figures["memory"] = {"idle_mb": idle_kb / 1024}
-    with ServerProcess(RAISED_LIMITS, log_level=args.log_level, pin=not args.no_pin, root=args.root) as server:
+    with ServerProcess(RAISED_LIMITS, log_level=args.log_level, pin=args.pin, root=args.root) as server:
         figures["latency"] = await issue_latency(server, 200, args.seconds, services)
     return figures
 
@@ -135,8 +135,8 @@ class Clerk:
 async def clerks(args) -> list[dict]:
     """Two servers, 100 and `--backlog` waiting, one clerk each, their cycles taken in turn (A/B):
     whatever else the machine does falls on both alike."""
-    with ServerProcess(RAISED_LIMITS, log_level=args.log_level, pin=not args.no_pin, root=args.root) as small_server, \
-            ServerProcess(RAISED_LIMITS, log_level=args.log_level, pin=not args.no_pin, root=args.root) as big_server:
+    with ServerProcess(RAISED_LIMITS, log_level=args.log_level, pin=args.pin, root=args.root) as small_server, \
+            ServerProcess(RAISED_LIMITS, log_level=args.log_level, pin=args.pin, root=args.root) as big_server:
         async with session_for(32) as session:
             pair = [Clerk(small_server, session, 100), Clerk(big_server, session, args.backlog)]
             for clerk in pair:
@@ -153,7 +153,7 @@ async def clerks(args) -> list[dict]:
 
 async def displays(args) -> dict:
     services = uncapped_services(demo_hall())
-    with ServerProcess(RAISED_LIMITS, log_level=args.log_level, pin=not args.no_pin, root=args.root) as server:
+    with ServerProcess(RAISED_LIMITS, log_level=args.log_level, pin=args.pin, root=args.root) as server:
         async with session_for(64) as session:
             api = Api(server, session)
             tokens = await sign_in_all(api)
@@ -227,7 +227,7 @@ def median(values: list[float]) -> float:
 
 async def one_run(args) -> dict:
     figures: dict = {"args": {k: str(v) for k, v in vars(args).items()}, "loadavg_1min": os.getloadavg()[0]}
-    figures["floor"] = {"sqlite": sqlite_commits(3.0), "http": await http_floor(32, args.seconds, not args.no_pin)}
+    figures["floor"] = {"sqlite": sqlite_commits(3.0), "http": await http_floor(32, args.seconds, args.pin)}
     figures["issue"] = await issuing(args)
     figures["call"] = await clerks(args)
     figures["display"] = await displays(args)
@@ -240,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5, help="length of each measured phase")
     parser.add_argument("--backlog", type=int, default=10_000, help="tickets waiting for the big call-next case")
     parser.add_argument("--displays", type=int, default=300)
-    parser.add_argument("--no-pin", action="store_true", help="do not pin server and load to one CPU each")
+    parser.add_argument("--pin", action="store_true",
+                        help="server on CPU 0, this load process on CPU 1 (default: unpinned, as in a hall)")
     parser.add_argument("--log-level", default="info", help="server log level (info keeps the access log)")
     parser.add_argument("--json", help="also write every run's raw figures to this file")
     parser.add_argument("--root", type=Path, default=ROOT,
@@ -257,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(runs, f, indent=1)
     print(f"Command: `python -m bench.run_all --runs {args.runs} --seconds {args.seconds:g} "
-          f"--backlog {args.backlog} --displays {args.displays}`" + ("" if args.root == ROOT else f" on {args.root}"))
+          f"--backlog {args.backlog} --displays {args.displays}{' --pin' if args.pin else ''}`"
+          + ("" if args.root == ROOT else f" on {args.root}"))
     loads = " / ".join(f"{r['loadavg_1min']:.1f}" for r in runs)
     print(f"Machine: {machine()}; date {date.today().isoformat()}; load average at start {loads}; "
           f"{time.perf_counter() - started:.0f} s\n")

@@ -57,7 +57,7 @@ def recent_handling_min(state: HallState, service: Service) -> tuple[float, int]
 
 def _waiting_counts(state: HallState) -> dict[str, int]:
     """Unpinned waiting tickets per queue (from the waiting index)."""
-    return {code: len(queue) for code, queue in state.queues.items() if queue}
+    return {code: len(order) for code, order in state.order.queues.items() if len(order)}
 
 
 def window_share(window: Window, service_code: str, work: dict[str, float]) -> float:
@@ -71,8 +71,11 @@ def window_share(window: Window, service_code: str, work: dict[str, float]) -> f
 
 
 def estimate_wait(state: HallState, hall: HallConfig, service_code: str, ahead: int) -> dict:
-    cycles = all_cycles(state, hall.services, hall.estimate.recent, hall.estimate.min_samples)
-    return _estimate(state, hall, service_code, ahead, cycles, _waiting_counts(state))
+    # only the services that share a window with this one weigh in (see window_share)
+    services = hall.services_sharing_windows(service_code)
+    cycles = all_cycles(state, services, hall.estimate.recent, hall.estimate.min_samples)
+    counts = {s.code: state.queue_length(s.code) for s in services}
+    return _estimate(state, hall, service_code, ahead, cycles, counts)
 
 
 def hall_estimates(state: HallState, hall: HallConfig) -> dict[str, dict]:

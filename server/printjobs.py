@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import secrets
 
-from .domain.calendar import local_time
+from .domain.calendar import iso_local
 from .domain.hall import HallConfig, Names
 from .domain.model import Ticket
+from .security import RandomPool
 from .store.writes import PRINTER_FAULTS, PrintJob, ResendPrintJobs
 
 __all__ = ["PRINTER_FAULTS", "jobs_to_resend", "new_job", "ticket_layout"]
@@ -27,15 +28,19 @@ def ticket_layout(hall: HallConfig, ticket: Ticket, ahead: int, estimate: dict, 
         "open_windows": estimate.get("open_windows"),
         "windows": [w.number for w in hall.windows_serving(ticket.queue_service)],
         "hint": HINT.get(lang), "missed_rule": hall.center.missed_rule.get(lang),
-        "issued_at": local_time(ticket.issued_at, hall.center.timezone).strftime("%Y-%m-%d %H:%M"),
+        "issued_at": (iso_local(ticket.issued_at, hall.center.timezone) or "")[:16].replace("T", " "),
         "tracking_url": tracking_url, "lang": lang, "channel": ticket.channel,
         "channel_label": GREEN.get(lang) if ticket.channel == "green" else "",
     }
 
 
-def new_job(device: str, ticket_id: int, payload: dict, now: float, reprint: bool = False) -> PrintJob:
-    """A print job with a fresh id (the writer stores it; the hub sends its message once stored)."""
-    return PrintJob("pj-" + secrets.token_hex(8), device, ticket_id, payload, now, reprint)
+def new_job(device: str, ticket_id: int, payload: dict, now: float, reprint: bool = False,
+            pool: RandomPool | None = None) -> PrintJob:
+    """A print job with a fresh id (the writer stores it; the hub sends its message once stored).
+    The id is the ticket id and 32 random bits (from the caller's pool, if it has one), so a new job
+    lands at the end of the jobs' index instead of on a random page of it."""
+    suffix = pool.hex(4) if pool else secrets.token_hex(4)
+    return PrintJob(f"pj-{ticket_id:08x}{suffix}", device, ticket_id, payload, now, reprint)
 
 
 # --- the life of a job (docs/printing.md "Jobs that could not print") ------------------------------

@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import os
 import re
 import secrets
 
@@ -77,6 +78,32 @@ def verify_pin(pin: str, stored: str) -> bool:
 def new_token(nbytes: int = 24) -> str:
     """A random URL-safe token (24 bytes = 192 bits by default)."""
     return secrets.token_urlsafe(nbytes)
+
+
+class RandomPool:
+    """Random bytes from the OS (the same CSPRNG as `secrets`), read a few kB at a time, each byte
+    handed out once. Issuing a ticket takes two fresh random values (its tracking token and its print
+    job id); `os.urandom` releases the GIL, and on a busy server every release let the writer thread's
+    Python run before the ticket could go on. Used by one thread (the event loop)."""
+
+    def __init__(self, chunk: int = 4096) -> None:
+        self._chunk = chunk
+        self._buffer = b""
+        self._at = 0
+
+    def take(self, nbytes: int) -> bytes:
+        if self._at + nbytes > len(self._buffer):
+            self._buffer, self._at = os.urandom(max(self._chunk, nbytes)), 0
+        taken = self._buffer[self._at:self._at + nbytes]
+        self._at += nbytes
+        return taken
+
+    def token(self, nbytes: int = 24) -> str:
+        """Like `new_token`: URL-safe base64 of `nbytes` random bytes."""
+        return base64.urlsafe_b64encode(self.take(nbytes)).rstrip(b"=").decode("ascii")
+
+    def hex(self, nbytes: int) -> str:
+        return self.take(nbytes).hex()
 
 
 def hash_token(token: str) -> str:

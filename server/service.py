@@ -24,6 +24,7 @@ from .domain.errors import DomainError
 from .domain.hall import HallConfig
 from .domain.model import HallState, Ticket
 from .records import ticket_row, ticket_view
+from .security import RandomPool
 from .store import queries
 from .store.faults import REASONS, StaleBatch, StorageFault
 from .store.reader import Reader
@@ -86,8 +87,8 @@ class Pending:
     future: asyncio.Future  # the commit
 
 
-# the fingerprint of a durable answer (compacted: see _compact), or the answer still being committed
-Done = bytes | str | Pending
+DURABLE = None  # a request id whose answer is on disk: its fingerprint and answer are read back on a retry
+Done = Pending | None
 
 
 @dataclass(frozen=True)
@@ -119,9 +120,10 @@ class HallService:
         self.reader = reader
         self.announce = announce
         self.publisher: Publisher = NullPublisher()
+        self.random = RandomPool()  # tracking tokens and print job ids
         self.state: HallState = engine.new_state(hall, self.today())
         self.done: dict[bytes, Done] = {}  # digest of "actor|request id" -> outcome, today only
-        self.tracking: dict[str, int] = {}  # tracking hash -> ticket id, today only
+        self.tracking: dict[bytes, int] = {}  # tracking_key(tracking hash) -> ticket id, today only
         self.epoch = 0  # batches decided on this state carry it (see the module docstring)
         self.fault: StorageFault | None = None  # the storage fault not yet cleared
         self.attention: dict | None = None  # an event the replay could not apply: read-only until repaired
@@ -138,12 +140,10 @@ class HallService:
     async def load(self) -> None:
         replayed = await self.reader.run(_rebuild_state, self.hall, self.today())
         self.state, self.attention = replayed.state, replayed.problem
-        self.tracking = await self.reader.run(queries.tracking_of_day, self.state.day)
-        for ticket_hash, ticket_id in self.tracking.items():
-            if ticket_id in self.state.tickets:
-                self.state.tickets[ticket_id].tracking_hash = ticket_hash
+        tracking = await self.reader.run(queries.tracking_of_day, self.state.day)
+        self.tracking = {tracking_key(ticket_hash): ticket_id for ticket_hash, ticket_id in tracking.items()}
         rows = await self.reader.run(queries.requests_of_day, self.state.day)
-        self.done = {_memory_key(_done_key(r["key"])): _compact(r["fingerprint"]) for r in rows}
+        self.done = {_memory_key(_done_key(r["key"])): DURABLE for r in rows}
         self._reloaded = True
         if self.attention:
             log.error("NEEDS ATTENTION: event seq %s could not be replayed (%s); the hall is read-only until "
@@ -188,9 +188,10 @@ class HallService:
         batch.events.append(wire)
         ticket = self._ticket_of(ev)
         if ticket is not None:
-            batch.tickets.append(ticket_row(ticket, self.hall, ev.seq))
-            if ev.TYPE == "ticket_issued" and ticket.tracking_hash:
-                self.tracking[ticket.tracking_hash] = ticket.id
+            tracking_hash = ev.tracking_hash if isinstance(ev, e.TicketIssued) else None
+            batch.tickets.append(ticket_row(ticket, self.hall, ev.seq, tracking_hash))
+            if tracking_hash:  # kept in the ticket's row (written once) and here as a 16-byte key
+                self.tracking[tracking_key(tracking_hash)] = ticket.id
         if ev.TYPE == "day_closed":
             self.tracking.clear()
             self.done.clear()
@@ -231,14 +232,15 @@ class HallService:
         return fingerprint
 
     def _track_commit(self, key: bytes, pending: Pending) -> None:
-        """Keep the answer in memory until its commit is on disk, then only its fingerprint."""
+        """Keep the answer in memory until its commit is on disk, then only the key: a retry, which
+        is rare, reads the fingerprint and the answer back from the `requests` table."""
         self.done[key] = pending
 
         def settle(future: asyncio.Future) -> None:
             # only this very entry (the day may have turned, a reload may have replaced the map),
             # and only once the answer is on disk; a failed commit is dealt with by the reload
             if self.done.get(key) is pending and not future.cancelled() and future.exception() is None:
-                self.done[key] = _compact(pending.fingerprint)
+                self.done[key] = DURABLE
 
         pending.future.add_done_callback(settle)
 
@@ -249,7 +251,7 @@ class HallService:
 
     async def _replay(self, key: str, done: Done, request: RequestUse) -> dict:
         use, body = request.fingerprint().split(":")
-        fingerprint = done.fingerprint if isinstance(done, Pending) else _expand(done)
+        fingerprint, response = (done.fingerprint, None) if isinstance(done, Pending) else await self._stored(key)
         done_use, _, done_body = fingerprint.partition(":")
         if done_use != use:
             raise DomainError("request_id_reused", "this request id was used for another action or ticket")
@@ -258,15 +260,15 @@ class HallService:
         if isinstance(done, Pending):
             await self._durable(done.future, None)
             return done.response
-        return await self._stored_answer(key)
+        return json.loads(response or "null")
 
-    async def _stored_answer(self, key: str) -> dict:
-        """The answer a durable request id got, as the `requests` table keeps it."""
+    async def _stored(self, key: str) -> tuple[str, str]:
+        """The fingerprint and the answer (JSON text) of a durable request id, as the `requests` table keeps them."""
         day = self.state.day
         stored = await self.reader.run(queries.request_response, day, f"{day}|{key}", key)
-        if stored is None:  # the fingerprint is only kept once the answer's commit is on disk
+        if stored is None:  # a key is only marked durable once the answer's commit is on disk
             raise RuntimeError(f"request {key!r} of {day} is remembered but its answer is not stored")
-        return json.loads(stored)
+        return stored
 
     def _after_commit(self, batch: WriteBatch) -> None:
         """On the loop, in commit order, once the batch is on disk: screens, then printers."""
@@ -418,20 +420,10 @@ def _memory_key(text_key: str) -> bytes:
     return hashlib.blake2b(text_key.encode("utf-8"), digest_size=16).digest()
 
 
-def _compact(fingerprint: str) -> bytes | str:
-    """A durable answer's fingerprint as kept in memory: its two 16-byte digests as 32 raw bytes
-    (half the text's size); a fingerprint of another form is kept as it is."""
-    use, sep, body = fingerprint.partition(":")
-    if sep and len(use) == len(body) == 32:
-        try:
-            return bytes.fromhex(use + body)
-        except ValueError:
-            pass
-    return fingerprint
-
-
-def _expand(kept: bytes | str) -> str:
-    return kept if isinstance(kept, str) else f"{kept[:16].hex()}:{kept[16:].hex()}"
+def tracking_key(tracking_hash: str) -> bytes:
+    """A tracking hash ("sha256$<64 hex>") as kept in memory: its first 16 bytes (a day's tickets
+    never collide there; the full hash stays in the ticket's row)."""
+    return bytes.fromhex(tracking_hash.partition("$")[2][:32])
 
 
 def _done_key(stored: str) -> str:

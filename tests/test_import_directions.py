@@ -24,14 +24,14 @@ ALLOWED: dict[str, set[str]] = {
     "server.records": BASE, "server.estimate": BASE,
     "server.views": BASE | {"server.records", "server.estimate"},
     "server.auth": BASE | {"server.security"},
-    "server.printjobs": BASE | {"server.store"},
+    "server.printjobs": BASE | {"server.store", "server.security"},
     "server.config_schema": BASE | {"server.security"},
     "server.config": BASE | {"server.config_schema", "server.security", "server.voice", "server.citylink",
                       "server.supervision"},
     "server.config_cli": {"server.config", "server.config_schema", "server.security"},
     "server.voice": BASE,
     # the service: rules in, events out, through the store; never a view, an adapter or statistics
-    "server.service": BASE | {"server.records", "server.store"},
+    "server.service": BASE | {"server.records", "server.store", "server.security"},
     "server.appkeys": {"server.auth", "server.clock", "server.ratelimit", "server.service"},
     # what the adapters share: callers, bodies, the command runner and its answers
     "server.actions": BASE | {"server.appkeys", "server.auth", "server.service", "server.records",

@@ -11,7 +11,7 @@ from .. import appkeys as K
 from ..auth import Principal
 from ..domain import commands as c
 from ..domain.errors import DomainError
-from ..security import hash_token, new_token
+from ..security import hash_token
 from ..service import RequestUse
 from ..store.audit import AuditEntry
 from .answers import ANSWERS
@@ -57,7 +57,7 @@ async def run(app: web.Application, p: Principal, cmd: c.Command, answer: str, u
     if isinstance(cmd, (c.IssueTicket, c.CheckInAppointment)):
         if use is None or not service.is_retry(p.id, use.request_id):  # a retry is answered, not counted
             check_kiosk_rate(app, p)
-        token = new_token(18)
+        token = service.random.token(18)
         cmd.tracking_hash = hash_token(token)
         tracking_url = f"{app[K.SETTINGS].public_url}/t/{token}"
     return await service.execute(cmd, request=use, answer=ANSWERS[answer](service, p, tracking_url),

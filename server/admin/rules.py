@@ -113,7 +113,7 @@ def _unserved(new: HallConfig, state: HallState) -> list[dict]:
     """Waiting tickets of a service no window would call any more (a rota turn, a window's list)."""
     out = []
     for s in new.services:
-        waiting = sum(1 for t in state.queues.get(s.code, {}).values())
+        waiting = state.queue_length(s.code)
         if waiting and not new.windows_serving(s.code):
             out.append({"field": f"services[code={s.code}]", "tickets": waiting,
                         "message": f"{waiting} ticket(s) wait for {s.code!r} and no window would call them; "

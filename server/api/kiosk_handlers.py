@@ -8,7 +8,6 @@ from ..actions.access import known_caller
 from ..actions.body import json_response, read_body
 from ..domain.errors import DomainError
 from ..printjobs import new_job
-from ..qrsvg import qr_svg
 from ..records import ticket_view
 from ..store.audit import AuditEntry, AuditReprint
 from ..store.queries import latest_print_payload
@@ -22,6 +21,7 @@ async def track_qr(request: web.Request) -> web.Response:
     token = request.match_info["token"]
     tracked_ticket(request.app[K.SERVICE], token)
     link = f"{request.app[K.SETTINGS].public_url}/t/{token}"
+    from ..qrsvg import qr_svg  # imported on the first QR code: it brings the qrcode library (2 MB)
     return web.Response(text=qr_svg(link), content_type="image/svg+xml",
                         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 

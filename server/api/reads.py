@@ -17,7 +17,7 @@ from ..domain.model import Ticket
 from ..estimate import estimate_wait
 from ..records import ticket_view
 from ..security import hash_token
-from ..service import HallService
+from ..service import HallService, tracking_key
 from ..store.queries import today_figures
 from ..views import hall_view, missed_tickets
 from .paths import query_id
@@ -93,7 +93,7 @@ async def window_today(request: web.Request) -> web.Response:
 def tracked_ticket(service: HallService, token: str) -> Ticket:
     """Today's ticket behind a tracking token, or unknown_ticket (the link ends with the business day)."""
     service.turn_day_if_due()
-    ticket_id = service.tracking.get(hash_token(token))
+    ticket_id = service.tracking.get(tracking_key(hash_token(token)))
     found = service.state.tickets.get(ticket_id) if ticket_id else None
     if found is None:
         raise DomainError("unknown_ticket", "this tracking link is not valid (it works only on the day of the ticket)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -12,10 +13,13 @@ from ..actions.body import json_response
 from ..api.endpoints import Endpoint
 from ..api.router import Handler
 from .catalogue import catalogue_of
-from .link import CityLink, LinkState
 from .settings import CitySettings
 
-CITY_LINK = web.AppKey("city_link", CityLink)
+if TYPE_CHECKING:
+    from .link import CityLink
+
+# the link module (and asyncpg, 3 MB) is imported only by a hall that has a [city] table
+CITY_LINK: web.AppKey[CityLink] = web.AppKey("city_link")
 
 CITYLINK_ENDPOINTS = [
     Endpoint("GET", "/api/city/link", "getCityLink",
@@ -25,6 +29,7 @@ CITYLINK_ENDPOINTS = [
 
 
 async def city_link(request: web.Request) -> web.Response:
+    from .link import LinkState
     link = request.app.get(CITY_LINK)
     state = link.state if link is not None else LinkState(status="off")
     return json_response(state.to_dict(request.app[K.CLOCK].now()))
@@ -41,6 +46,7 @@ def setup_citylink(app: web.Application, db_path: Path) -> None:
     if not settings.enabled:
         return
 
+    from .link import CityLink
     link = CityLink(settings, db_path, catalogue_of(config.hall), now=app[K.CLOCK].now)
     app[CITY_LINK] = link
 

@@ -5,6 +5,7 @@ the lifecycle table (EVENT_ACTIONS), and `_move` takes the status after it from 
 from __future__ import annotations
 
 from collections.abc import Callable
+from sys import intern
 from typing import Any
 
 from . import events as e
@@ -32,11 +33,15 @@ def apply(state: HallState, hall: HallConfig, event: e.Event) -> None:
 
 
 def _on_issued(state: HallState, hall: HallConfig, ev: e.TicketIssued) -> None:
+    # the day's tickets share one string per day, service, language...: a request's own copies
+    # (parsed from its JSON) would otherwise stay in memory with every ticket
+    service = intern(ev.service)
     state.tickets[ev.ticket_id] = Ticket(
-        id=ev.ticket_id, day=ev.day, service=ev.service, prefix=ev.prefix, number=ev.number,
-        label=ev.label, issued_at=ev.at, channel=ev.channel, green_category=ev.green_category,
-        appointment_code=ev.appointment_code, kiosk=ev.kiosk, lang=ev.lang,
-        tracking_hash=ev.tracking_hash, queue_service=ev.service, queue_entered_at=ev.queue_entered_at,
+        id=ev.ticket_id, day=intern(ev.day), service=service, prefix=intern(ev.prefix), number=ev.number,
+        odd_label=None if ev.label == f"{ev.prefix}{ev.number:03d}" else ev.label, issued_at=ev.at,
+        channel=intern(ev.channel), green_category=ev.green_category,
+        appointment_code=ev.appointment_code, kiosk=ev.kiosk and intern(ev.kiosk), lang=intern(ev.lang),
+        queue_service=service, queue_entered_at=ev.queue_entered_at,
         status=INITIAL,
     )
     state.numbers[ev.prefix] = max(state.numbers.get(ev.prefix, 0), ev.number)

@@ -220,10 +220,30 @@ class HallConfig:
         return {w.number: w for w in reversed(self.windows)}
 
     def department(self, code: str) -> Department | None:
-        return next((d for d in self.departments if d.code == code), None)
+        return self._departments_by_code.get(code)
+
+    @cached_property
+    def _departments_by_code(self) -> dict[str, Department]:
+        return {d.code: d for d in reversed(self.departments)}
 
     def staff_member(self, number: str) -> Staff | None:
         return next((s for s in self.staff if s.number == number and not s.disabled), None)
 
     def windows_serving(self, service_code: str) -> tuple[Window, ...]:
-        return tuple(w for w in self.windows if service_code in w.services)
+        return self._windows_by_service.get(service_code, ())
+
+    def services_sharing_windows(self, service_code: str) -> tuple[Service, ...]:
+        """The service and every service a window serving it also serves, in the hall's order."""
+        return self._sharing.get(service_code) or tuple(s for s in self.services if s.code == service_code)
+
+    @cached_property
+    def _sharing(self) -> dict[str, tuple[Service, ...]]:
+        def sharing(code: str) -> tuple[Service, ...]:
+            codes = {code} | {c for w in self.windows_serving(code) for c in w.services}
+            return tuple(s for s in self.services if s.code in codes)
+        return {s.code: sharing(s.code) for s in self.services}
+
+    @cached_property
+    def _windows_by_service(self) -> dict[str, tuple[Window, ...]]:
+        return {code: tuple(w for w in self.windows if code in w.services)
+                for code in {c for w in self.windows for c in w.services}}

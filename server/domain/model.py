@@ -17,14 +17,12 @@ class Ticket:
     service: str
     prefix: str
     number: int
-    label: str
     issued_at: float
     channel: str = "normal"
     green_category: str | None = None
     appointment_code: str | None = None
     kiosk: str | None = None
     lang: str = "zh-Hant"
-    tracking_hash: str = ""
     status: Status = Status.WAITING
     # the current queue segment
     segment: int = 0
@@ -46,6 +44,12 @@ class Ticket:
     outcome: str | None = None
     transfers: int = 0
     notes: Sequence[str] = ()  # a list once a transfer adds a note: most tickets keep the shared empty tuple
+    odd_label: str | None = None  # only for a label that is not `label`'s usual form (none is made today)
+
+    @property
+    def label(self) -> str:
+        """Prefix and number ("A012"): formed when read, not kept as one more string per ticket."""
+        return self.odd_label or f"{self.prefix}{self.number:03d}"
 
     @property
     def is_priority(self) -> bool:
@@ -104,10 +108,10 @@ class HallState:
     rating_expired: set[tuple[int, int]] = field(default_factory=set)  # (ticket id, segment) not rated in time
     # Derived, kept by engine.apply through `reindex` after every ticket event, so issuing and calling
     # cost the same at the day's 2,000th ticket as at its first (no scan of the whole day).
-    waiting_tickets: dict[int, Ticket] = field(default_factory=dict, repr=False, compare=False)
-    queues: dict[str, dict[int, Ticket]] = field(default_factory=dict, repr=False, compare=False)  # unpinned
     pinned: dict[int, dict[int, Ticket]] = field(default_factory=dict, repr=False, compare=False)  # by window
-    _placed: dict[int, tuple[str, int | None]] = field(default_factory=dict, repr=False, compare=False)
+    # each waiting ticket's place: its queue (service code) if unpinned, else the window it is pinned to
+    # (an object the state already holds, so placing a ticket allocates nothing)
+    _placed: dict[int, str | int] = field(default_factory=dict, repr=False, compare=False)
     finished: dict[str, dict[int, Ticket]] = field(default_factory=dict, repr=False, compare=False)  # by queue
     order: WaitingOrder = field(default_factory=WaitingOrder, repr=False, compare=False)  # routing's heads
     finishes: RecentFinishes = field(default_factory=RecentFinishes, repr=False, compare=False)  # the estimate's
@@ -119,11 +123,22 @@ class HallState:
 
     def waiting(self) -> list[Ticket]:
         """The waiting tickets, in no particular order (callers pick by Ticket.queue_key)."""
-        return list(self.waiting_tickets.values())
+        return [self.tickets[i] for i in self._placed]
+
+    @property
+    def waiting_tickets(self) -> dict[int, Ticket]:
+        """The waiting tickets by id (built on each read: for checks and rare readers)."""
+        return {i: self.tickets[i] for i in self._placed}
 
     def queue_length(self, service: str) -> int:
         """Waiting tickets in a service's queue that any of its windows may call (not pinned)."""
-        return len(self.queues.get(service, ()))
+        order = self.order.queue(service)
+        return len(order) if order else 0
+
+    @property
+    def queues(self) -> dict[str, dict[int, Ticket]]:
+        """The unpinned waiting tickets by queue (built on each read: for checks and rare readers)."""
+        return {code: {i: self.tickets[i] for i in order.ids()} for code, order in self.order.queues.items()}
 
     def recent_calls(self, limit: int) -> list[Ticket]:
         """The tickets called most recently and still held or served at a window, latest first."""
@@ -147,9 +162,9 @@ class HallState:
         """(waiting, priority waiting, earliest queue entry) of a service's queue, pinned tickets
         included, from the indexes: the hall view asks it for every service on every read."""
         order = self.order.queue(service)
-        count = len(self.queues.get(service, ()))
-        priority = len(order.priority) if order else 0
-        oldest = order.by_entry.first() if order else None
+        count = self.queue_length(service)
+        priority = order.count_of_class(True) if order else 0
+        oldest = order.oldest() if order else None
         earliest = oldest[0] if oldest is not None else None
         for pinned in self.pinned.values():  # few: resumed and transferred-to-a-window tickets
             for t in pinned.values():
@@ -162,17 +177,17 @@ class HallState:
         """Waiting tickets a window may call: pinned to it, or unpinned in one of its services' queues."""
         found = list(self.pinned.get(window, {}).values())
         for code in dict.fromkeys(services):
-            found.extend(self.queues.get(code, {}).values())
+            order = self.order.queue(code)
+            found.extend(self.tickets[i] for i in (order.ids() if order else ()))
         return found
 
     def reindex(self, ticket_id: int) -> None:
         """Bring the waiting index up to date for one ticket after an event changed it."""
         placed = self._placed.pop(ticket_id, None)
         if placed is not None:
-            del self.waiting_tickets[ticket_id]
-            queue, window = placed
-            del (self.queues[queue] if window is None else self.pinned[window])[ticket_id]
-            self.order.remove(ticket_id, queue, window)
+            if isinstance(placed, int):
+                del self.pinned[placed][ticket_id]
+            self.order.remove(ticket_id, placed)
         ticket = self.tickets.get(ticket_id)
         if ticket is not None and ticket.status is Status.NO_SHOW:
             self.no_shows[ticket_id] = ticket
@@ -182,13 +197,12 @@ class HallState:
             if ticket is not None and ticket.status is Status.FINISHED:  # final: its queue never changes
                 self._index_finished(ticket)
             return
-        self.waiting_tickets[ticket_id] = ticket
-        self.order.place(ticket.queue_service, ticket.pinned_window, ticket.queue_key(), ticket.entry_key(),
-                         ticket.is_priority)
-        self._placed[ticket_id] = (ticket.queue_service, ticket.pinned_window)
         if ticket.pinned_window is None:
-            self.queues.setdefault(ticket.queue_service, {})[ticket_id] = ticket
+            self.order.place_in_queue(ticket.queue_service, ticket.entry_key(), ticket.is_priority, ticket.front)
+            self._placed[ticket_id] = ticket.queue_service
         else:
+            self.order.place_pinned(ticket.pinned_window, ticket.queue_key())
+            self._placed[ticket_id] = ticket.pinned_window
             self.pinned.setdefault(ticket.pinned_window, {})[ticket_id] = ticket
 
     def _index_finished(self, ticket: Ticket) -> None:

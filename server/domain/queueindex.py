@@ -5,6 +5,8 @@ A waiting ticket sits in exactly one place: pinned to a window, or in its queue 
 place keeps its tickets ordered by the keys the call-next policy compares (docs/routing.md):
 - `queue_key` = (front first, queue entry, id): the order within a class and of pinned tickets;
 - `entry_key` = (queue entry, id): the order of the overdue check, which ignores "front".
+A queue keeps only entry keys, in separate places for front and other tickets of each class, so
+each ticket costs one key; the class heads are given as queue keys.
 """
 from __future__ import annotations
 
@@ -49,51 +51,85 @@ class OrderedIds:
         return heap[0] if heap else None
 
 
-@dataclass
 class QueueOrder:
-    """One service's unpinned waiting tickets: by class for the call order, and all by queue entry."""
+    """One service's unpinned waiting tickets, in four places: priority or normal class, each split
+    into the tickets moved "to the front" and the rest. Every place is ordered by entry key
+    (queue entry, id), so a class's call order (front first, then by entry) and the queue's oldest
+    entry (which ignores "front") both read the heads, with one key per ticket."""
 
-    priority: OrderedIds = field(default_factory=OrderedIds)
-    normal: OrderedIds = field(default_factory=OrderedIds)
-    by_entry: OrderedIds = field(default_factory=OrderedIds)
+    __slots__ = ("places", "size")
 
-    def add(self, queue_key: Key, entry_key: Key, is_priority: bool) -> None:
-        (self.priority if is_priority else self.normal).add(queue_key)
-        self.by_entry.add(entry_key)
+    def __init__(self) -> None:
+        # priority front, priority rest, normal front, normal rest
+        self.places = (OrderedIds(), OrderedIds(), OrderedIds(), OrderedIds())
+        self.size = 0  # read on every issue (people ahead, the estimate): kept, not summed
+
+    def __len__(self) -> int:
+        return self.size
+
+    def add(self, entry_key: Key, is_priority: bool, front: bool) -> None:
+        place = self.places[(0 if is_priority else 2) + (0 if front else 1)]
+        before = len(place)
+        place.add(entry_key)
+        self.size += len(place) - before
 
     def discard(self, ticket_id: int) -> None:
-        self.priority.discard(ticket_id)
-        self.normal.discard(ticket_id)
-        self.by_entry.discard(ticket_id)
+        for place in self.places:  # its class and front flag as they were when it was placed are unknown here
+            before = len(place)
+            place.discard(ticket_id)
+            self.size -= before - len(place)
 
-    def of_class(self, priority: bool) -> OrderedIds:
-        return self.priority if priority else self.normal
+    def ids(self) -> list[int]:
+        """The ids of the queue's tickets, in no particular order."""
+        return [i for place in self.places for i in place.keys]
+
+    def count_of_class(self, priority: bool) -> int:
+        front, rest = self._class(priority)
+        return len(front) + len(rest)
+
+    def first_of_class(self, priority: bool) -> Key | None:
+        """The class's first in call order, as a queue key (0 for front else 1, queue entry, id)."""
+        front, rest = self._class(priority)
+        head = front.first()
+        if head is not None:
+            return (0, *head)
+        head = rest.first()
+        return (1, *head) if head is not None else None
+
+    def oldest(self) -> Key | None:
+        """The entry key (queue entry, id) of the ticket that entered the queue first, front or not."""
+        heads = [head for place in self.places if (head := place.first()) is not None]
+        return min(heads) if heads else None
+
+    def _class(self, priority: bool) -> tuple[OrderedIds, OrderedIds]:
+        return (self.places[0], self.places[1]) if priority else (self.places[2], self.places[3])
 
 
 @dataclass
 class WaitingOrder:
-    """Every waiting ticket's place, ordered: unpinned by queue, pinned by window."""
+    """Every waiting ticket's place, ordered: unpinned by queue, pinned by window (by queue key)."""
 
     queues: dict[str, QueueOrder] = field(default_factory=dict)
     pinned: dict[int, OrderedIds] = field(default_factory=dict)
 
-    def place(self, queue: str, window: int | None, queue_key: Key, entry_key: Key, is_priority: bool) -> None:
-        if window is None:
-            order = self.queues.get(queue)
-            if order is None:
-                order = self.queues[queue] = QueueOrder()
-            order.add(queue_key, entry_key, is_priority)
-        else:
-            pinned = self.pinned.get(window)
-            if pinned is None:
-                pinned = self.pinned[window] = OrderedIds()
-            pinned.add(queue_key)
+    def place_in_queue(self, queue: str, entry_key: Key, is_priority: bool, front: bool) -> None:
+        order = self.queues.get(queue)
+        if order is None:
+            order = self.queues[queue] = QueueOrder()
+        order.add(entry_key, is_priority, front)
 
-    def remove(self, ticket_id: int, queue: str, window: int | None) -> None:
-        if window is None:
-            self.queues[queue].discard(ticket_id)
+    def place_pinned(self, window: int, queue_key: Key) -> None:
+        pinned = self.pinned.get(window)
+        if pinned is None:
+            pinned = self.pinned[window] = OrderedIds()
+        pinned.add(queue_key)
+
+    def remove(self, ticket_id: int, place: str | int) -> None:
+        """`place`: the queue (service code) of an unpinned ticket, or the window it is pinned to."""
+        if isinstance(place, str):
+            self.queues[place].discard(ticket_id)
         else:
-            self.pinned[window].discard(ticket_id)
+            self.pinned[place].discard(ticket_id)
 
     def queue(self, code: str) -> QueueOrder | None:
         return self.queues.get(code)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from .hall import HallConfig, Window
 from .model import HallState, Ticket, WindowState
-from .queueindex import Key, OrderedIds, QueueOrder
+from .queueindex import Key, QueueOrder
 
 DEFAULT_ACTION_WAIT_MIN = 30  # a queue whose service left the configuration keeps the schema default
 
@@ -31,7 +31,7 @@ def candidates(state: HallState, window: Window) -> list[Ticket]:
 
 def choose_next(state: HallState, hall: HallConfig, window: Window, now: float) -> Ticket | None:
     latest_entry = now + hall.rules.appointment_call_early_min * 60  # a later queue entry waits for it
-    pinned = _callable(state.order.pinned.get(window.number), latest_entry)
+    pinned = _callable(state.order.first_pinned(window.number), latest_entry)
     if pinned is not None:
         return state.tickets[pinned[-1]]
     queues = _queues_of(state, window)
@@ -52,18 +52,16 @@ def choose_next(state: HallState, hall: HallConfig, window: Window, now: float) 
 def next_callable_at(state: HallState, hall: HallConfig, window: Window) -> float | None:
     """When the first appointment that waits for its slot at this window may be called, if one does."""
     entries = [head[1] for code in dict.fromkeys(window.services) if (order := state.order.queue(code))
-               for head in (order.priority.first(), order.normal.first()) if head is not None]
-    pinned = state.order.pinned.get(window.number)
-    head = pinned.first() if pinned else None
+               for head in (order.first_of_class(True), order.first_of_class(False)) if head is not None]
+    head = state.order.first_pinned(window.number)
     entries += [head[1]] if head is not None else []
     return min(entries) - hall.rules.appointment_call_early_min * 60 if entries else None
 
 
-def _callable(order: OrderedIds | None, latest_entry: float) -> Key | None:
-    """The first of an ordered place if it may be called now. Keys sort by queue entry after "front"
-    (and a front ticket entered when it was moved, in the past), so if the first may not be called
-    yet, nobody behind it may."""
-    head = order.first() if order else None
+def _callable(head: Key | None, latest_entry: float) -> Key | None:
+    """The first of an ordered place (a queue key) if it may be called now. Keys sort by queue entry
+    after "front" (and a front ticket entered when it was moved, in the past), so if the first may not
+    be called yet, nobody behind it may."""
     return head if head is not None and head[1] <= latest_entry else None
 
 
@@ -71,7 +69,7 @@ def _heads(queues: dict[str, QueueOrder], priority: bool, latest_entry: float) -
     """Per queue, the first ticket of the class that may be called now."""
     found: dict[str, Key] = {}
     for code, order in queues.items():
-        head = _callable(order.of_class(priority), latest_entry)
+        head = _callable(order.first_of_class(priority), latest_entry)
         if head is not None:
             found[code] = head
     return found
@@ -82,7 +80,7 @@ def _queues_of(state: HallState, window: Window) -> dict[str, QueueOrder]:
     found: dict[str, QueueOrder] = {}
     for code in window.services:
         order = state.order.queue(code)
-        if order is not None and len(order.by_entry):
+        if order is not None and len(order):
             found.setdefault(code, order)
     return found
 
@@ -92,7 +90,7 @@ def _oldest_overdue(queues: dict[str, QueueOrder], hall: HallConfig, now: float)
     only one to check: if it is not overdue, nobody after it is."""
     best = None
     for code, order in queues.items():
-        oldest = order.by_entry.first()
+        oldest = order.oldest()
         service = hall.service(code)
         limit_s = (service.action_wait_min if service else DEFAULT_ACTION_WAIT_MIN) * 60
         if oldest is not None and now - oldest[0] >= limit_s and (best is None or oldest < best):

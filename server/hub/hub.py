@@ -82,10 +82,11 @@ class Hub:
         return len(ended)
 
     def send_to_device(self, device_id: str, message: dict) -> None:
-        frame = encode(message)
+        frame = None  # encoded only if the device's agent is connected (a print job is a few kB of JSON)
         for conn in list(self.connections):
             p = conn.principal
             if p is not None and p.id == device_id and not p.is_session and conn.printer_agent:
+                frame = frame or encode(message)
                 conn.offer(frame)
 
     def broadcast(self, message: dict) -> None:

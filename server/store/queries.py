@@ -41,12 +41,12 @@ def requests_of_day(conn: sqlite3.Connection, day: str) -> list[sqlite3.Row]:
     return conn.execute("SELECT key, fingerprint FROM requests WHERE day = ?", (day,)).fetchall()
 
 
-def request_response(conn: sqlite3.Connection, day: str, *keys: str) -> str | None:
-    """The stored answer (JSON text) of a request of the day, under any of its stored keys."""
+def request_response(conn: sqlite3.Connection, day: str, *keys: str) -> tuple[str, str] | None:
+    """The stored fingerprint and answer (JSON text) of a request of the day, under any of its stored keys."""
     marks = ", ".join("?" * len(keys))
-    row = conn.execute(f"SELECT response FROM requests WHERE day = ? AND key IN ({marks}) LIMIT 1",
+    row = conn.execute(f"SELECT fingerprint, response FROM requests WHERE day = ? AND key IN ({marks}) LIMIT 1",
                        (day, *keys)).fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else None
 
 
 def live_sessions(conn: sqlite3.Connection, now: float) -> list[sqlite3.Row]:

@@ -22,9 +22,14 @@ def append_events(conn: sqlite3.Connection, events: list[dict]) -> None:
 
 
 def save_tickets(conn: sqlite3.Connection, rows: list[dict]) -> None:
+    # an update in place, not a delete and insert: the row's index entries (day and label, tracking
+    # hash) stay untouched, and the tracking hash, given with the issue only, is kept
     conn.executemany(
-        "INSERT OR REPLACE INTO tickets (id, day, label, service, status, channel, issued_at, "
-        "tracking_hash, data, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO tickets (id, day, label, service, status, channel, issued_at, tracking_hash, data, seq) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET day = excluded.day, "
+        "label = excluded.label, service = excluded.service, status = excluded.status, channel = excluded.channel, "
+        "issued_at = excluded.issued_at, tracking_hash = COALESCE(excluded.tracking_hash, tickets.tracking_hash), "
+        "data = excluded.data, seq = excluded.seq",
         [(t["id"], t["day"], t["label"], t["service"], t["status"], t["channel"], t["issued_at"],
           t.get("tracking_hash") or None, _json(t), t["seq"]) for t in rows])
 

@@ -35,7 +35,8 @@ class _Month:
         self.rng = random.Random(seed * 7919 + 17)
         self.projector = SupervisionProjector(self.hall, self.calendar, settings.supervision)
         self.open_supplements: list[tuple[str, str]] = []  # (day, notice number) a citizen may come back for
-        last = conn.execute("SELECT MAX(at) FROM events").fetchone()[0] or 0
+        last_row = conn.execute("SELECT at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        last = last_row[0] if last_row else 0
         self.end = last
         self.counts = {"enriched": 0, "steps": 0}
 

@@ -92,7 +92,7 @@ def test_every_day_end_row_has_an_event_that_lands_where_the_row_says():
 
 def _held_ticket():
     from server.domain.model import Ticket
-    return Ticket(id=1, day="2026-11-25", service="biz", prefix="A", number=1, label="A001", issued_at=0.0,
+    return Ticket(id=1, day="2026-11-25", service="biz", prefix="A", number=1, issued_at=0.0,
                   window=1, staff="101")
 
 
