@@ -11,6 +11,7 @@ from pathlib import Path
 
 log = logging.getLogger("hallq")
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 GC_YOUNG_THRESHOLD = 10_000  # objects allocated before the youngest generation is collected (default 700)
 
 PAGE_FOR_KIND = {"display": "display/hall.html", "counter": "counter/counter.html",
@@ -113,8 +114,8 @@ def _override(settings, args: argparse.Namespace):
 def serve_main(argv: list[str]) -> int:
     args = serve_parser().parse_args(argv)
     settings = load_settings(args)
-    logging.basicConfig(level=settings.server.log_level.upper(), force=True,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=settings.server.log_level.upper(), force=True, format=LOG_FORMAT)
+    _lean_log_records()
     from server.store.faults import REASONS, StorageFault
     from server import logmask
     logmask.install()  # tokens never reach a log line
@@ -128,6 +129,15 @@ def serve_main(argv: list[str]) -> int:
         print(f"hallq: cannot start: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _lean_log_records() -> None:
+    """LOG_FORMAT names no source line, thread or process: the records need not look them up (the
+    logging module's documented optimisation; it walked the stack on every access log line)."""
+    logging._srcfile = None  # no findCaller
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
 
 
 def _tune_collector() -> None:

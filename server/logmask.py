@@ -32,10 +32,8 @@ class MaskingFilter(logging.Filter):
     """Rewrites each record's message (and traceback text) with tokens masked."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask(message)
-        if masked != message:
-            record.msg, record.args = masked, ()
+        # the message is formatted once here and kept (the formatter would format it again)
+        record.msg, record.args = mask(record.getMessage()), ()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:

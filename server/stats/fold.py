@@ -3,6 +3,8 @@
 Pure and config-free: it reads only the event dicts as the store keeps them (the event fields plus
 `ticket`, `service` = the queue service, `at_local`). The live projector, `rebuild_projection` and
 `hallq demo-data` all run this same fold, so a figure never depends on how the rows were made.
+The live projector's fold holds only a working set of segments and reads any other back from the
+rows it wrote (a `SegmentSource`); the others hold the whole day.
 
 A segment is one pass through a queue: issue (or transfer, resume, or return
 at the guide desk) -> calls -> an end.
@@ -10,48 +12,77 @@ Definitions follow docs/DOMAIN "Measures"; see docs/stats.md for the columns.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
+from dataclasses import dataclass, fields
 from datetime import date
 from operator import attrgetter
-
-SEGMENT_COLUMNS = (
-    "ticket_id", "segment", "day", "service", "channel", "appointment", "issued", "entered_at", "hour",
-    "weekday", "hall_queue", "service_queue", "left_queue_at", "queue_s", "first_call", "wait_call",
-    "last_call", "calls", "recalls", "callbacks", "no_show_marks", "start", "end", "end_kind", "window",
-    "staff", "wait_s", "walking_s", "handling_s", "no_start", "suspends", "suspended_s", "transfers",
-    "walked_out", "outcome", "rating", "rated", "rating_expired", "rating_reason", "rated_at",
-)
-WINDOW_COLUMNS = ("day", "window", "start", "end", "state", "staff")
-
-# ends at a window: the time the window held the ticket counts as walking + handling
-WINDOW_ENDS = ("served", "suspended", "transferred", "cancelled")
+from typing import Any, Protocol
 
 
+@dataclass(slots=True)
 class Segment:
-    """One segment row, read and written by column name like a dict (`seg["wait_s"]`). Slots, not a
-    dict: the fold keeps a row per ticket of the day in memory, and 40 slots take a third of the room
-    of a 40-key dict."""
+    """One segment row, read and written by column name like a dict (`seg["wait_s"]`). A slotted
+    dataclass, not a dict: 40 slots take a third of the room of a 40-key dict, and its generated
+    `__init__` makes one in a few assignments. The fields are the `segments` columns, in order."""
 
-    __slots__ = SEGMENT_COLUMNS
+    ticket_id: int | None = None
+    segment: int | None = None
+    day: str | None = None
+    service: str | None = None
+    channel: str | None = None
+    appointment: int | None = None
+    issued: int | None = None
+    entered_at: float | None = None
+    hour: int | None = None
+    weekday: int | None = None
+    hall_queue: int | None = None
+    service_queue: int | None = None
+    left_queue_at: float | None = None
+    queue_s: float | None = None
+    first_call: float | None = None
+    wait_call: float | None = None
+    last_call: float | None = None
+    calls: int | None = None
+    recalls: int | None = None
+    callbacks: int | None = None
+    no_show_marks: int | None = None
+    start: float | None = None
+    end: float | None = None
+    end_kind: str | None = None
+    window: int | None = None
+    staff: str | None = None
+    wait_s: float | None = None
+    walking_s: float | None = None
+    handling_s: float | None = None
+    no_start: int | None = None
+    suspends: int | None = None
+    suspended_s: float | None = None
+    transfers: int | None = None
+    walked_out: int | None = None
+    outcome: str | None = None
+    rating: str | None = None
+    rated: int | None = None
+    rating_expired: int | None = None
+    rating_reason: str | None = None
+    rated_at: float | None = None
 
-    def __getitem__(self, column: str):
+    def __getitem__(self, column: str) -> Any:
         return getattr(self, column)
 
-    def __setitem__(self, column: str, value) -> None:
+    def __setitem__(self, column: str, value: Any) -> None:
         setattr(self, column, value)
-
-    def __init__(self, **values) -> None:
-        for column in SEGMENT_COLUMNS:
-            setattr(self, column, values.get(column))
 
     def row(self) -> tuple:
         """The columns' values in SEGMENT_COLUMNS order (one C call, not 40 lookups by name)."""
         return _ROW(self)
 
-    def __repr__(self) -> str:
-        return f"Segment({', '.join(f'{c}={getattr(self, c)!r}' for c in SEGMENT_COLUMNS)})"
 
-
+SEGMENT_COLUMNS = tuple(f.name for f in fields(Segment))
+WINDOW_COLUMNS = ("day", "window", "start", "end", "state", "staff")
 _ROW = attrgetter(*SEGMENT_COLUMNS)
+
+# ends at a window: the time the window held the ticket counts as walking + handling
+WINDOW_ENDS = ("served", "suspended", "transferred", "cancelled")
 
 
 def local_parts(iso_local: str) -> tuple[int, int]:
@@ -59,13 +90,31 @@ def local_parts(iso_local: str) -> tuple[int, int]:
     return int(iso_local[11:13]), date.fromisoformat(iso_local[:10]).weekday()
 
 
-class SegmentFold:
-    """In-memory fold of one business day at a time. `dirty` collects rows to (re)write."""
+class SegmentSource(Protocol):
+    """Where a fold finds a segment of its day that it no longer holds (the stored rows it wrote)."""
 
-    def __init__(self) -> None:
+    def latest(self, day: str, ticket_id: int) -> Segment | None:
+        """The ticket's segment of `day` with the highest number, if any."""
+
+    def segment(self, day: str, ticket_id: int, number: int) -> Segment | None:
+        """That one segment, if `day` has it."""
+
+
+class SegmentFold:
+    """Fold of one business day at a time. `dirty` collects rows to (re)write.
+
+    Without a source it holds every segment of the day (a rebuild, demo data, tests). With one
+    (the live projector: the stored rows), it holds a working set: `forget` drops the least
+    recently touched segments once written, and a segment not held is read back from the source,
+    equal to the one the fold would have kept."""
+
+    def __init__(self, source: SegmentSource | None = None) -> None:
         self.day = ""
-        self.segments: dict[tuple[int, int], Segment] = {}
-        self.current: dict[int, tuple[int, int]] = {}  # ticket id -> key of its latest segment
+        self.source = source
+        # held, least recently touched first; with a source it is trimmed from the front, where an
+        # OrderedDict drops in O(1) (a dict would skip ever more deleted slots to reach its first key)
+        self.segments: dict[tuple[int, int], Segment] = OrderedDict() if source is not None else {}
+        self.current: dict[int, tuple[int, int]] = {}  # ticket id -> key of its latest segment, if held
         self.open_window: dict[int, dict] = {}  # window -> its open interval row
         self.waiting: dict[str, int] = {}  # queue service -> segments waiting now
         self.last_activity = 0.0
@@ -85,9 +134,28 @@ class SegmentFold:
 
     def take_dirty(self) -> tuple[list[Segment], list[dict]]:
         segs, wins = list(self.dirty_segments.values()), list(self.dirty_windows.values())
+        held = self.segments
+        if isinstance(held, OrderedDict):  # a working set: touched just now, they go last to be forgotten
+            for key in self.dirty_segments:
+                if key in held:
+                    held.move_to_end(key)
         self.dirty_segments.clear()
         self.dirty_windows.clear()
         return segs, wins
+
+    def forget(self, keep: int) -> None:
+        """Hold at most `keep` segments: drop the least recently touched. Between batches only, once
+        the rows `take_dirty` gave are written: while a row waits to be written it exists nowhere
+        else, so with anything dirty this keeps everything."""
+        held = self.segments
+        if not isinstance(held, OrderedDict):
+            raise ValueError("a fold without a source holds the whole day: nothing could read a forgotten segment back")
+        if self.dirty_segments:
+            return
+        while len(held) > keep:
+            key, _ = held.popitem(last=False)
+            if self.current.get(key[0]) == key:
+                del self.current[key[0]]
 
     def _new_day(self, day: str) -> None:
         self.day = day
@@ -102,8 +170,29 @@ class SegmentFold:
         return seg
 
     def seg_of(self, ticket_id: int) -> Segment | None:
+        """The ticket's latest segment of the day."""
         key = self.current.get(ticket_id)
-        return self.segments.get(key) if key else None
+        if key is not None:
+            return self.segments[key]
+        if self.source is None:
+            return None
+        return self._hold(self.source.latest(self.day, ticket_id), latest=True)
+
+    def seg_at(self, ticket_id: int, number: int) -> Segment | None:
+        """One segment of the ticket by its number (a rating names the segment it rates)."""
+        seg = self.segments.get((ticket_id, number))
+        if seg is None and self.source is not None:
+            seg = self._hold(self.source.segment(self.day, ticket_id, number), latest=False)
+        return seg
+
+    def _hold(self, stored: Segment | None, latest: bool) -> Segment | None:
+        if stored is None:
+            return None
+        key = (stored["ticket_id"], stored["segment"])
+        seg = self.segments.setdefault(key, stored)  # one already held (rated, not latest) is the newer
+        if latest:
+            self.current[key[0]] = key
+        return seg
 
     # --- queue entry and leaving ----------------------------------------------------------------
 
@@ -310,7 +399,7 @@ def _walked_out(f: SegmentFold, ev: dict) -> None:
 
 
 def _rated(f: SegmentFold, ev: dict) -> None:
-    seg = f.segments.get((ev["ticket_id"], ev["segment"]))
+    seg = f.seg_at(ev["ticket_id"], ev["segment"])
     if seg is None:
         return
     seg["rating"], seg["rated"], seg["rated_at"] = ev["level"], 1, ev["at"]
@@ -319,7 +408,7 @@ def _rated(f: SegmentFold, ev: dict) -> None:
 
 
 def _expired(f: SegmentFold, ev: dict) -> None:
-    seg = f.segments.get((ev["ticket_id"], ev["segment"]))
+    seg = f.seg_at(ev["ticket_id"], ev["segment"])
     if seg is not None:
         seg["rating_expired"] = 1
         f._touch(seg)

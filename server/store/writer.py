@@ -161,7 +161,7 @@ class Writer:
             if probing:
                 conn.execute(f"PRAGMA busy_timeout = {PROBE_BUSY_MS}")
             conn.execute("BEGIN IMMEDIATE")
-            results = [write_batch(conn, batch, self.projectors) for batch in group]
+            results = write_group(conn, group, self.projectors)
             conn.execute("COMMIT")
         except Exception as exc:  # noqa: BLE001 - every batch of the group, and every later one of its epoch, fails
             fault = classify(exc, self.path)
@@ -209,12 +209,21 @@ def _finish_group(outcomes: list[tuple[WriteBatch, Any]], after_commit: Callable
 
 
 def write_batch(conn: sqlite3.Connection, batch: WriteBatch, projectors: tuple[Projector, ...] = ()) -> list:
-    if batch.events:
-        append_events(conn, batch.events)
-    if batch.tickets:
-        save_tickets(conn, batch.tickets)
-    results = [w.run(conn) for w in batch.writes]
-    for project in projectors:
-        if batch.events:
-            project(conn, batch.events)
+    return write_group(conn, [batch], projectors)[0]
+
+
+def write_group(conn: sqlite3.Connection, group: list[WriteBatch], projectors: tuple[Projector, ...] = ()) -> list:
+    """A group's batches in one go: its events and ticket rows each in one statement run over all
+    rows (in order: a ticket's later row wins), then every batch's own writes in order (none reads
+    events or tickets), then the projections over all the events. Returns each batch's results."""
+    events = [ev for batch in group for ev in batch.events]
+    tickets = [row for batch in group for row in batch.tickets]
+    if events:
+        append_events(conn, events)
+    if tickets:
+        save_tickets(conn, tickets)
+    results = [[w.run(conn) for w in batch.writes] for batch in group]
+    if events:
+        for project in projectors:
+            project(conn, events)
     return results
