@@ -35,8 +35,8 @@ def warm_slices(today: str, days: int = WARM_DAYS) -> list[tuple[str, str]]:
 
 
 class WarmUp:
-    """One app's warm-up: its progress (observable, for health and tests) and the gate that lets
-    requests pre-empt it between slices."""
+    """One app's warm-up: its progress (slices done of all, and whether it is over) and the gate
+    that lets requests pre-empt it between slices."""
 
     def __init__(self) -> None:
         self.slices_done = 0
