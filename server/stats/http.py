@@ -62,7 +62,7 @@ def day_range(request: web.Request) -> tuple[str, str]:
 
 async def _run(request: web.Request, fn, *args):
     app = request.app
-    async with app[STATS_WARM_UP].priority():
+    async with app[STATS_WARM_UP].priority():  # the warm-up starts no slice until this is answered
         result = await app[STATS_READER].run(fn, *args)
         await persist_new(app)
     return result
