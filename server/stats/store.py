@@ -73,25 +73,32 @@ class PartialCache(dict):
 
 
 def encode(kind: str, value) -> str:
-    """JSON keeps only string keys: groups go as [key, value] pairs, and a histogram as its bins
-    and their counts in two lists ({"b": [...], "n": [...]}), not one small list per bin (decoding a
-    month of windows' histograms made so many lists that the cyclic collector took longer than the
-    parsing)."""
+    """Compact JSON, because restoring a month of windows' partials is what a manager's first report
+    after a start waits for: sums as one list of column names and one list of values per group
+    (not every column's name again in each of hundreds of groups), a histogram as its bins and their
+    counts in two lists, not one small list per bin (so many lists that the cyclic collector took
+    longer than the parsing). A day's span is a number."""
     if not isinstance(value, dict):
         return json.dumps(value)
     if kind.endswith(HIST):
         return json.dumps([[g, {name: {"b": list(bins), "n": list(bins.values())} for name, bins in hists.items()}]
                            for g, hists in value.items()], separators=(",", ":"))
-    return json.dumps([[g, {"row": p["row"], "wt": p["wt"]}] for g, p in value.items()], separators=(",", ":"))
+    cols = list(next(iter(value.values()))["row"])  # every group's row comes from the same query
+    return json.dumps({"cols": cols, "groups": [[g, [p["row"][c] for c in cols], p["wt"]] for g, p in value.items()]},
+                      separators=(",", ":"))
 
 
 def decode(kind: str, data: str):
     value = json.loads(data)
-    if not isinstance(value, list):
-        return value
     if kind.endswith(HIST):
         return {g: {name: dict(zip(h["b"], h["n"], strict=True)) for name, h in hists.items()} for g, hists in value}
-    return {g: {"row": p["row"], "wt": tuple(p["wt"]) if p["wt"] is not None else None} for g, p in value}
+    if isinstance(value, dict):
+        cols = value["cols"]
+        return {g: {"row": dict(zip(cols, row, strict=True)), "wt": tuple(wt) if wt is not None else None}
+                for g, row, wt in value["groups"]}
+    if isinstance(value, list):  # [group, {row, wt}] pairs, as the first sums kept apart were
+        return {g: {"row": p["row"], "wt": tuple(p["wt"]) if p["wt"] is not None else None} for g, p in value}
+    return value
 
 
 def read_all(conn: sqlite3.Connection, day_from: str, day_to: str) -> list[tuple]:

@@ -67,6 +67,8 @@ def test_sums_and_histograms_are_kept_apart():
     assert decode("service/hist", encode("service/hist", hists)) == hists
     assert encode("service/hist", hists) == '[["invoice",{"wait_called":{"b":[30,610],"n":[2,1]}}]]'
     assert decode("_span", encode("_span", 5400.0)) == 5400.0
+    assert encode("service", sums) == '{"cols":["served"],"groups":[["invoice",[3],[3600.0,60.0]]]}'
+    assert decode("service", '[["invoice",{"row":{"served":3},"wt":[3600.0,60.0]}]]') == sums  # kept before
 
 
 async def test_a_report_neither_computes_nor_keeps_histograms(hall, db_path):
