@@ -121,6 +121,7 @@ class HallService:
         self.announce = announce
         self.publisher: Publisher = NullPublisher()
         self.random = RandomPool()  # tracking tokens and print job ids
+        self._views: dict[int, dict] = {}  # ticket id -> its view as of the running command's last event on it
         self.state: HallState = engine.new_state(hall, self.today())
         self.done: dict[bytes, Done] = {}  # digest of "actor|request id" -> outcome, today only
         self.tracking: dict[bytes, int] = {}  # tracking_key(tracking hash) -> ticket id, today only
@@ -140,6 +141,7 @@ class HallService:
     async def load(self) -> None:
         replayed = await self.reader.run(_rebuild_state, self.hall, self.today())
         self.state, self.attention = replayed.state, replayed.problem
+        self._views.clear()  # views of a state that is gone
         tracking = await self.reader.run(queries.tracking_of_day, self.state.day)
         self.tracking = {tracking_key(ticket_hash): ticket_id for ticket_hash, ticket_id in tracking.items()}
         rows = await self.reader.run(queries.requests_of_day, self.state.day)
@@ -173,8 +175,15 @@ class HallService:
         await self._durable(future, batch.epoch)
         return body
 
+    def view_of(self, ticket: Ticket) -> dict:
+        """The ticket as the API shows it, now: the view its last event of this command recorded (every
+        change to a ticket comes with an event naming it), else a new one. Shared, never changed."""
+        view = self._views.get(ticket.id)
+        return view if view is not None else ticket_view(ticket, self.hall)
+
     def _decide(self, cmd: c.Command, answer: Answer | None, writes: tuple[Write, ...]) -> tuple[WriteBatch, dict]:
         batch = WriteBatch(epoch=self.epoch)
+        self._views.clear()  # this command's events record afresh
         events = engine.handle(self.state, self.hall, cmd, self.clock.now(),
                                on_applied=lambda ev: self._record(batch, ev))
         answered = answer(events) if answer else Answered({"events": [ev.seq for ev in events]})
@@ -184,12 +193,15 @@ class HallService:
 
     def _record(self, batch: WriteBatch, ev: e.Event) -> None:
         """Right after an event is applied: its wire form and the ticket row as of that moment."""
-        wire = self.wire_event(ev)
-        batch.events.append(wire)
         ticket = self._ticket_of(ev)
-        if ticket is not None:
+        view = None
+        if ticket is not None:  # the ticket as of this event: in its stored event, its row and the answer
+            view = self._views[ticket.id] = ticket_view(ticket, self.hall)
+        wire = self.wire_event(ev, view)
+        batch.events.append(wire)
+        if ticket is not None and view is not None:
             tracking_hash = ev.tracking_hash if isinstance(ev, e.TicketIssued) else None
-            batch.tickets.append(ticket_row(ticket, self.hall, ev.seq, tracking_hash))
+            batch.tickets.append(ticket_row(ticket, self.hall, ev.seq, tracking_hash, view))
             if tracking_hash:  # kept in the ticket's row (written once) and here as a 16-byte key
                 self.tracking[tracking_key(tracking_hash)] = ticket.id
         if ev.TYPE == "day_closed":
@@ -201,13 +213,14 @@ class HallService:
         ticket_id = getattr(ev, "ticket_id", None)
         return None if ticket_id is None else self.state.tickets.get(ticket_id)
 
-    def wire_event(self, ev: e.Event) -> dict:
-        """The event as stored and sent: ids plus the ticket object and the announcement."""
+    def wire_event(self, ev: e.Event, view: dict | None = None) -> dict:
+        """The event as stored and sent: ids plus the ticket object (its `view`, if made already) and
+        the announcement."""
         wire = ev.to_dict()
         wire["at_local"] = iso_local(ev.at, self.hall.center.timezone)
         ticket = self._ticket_of(ev)
         if ticket is not None:
-            wire["ticket"] = ticket_view(ticket, self.hall)
+            wire["ticket"] = view if view is not None else ticket_view(ticket, self.hall)
             wire["service"] = ticket.queue_service
         if isinstance(ev, CALL_EVENTS) and ticket is not None:
             wire["announcement"] = self._announcement(ticket.label, ev.window, isinstance(ev, e.TicketRecalled))

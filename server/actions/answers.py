@@ -9,7 +9,6 @@ from ..auth import Principal
 from ..domain import events as e
 from ..estimate import estimate_wait
 from ..printjobs import new_job, ticket_layout
-from ..records import ticket_view
 from ..service import Answered, HallService
 from ..views import window_view
 
@@ -25,7 +24,7 @@ def _ticket(service: HallService, p: Principal, tracking_url: str | None):
     def answer(events: list[e.Event]) -> Answered:
         ticket_id = next((ev.ticket_id for ev in events if hasattr(ev, "ticket_id")), None)
         ticket = service.state.tickets.get(ticket_id) if ticket_id is not None else None
-        return Answered({"ticket": ticket_view(ticket, service.hall) if ticket else None,
+        return Answered({"ticket": service.view_of(ticket) if ticket else None,
                          "window": window_of(service, p)})
     return answer
 
@@ -43,7 +42,7 @@ def _issue(service: HallService, p: Principal, tracking_url: str | None):
         issued = next(ev for ev in events if isinstance(ev, e.TicketIssued))
         ticket = service.state.tickets[issued.ticket_id]
         estimate = estimate_wait(service.state, service.hall, ticket.queue_service, issued.ahead)
-        body = {"ticket": ticket_view(ticket, service.hall), "ahead": issued.ahead, "estimate": estimate,
+        body = {"ticket": service.view_of(ticket), "ahead": issued.ahead, "estimate": estimate,
                 "tracking_url": tracking_url, "print_job": None}
         if p.role != "kiosk":
             return Answered(body)
