@@ -3,6 +3,7 @@ figures, and whether calls keep flowing while a report runs.
 
     .venv/bin/python -m bench.bench_stats                 # builds var/bench/stats-year.db once (minutes)
     .venv/bin/python -m bench.bench_stats --days 60 --visits-per-day 2000 --db var/bench/small.db
+    .venv/bin/python -m bench.bench_stats --first-reads-only --days 40 --end 2026-10-31 --db var/bench/stats-40d.db
 
 Results go to stdout as JSON; docs/benchmarks-stats.md records a run.
 """
@@ -18,17 +19,21 @@ import sqlite3
 import statistics
 import sys
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp.test_utils import TestServer
 
+from server import appkeys as K
 from server.app import create_app
 from server.clock import ManualClock
 from server.config import load_demo
 from server.stats import demo_data
 from server.stats.figures import Query, compute
-from server.stats.http import STATS_CACHE, _today_figures
+from server.stats.http import STATS_CACHE, STATS_WARM_UP, _today_figures
 from server.stats.report import build_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,18 +214,98 @@ async def after_restart(settings, db: Path, start: str, end: str) -> dict:
 async def _warmed(app, timeout: float = 300) -> float:
     """Wait for the app's background warm-up (last 31 closed days, six groupings) to finish."""
     started = time.perf_counter()
-    while time.perf_counter() - started < timeout:
-        kinds = [kind for _, kind in list(app[STATS_CACHE])]
-        if kinds.count("clerk") >= 29:
-            break
-        await asyncio.sleep(0.2)
+    await asyncio.wait_for(app[STATS_WARM_UP].finished.wait(), timeout)
     return round(time.perf_counter() - started, 1)
+
+
+# --- the first reads right after a start, while the warm-up runs ----------------------------------------
+
+def first_reads(db: Path, runs: int) -> dict:
+    """The real app started `runs` times on a copy of the file; right after each start, the first
+    monthly report (the month of the file's last day) and the first live figures are sent together
+    (a manager opening the report while the board is open), while the warm-up runs. On a restart
+    (the closed days' partials kept in the file by an earlier start) and on a first start (none
+    kept). Then, once the warm-up has finished, the same report and 30-day statistics by service."""
+    copy = db.with_name(db.stem + "-start.db")
+    _remove(copy)
+    shutil.copyfile(db, copy)
+    try:
+        conn = sqlite3.connect(copy)
+        end = last_day(conn)
+        conn.close()
+        asyncio.run(_start_and_read(copy, end, prime=True))  # keeps the partials a restart finds
+        out = {"range": [day_minus(end, 29), end]}
+        for case in ("restart", "first_start"):
+            samples = []
+            for _ in range(runs):
+                if case == "first_start":
+                    with sqlite3.connect(copy) as c:
+                        c.execute("DELETE FROM stats_partials")
+                samples.append(asyncio.run(_start_and_read(copy, end)))
+            out[case] = {name: _median(samples, name) for name in samples[0]} | {"runs": runs}
+    finally:
+        _remove(copy)
+    return out
+
+
+def _median(samples: list[dict], name: str) -> float:
+    return round(statistics.median(s[name] for s in samples), 1)
+
+
+async def _start_and_read(db: Path, end: str, prime: bool = False) -> dict:
+    settings = load_demo()
+    tz = ZoneInfo(settings.hall.center.timezone)
+    morning = datetime.fromisoformat(day_minus(end, -1) + "T09:00").replace(tzinfo=tz).timestamp()
+    t = time.perf_counter()
+    app = create_app(settings, clock=ManualClock(morning), db_path=db, tick_interval_s=0)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    started = time.perf_counter()
+    warm = app[STATS_WARM_UP]
+    paths = {"monthly_report_ms": f"/api/reports/monthly?month={end[:7]}", "live_ms": "/api/stats/live"}
+    out: dict = {"start_s": round(started - t, 2)}
+    try:
+        async with aiohttp.ClientSession() as s:
+            creds = settings.demo_credentials
+            async with s.post(str(server.make_url("/api/sessions")),
+                              json={"staff": "9001", "pin": creds["staff"]["9001"]}) as r:
+                headers = {"Authorization": f"Bearer {(await r.json())['token']}"}
+
+            async def read(name: str, path: str, progress: bool = False) -> None:
+                sent = time.perf_counter()
+                async with s.get(str(server.make_url(path)), headers=headers) as r:
+                    assert r.status == 200, await r.text()
+                    await r.read()
+                out[name] = round((time.perf_counter() - sent) * 1000, 1)
+                if progress:  # how far the warm-up had got when the answer came
+                    out[name.replace("_ms", "_warm_up_done_pct")] = round(100 * warm.slices_done / warm.slices_total)
+            if not prime:
+                await asyncio.gather(*(read(name, path, True) for name, path in paths.items()))
+            await asyncio.wait_for(warm.finished.wait(), 600)
+            out["warm_up_s"] = round(time.perf_counter() - started, 2)
+            if not prime:
+                await read("monthly_report_after_warm_up_ms", paths["monthly_report_ms"])
+                await read("stats_30_days_by_service_after_warm_up_ms",
+                           f"/api/stats?from={day_minus(end, 29)}&to={end}&group_by=service")
+    finally:
+        await server.close()
+    return out
+
+
+@dataclass(frozen=True)
+class _ForgetKept:
+    """A writer Write: the kept partials by service deleted, so the next such report reads the rows
+    (the other groupings stay kept for `after_restart`)."""
+
+    def run(self, conn: sqlite3.Connection) -> None:
+        conn.execute("DELETE FROM stats_partials WHERE grouping IN ('service', 'service/hist', '_span')")
 
 
 async def _reports(app, s, url, manager, start, end, done: list[float], stop: asyncio.Event) -> None:
     """30-day statistics by service, back to back, each one cold (the cache emptied first)."""
     while not stop.is_set():
         app[STATS_CACHE].clear()
+        await app[K.SERVICE].write_only([_ForgetKept()])  # else the request restores the kept partials
         t = time.perf_counter()
         async with s.get(url(f"/api/stats?from={start}&to={end}&group_by=service"),
                          headers={"Authorization": f"Bearer {manager}"}) as r:
@@ -255,10 +340,16 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--stall-seconds", type=float, default=10)
     ap.add_argument("--build-only", action="store_true")
+    ap.add_argument("--first-reads-only", action="store_true",
+                    help="only the first reads right after a start, while the warm-up runs")
     args = ap.parse_args(argv)
     db = Path(args.db)
     out = {"machine": machine(), "build": build(db, args.days, args.visits_per_day, args.end)}
     if args.build_only:
+        print(json.dumps(out, indent=2))
+        return 0
+    if args.first_reads_only:
+        out["first_reads_after_start"] = first_reads(db, args.runs)
         print(json.dumps(out, indent=2))
         return 0
     out["queries"] = query_timings(db, args.runs)

@@ -294,6 +294,8 @@ class DaySim:
         turn = self.t(24 + 4)
         for q in list(self.queues.values()) + list(self.pinned.values()):
             for v in q:
+                if v.callback:  # a no-show not called back yet: the day's turn leaves it a no-show
+                    continue
                 self.emit(turn, "ticket_walked_out", v, "walked_out", reason="day_end")
         new_day = (date.fromisoformat(self.plan.day) + timedelta(days=1)).isoformat()
         self.emit(turn, "day_closed", closed_day=self.plan.day, new_day=new_day)

@@ -13,8 +13,9 @@ from datetime import date, timedelta
 
 from ..domain.commands import GOOD_LEVELS, OUTCOMES, RATING_LEVELS
 from ..domain.hall import HallConfig
-from .partials import (DERIVED, WINDOW_COLUMN, compute_partials, day_spans, days_between, merge_hists,
-                       merge_rows, merge_wt, percentile)
+from .partials import (DERIVED, WINDOW_COLUMN, compute_partials, day_spans, days_between, histograms,
+                       merge_hists, merge_rows, merge_wt, percentile)
+from .store import HIST, PartialCache
 
 GROUPS = ("total", "service", "window", "department", "clerk", "hour", "day", "weekday", "weekday_hour")
 BAD_LEVELS = RATING_LEVELS[3:]
@@ -155,12 +156,14 @@ def compute(conn: sqlite3.Connection, q: Query, cache: dict | None = None, today
     base, key_of = DERIVED.get(q.group_by, (q.group_by, None))
     days = days_between(q.day_from, q.day_to)
     per_day = _partials(conn, replace(q, group_by=base), days, cache, today)
-    spans = _cached(cache, today, days, "_span", lambda lo, hi: day_spans(conn, lo, hi), 1.0)
+    hists = _histograms(conn, replace(q, group_by=base), days, cache, today) if q.percentiles else {}
+    spans = _cached(conn, cache, today, days, "_span", lambda lo, hi: day_spans(conn, lo, hi), 1.0)
     collected: dict = {}
     for day in days:
+        day_hists = hists.get(day) or {}
         for g, part in per_day[day].items():
             if part["row"] is not None:
-                collected.setdefault(key_of(day, g) if key_of else g, []).append((day, part))
+                collected.setdefault(key_of(day, g) if key_of else g, []).append((day, part, day_hists.get(g, {})))
     groups = [_group(q, key, parts, spans, days) for key, parts in
               sorted(collected.items(), key=lambda kv: (kv[0] is None, kv[0] if kv[0] is not None else ""))]
     return {"from": q.day_from, "to": q.day_to, "group_by": q.group_by, "timezone": q.hall.center.timezone,
@@ -173,17 +176,25 @@ def settled_before(today: str | None) -> str:
 
 
 def _partials(conn, q: Query, days: list[str], cache, today) -> dict[str, dict]:
-    settled = settled_before(today)
-    keep = cache is not None and any(d < settled and (d, q.group_by) not in cache for d in days)
-    timed_figures = TIMED if q.percentiles or keep else {}  # a kept day needs its histograms later
-    return _cached(cache, today, days, q.group_by, lambda lo, hi: compute_partials(
-        conn, _sums_sql(q), group_expr(q), q.group_by, timed_figures, lo, hi, q.now), {})
+    """day -> {group key -> sums and window time}."""
+    return _cached(conn, cache, today, days, q.group_by, lambda lo, hi: compute_partials(
+        conn, _sums_sql(q), q.group_by, lo, hi, q.now), {})
 
 
-def _cached(cache, today, days: list[str], kind: str, fetch, empty) -> dict:
-    """day -> value: the cache's, else fetched (one pass per run of consecutive missing days, so a
-    cached month with its weekends missing is not re-read); days settled are kept."""
+def _histograms(conn, q: Query, days: list[str], cache, today) -> dict[str, dict]:
+    """day -> {group key -> histograms}, kept apart from the sums: figures without percentiles (the
+    reports, the live board) neither compute nor restore them."""
+    return _cached(conn, cache, today, days, q.group_by + HIST, lambda lo, hi: histograms(
+        conn, group_expr(q), TIMED, lo, hi), {})
+
+
+def _cached(conn, cache, today, days: list[str], kind: str, fetch, empty) -> dict:
+    """day -> value: the cache's (restored from the kept partials if need be), else fetched (one
+    pass per run of consecutive missing days, so a cached month with its weekends missing is not
+    re-read); days settled are kept."""
     settled = settled_before(today)
+    if isinstance(cache, PartialCache):
+        cache.restore(conn, kind, [d for d in days if d < settled])
     missing = [d for d in days if cache is None or (d, kind) not in cache]
     fresh: dict = {}
     for lo, hi in _runs(missing, days):
@@ -213,18 +224,19 @@ def _runs(missing: list[str], days: list[str]) -> list[tuple[str, str]]:
     return [(lo, hi) for lo, hi, _ in runs]
 
 
-def _group(q: Query, key, parts: list[tuple[str, dict]], spans: dict, days: list[str]) -> dict:
-    row = merge_rows([p["row"] for _, p in parts])
+def _group(q: Query, key, parts: list[tuple[str, dict, dict]], spans: dict, days: list[str]) -> dict:
+    """One group's figures from its days' (day, sums and window time, histograms)."""
+    row = merge_rows([p["row"] for _, p, _ in parts])
     pct = {}
     if q.percentiles:
-        hist = merge_hists([p["hist"] for _, p in parts])
+        hist = merge_hists([h for _, _, h in parts])
         pct = {name: {"p50_s": percentile(bins, 50), "p90_s": percentile(bins, 90)} for name, bins in hist.items()}
     base = DERIVED.get(q.group_by, (q.group_by,))[0]
-    wt = merge_wt([p["wt"] for _, p in parts]) if base in WINDOW_COLUMN else None
+    wt = merge_wt([p["wt"] for _, p, _ in parts]) if base in WINDOW_COLUMN else None
     return {"key": key, **figures_of(row, pct, wt, _span(q.group_by, parts, spans, days), q.group_by == "service")}
 
 
-def _span(group_by: str, parts: list[tuple[str, dict]], spans: dict, days: list[str]) -> float | None:
+def _span(group_by: str, parts: list[tuple[str, dict, dict]], spans: dict, days: list[str]) -> float | None:
     """Observed seconds behind a group's mean queue length (none for windows, clerks, weekdays)."""
     active = [spans[d] for d in days if spans.get(d, 1.0) > 1.0]
     if group_by == "day":

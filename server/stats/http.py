@@ -2,12 +2,12 @@
 
 The endpoints join the one endpoint table (so OpenAPI describes them); every query runs on the
 statistics reader's own thread, so a long report never blocks the event loop nor the readers the
-floor uses.
+floor uses. The start-up warm-up has a thread of its own and gives way to these requests
+(server/stats/warm_up.py).
 """
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from dataclasses import replace
 from datetime import date, timedelta
@@ -23,14 +23,15 @@ from .export import TABLES, export
 from .figures import GROUPS, Query, compute, merge
 from .live import live_board
 from .report import build_report, month_range
-from .store import PartialCache, SavePartials, read_all
+from .store import PartialCache, save_new
+from .warm_up import WarmUp
 
 MANAGER = ("manager",)
 STATS_READER = web.AppKey("stats_reader", Reader)
+STATS_LIVE_READER = web.AppKey("stats_live_reader", Reader)  # today's figures: never behind a report
 STATS_CACHE = web.AppKey("stats_cache", PartialCache)  # (closed business day, grouping) -> its partials
+STATS_WARM_UP = web.AppKey("stats_warm_up", WarmUp)
 MAX_DAYS = 800
-WARM_DAYS = 31
-log = logging.getLogger("hallq.stats")
 
 
 # --- arguments --------------------------------------------------------------------------------------
@@ -60,20 +61,16 @@ def day_range(request: web.Request) -> tuple[str, str]:
 
 
 async def _run(request: web.Request, fn, *args):
-    result = await request.app[STATS_READER].run(fn, *args)
-    await persist_new(request.app)
+    app = request.app
+    async with app[STATS_WARM_UP].priority():  # the warm-up starts no slice until this is answered
+        result = await app[STATS_READER].run(fn, *args)
+        await persist_new(app)
     return result
-
-
-def _take_new(conn, cache: PartialCache) -> SavePartials:
-    return cache.take_new()
 
 
 async def persist_new(app: web.Application) -> None:
     """Write the closed days' partials computed by the last query (through the one writer)."""
-    write = await app[STATS_READER].run(_take_new, app[STATS_CACHE])  # JSON off the loop
-    if write.rows:
-        await app[K.SERVICE].write_only([write])
+    await save_new(app[STATS_READER], app[STATS_CACHE], app[K.SERVICE])
 
 
 # --- handlers ---------------------------------------------------------------------------------------
@@ -97,7 +94,9 @@ async def stats_live(request: web.Request) -> web.Response:
     devices = hub.device_list() if hub is not None and hasattr(hub, "device_list") else []
     board = live_board(service.state, service.hall, now, devices)
     day = service.state.day
-    today = await _run(request, _today_figures, Query(service.hall, day, day, "service", now=now))
+    async with request.app[STATS_WARM_UP].priority():  # today's rows only: nothing to keep
+        today = await request.app[STATS_LIVE_READER].run(_today_figures, Query(service.hall, day, day, "service",
+                                                                                now=now))
     return json_response(board | today)
 
 
@@ -160,38 +159,30 @@ STATS_HANDLERS = {"stats": stats, "stats_live": stats_live, "report_daily": repo
 
 
 def setup_stats(app: web.Application, db_path) -> None:
-    """The statistics reader: one thread of its own, so reports queue behind each other, not the floor."""
+    """The statistics reader: one thread of its own, so reports queue behind each other, not the
+    floor; today's live figures (one day's rows, tens of ms) on a second, so a board never waits
+    for a month's report; the warm-up on a third while it lasts, giving way to both."""
     app[STATS_READER] = Reader(db_path, threads=1)
+    app[STATS_LIVE_READER] = Reader(db_path, threads=1)
     app[STATS_CACHE] = PartialCache()
-
+    app[STATS_WARM_UP] = WarmUp()
     tasks: list[asyncio.Task] = []
 
-    async def ctx(app: web.Application):
-        yield
+    async def stop_warming(app: web.Application) -> None:  # on shutdown: before the writer stops
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def ctx(app: web.Application):
+        yield
+        await stop_warming(app)  # a start that failed half-way has no shutdown
         app[STATS_READER].close()
+        app[STATS_LIVE_READER].close()
 
     async def warm(app: web.Application) -> None:  # after every cleanup context: the state is loaded
         service = app[K.SERVICE]
-        tasks.append(asyncio.create_task(warm_up(app, service.hall, service.state.day)))
+        tasks.append(asyncio.create_task(
+            app[STATS_WARM_UP].run(db_path, service.hall, service.state.day, app[STATS_CACHE], service)))
     app.cleanup_ctx.append(ctx)
     app.on_startup.append(warm)
-
-
-async def warm_up(app: web.Application, hall, today: str, days: int = WARM_DAYS) -> None:
-    """In the background: load the kept partials of the last months, then compute (and keep) what
-    the last month still lacks, so the first report or chart is a merge, not a scan. Best effort:
-    a failure only means a slower first request."""
-    reader, cache = app[STATS_READER], app[STATS_CACHE]
-    day_to = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
-    try:
-        kept_from = (date.fromisoformat(today) - timedelta(days=MAX_DAYS)).isoformat()
-        cache.load(await reader.run(read_all, kept_from, day_to))
-        day_from = (date.fromisoformat(today) - timedelta(days=days)).isoformat()
-        for group in ("total", "service", "department", "hour", "window", "clerk"):
-            await reader.run(compute, Query(hall, day_from, day_to, group), cache, today)
-            await persist_new(app)
-    except Exception:  # best effort: the first request computes what is missing
-        log.exception("statistics warm-up failed")
+    app.on_shutdown.append(stop_warming)

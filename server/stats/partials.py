@@ -1,10 +1,11 @@
 """Per-day partial figures, and their merge into a range.
 
-A partial is what one business day contributes to one group: the raw sums of the figures query,
-a histogram of every timed figure, and the window's open/paused seconds. Sums add, maxima take the
-max, histograms add, so a range is the merge of its days; a closed day never changes, so its
-partials are computed once and kept (the caller's cache). Percentiles come from the histograms:
-exact to the second below 10 minutes, to 10 s below an hour, to the minute above.
+A partial is what one business day contributes to one group: the raw sums of the figures query
+and the window's open/paused seconds, and apart from them a histogram of every timed figure (only
+percentiles read them, and they are most of a partial's size: a report does without). Sums add,
+maxima take the max, histograms add, so a range is the merge of its days; a closed day never
+changes, so its partials are computed once and kept (the caller's cache). Percentiles come from
+the histograms: exact to the second below 10 minutes, to 10 s below an hour, to the minute above.
 """
 from __future__ import annotations
 
@@ -31,28 +32,30 @@ def days_between(day_from: str, day_to: str) -> list[str]:
     return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
 
 
-def _part(parts: dict, day: str, g) -> dict:
-    return parts.setdefault(day, {}).setdefault(g, {"row": None, "hist": {}, "wt": None})
-
-
-def compute_partials(conn: sqlite3.Connection, sums_sql: str, g_expr: str, group: str, timed: dict, lo: str,
-                     hi: str, now: float | None) -> dict[str, dict]:
-    """day -> {group key -> partial} for every day in [lo, hi] that has rows. `sums_sql` groups by
-    (d, g) with d = the day."""
+def compute_partials(conn: sqlite3.Connection, sums_sql: str, group: str, lo: str, hi: str,
+                     now: float | None) -> dict[str, dict]:
+    """day -> {group key -> {"row": sums, "wt": window time}} for every day in [lo, hi] that has
+    rows. `sums_sql` groups by (d, g) with d = the day."""
     parts: dict[str, dict] = {}
     cur = conn.execute(sums_sql, (lo, hi))
     names = [d[0] for d in cur.description]
     for row in cur:
         record = dict(zip(names, row, strict=True))
-        _part(parts, record.pop("d"), record.pop("g"))["row"] = record
+        parts.setdefault(record.pop("d"), {})[record.pop("g")] = {"row": record, "wt": None}
+    if group in WINDOW_COLUMN:
+        _window_time(conn, parts, WINDOW_COLUMN[group], lo, hi, now)
+    return parts
+
+
+def histograms(conn: sqlite3.Connection, g_expr: str, timed: dict, lo: str, hi: str) -> dict[str, dict]:
+    """day -> {group key -> {timed figure -> {bin: count}}}: one grouped pass per timed figure."""
+    hists: dict[str, dict] = {}
     for name, (value, where) in timed.items():
         sql = (f"SELECT day, {g_expr}, {bin_expr(value)}, COUNT(*) FROM segments WHERE day BETWEEN ? AND ? "
                f"AND {where} GROUP BY 1, 2, 3")
         for day, g, b, n in conn.execute(sql, (lo, hi)):
-            _part(parts, day, g)["hist"].setdefault(name, {})[b] = n
-    if group in WINDOW_COLUMN:
-        _window_time(conn, parts, WINDOW_COLUMN[group], lo, hi, now)
-    return parts
+            hists.setdefault(day, {}).setdefault(g, {}).setdefault(name, {})[b] = n
+    return hists
 
 
 def _window_time(conn, parts: dict, col: str, lo: str, hi: str, now: float | None) -> None:

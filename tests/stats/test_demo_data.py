@@ -82,3 +82,17 @@ def test_demo_data_matches_the_configured_hall(tmp_path):
     conn = sqlite3.connect(big)
     assert max(r[0] for r in conn.execute("SELECT DISTINCT window FROM events WHERE window IS NOT NULL")) > 100
     conn.close()
+
+
+def test_a_no_show_awaiting_its_call_back_at_closing_stays_a_no_show():
+    """The rules have no day's end for a no-show (it keeps its return window): the generated turn
+    must not walk it out, else a restart on the file refuses the day. 9 Nov at this volume has one."""
+    hall = load_demo().hall
+    plan = next(p for p in demo_data.plans("2026-11-20", 14, 3000, 1, hall.center.timezone, extra_windows=True)
+                if p.day == "2026-11-09")
+    state = engine.new_state(hall, plan.day)
+    *day, turn = demo_data.DaySim(hall, plan).run()
+    for ev in day:
+        engine.apply(state, hall, Event.from_dict(ev))
+    assert turn["type"] == "day_closed" and any(t.status == "no_show" for t in state.tickets.values())
+    engine.apply(state, hall, Event.from_dict(turn))
