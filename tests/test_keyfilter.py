@@ -19,7 +19,7 @@ def test_every_added_key_is_found_and_few_others_are():
         keys.add(key(n))
     assert all(key(n) in keys for n in range(50_000))
     false = sum(key(n) in keys for n in range(50_000, 150_000))
-    assert false <= 2  # about 1e-8 each at this size
+    assert false <= 5  # about 3e-7 each at this size
     keys.clear()
     assert key(1) not in keys and keys.count == 0
 
