@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 from collections.abc import Callable, Sequence
 
@@ -69,7 +70,13 @@ class RequestUse:
         return f"{self.actor}|{self.request_id}"
 
     def fingerprint(self) -> str:
-        return f"{_digest([self.operation, self.target])}:{_digest(self.body)}"
+        return f"{_use_digest(self.operation, tuple(sorted(self.target.items())))}:{_digest(self.body)}"
+
+
+@lru_cache(maxsize=4096)
+def _use_digest(operation: str, target: tuple) -> str:
+    """The digest of an operation and its target (path ids): the same few pairs come again and again."""
+    return _digest([operation, dict(target)])
 
 
 def _digest(value: Any) -> str:
@@ -164,7 +171,8 @@ class HallService:
     async def execute(self, cmd: c.Command, *, request: RequestUse | None = None, answer: Answer | None = None,
                       writes: tuple[Write, ...] = ()) -> dict:
         """Run one command; return its answer once it is durable. Raises DomainError."""
-        await self.ensure_writable()
+        if self.fault is not None or self.attention is not None:  # the usual case skips a coroutine
+            await self.ensure_writable()
         self._turn_day_if_due()  # first: a request id of yesterday is not today's retry
         if request is None:  # no request id: nothing to remember for a retry
             batch, body = self._decide(cmd, answer, writes)
