@@ -119,7 +119,10 @@ class HallState:
     no_shows: dict[int, Ticket] = field(default_factory=dict, repr=False, compare=False)  # the counters' missed list
 
     def window(self, number: int) -> WindowState:
-        return self.windows.setdefault(number, WindowState(number))
+        found = self.windows.get(number)  # not setdefault: that builds a WindowState on every call
+        if found is None:
+            found = self.windows[number] = WindowState(number)
+        return found
 
     def waiting(self) -> list[Ticket]:
         """The waiting tickets, in no particular order (callers pick by Ticket.queue_key)."""
