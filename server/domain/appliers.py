@@ -11,7 +11,7 @@ from typing import Any
 from . import events as e
 from .hall import HallConfig
 from .lifecycle import INITIAL, Status, next_status
-from .model import Appointment, HallState, PendingRating, Ticket, WindowState
+from .model import Appointment, HallState, PendingRating, Ticket, WindowState, rating_key
 
 
 Applier = Callable[[HallState, HallConfig, Any], None]  # each takes its own event type
@@ -114,6 +114,8 @@ def _on_finished(state: HallState, hall: HallConfig, ev: e.ServiceFinished) -> N
     ticket = state.tickets[ev.ticket_id]
     _move(ticket, ev)
     ticket.finished_at, ticket.outcome = ev.at, intern(ev.outcome)  # one string per outcome, not per ticket
+    if ticket.called_at:  # the estimate's latest finishes (a finished ticket's queue never changes)
+        state.finishes.add(ticket.queue_service, ticket.id, ticket.called_at, ticket.started_at, ev.at)
     _release(state, ticket)
     if ev.outcome != "unrecorded":
         state.pending_ratings[ticket.id] = PendingRating(ticket.id, ticket.segment, ev.window, ev.staff, ev.at)
@@ -199,12 +201,12 @@ def _on_signed_out(state: HallState, hall: HallConfig, ev: e.ClerkSignedOut) -> 
 
 def _on_rated(state: HallState, hall: HallConfig, ev: e.VisitRated | e.RatingExpired) -> None:
     state.pending_ratings.pop(ev.ticket_id, None)
-    state.rated.add((ev.ticket_id, ev.segment))
+    state.rated.add(rating_key(ev.ticket_id, ev.segment))
 
 
 def _on_rating_expired(state: HallState, hall: HallConfig, ev: e.RatingExpired) -> None:
     state.pending_ratings.pop(ev.ticket_id, None)
-    state.rating_expired.add((ev.ticket_id, ev.segment))
+    state.rating_expired.add(rating_key(ev.ticket_id, ev.segment))
 
 
 def _on_day_closed(state: HallState, hall: HallConfig, ev: e.DayClosed) -> None:

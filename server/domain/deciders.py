@@ -12,7 +12,7 @@ from .checks import (check_issuing, clerk_window, hands_free, held_here, new_tic
 from .errors import DomainError
 from .lifecycle import FINAL, Status, day_end_status, next_status
 from .hall import HallConfig
-from .model import HallState, PendingRating, Ticket
+from .model import HallState, PendingRating, Ticket, rating_key
 from .routing import choose_next, next_callable_at
 
 
@@ -262,9 +262,9 @@ def _rate(state: HallState, hall: HallConfig, cmd: c.RateVisit, now: float) -> l
     find_ticket(state, cmd.ticket_id)
     if pending is None or pending.window != cmd.window:
         ticket = state.tickets.get(cmd.ticket_id)
-        if ticket is not None and (ticket.id, ticket.segment) in state.rating_expired:
+        if ticket is not None and rating_key(ticket.id, ticket.segment) in state.rating_expired:
             raise DomainError("rating_closed", "the time to rate this visit has passed")
-        if ticket is not None and (ticket.id, ticket.segment) in state.rated:
+        if ticket is not None and rating_key(ticket.id, ticket.segment) in state.rated:
             raise DomainError("already_rated", "this visit was rated already")
         raise DomainError("rating_closed", "there is no visit to rate for this ticket at this window")
     if now - pending.finished_at > hall.rules.rating_timeout_s:

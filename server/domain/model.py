@@ -63,6 +63,12 @@ class Ticket:
         return (self.queue_entered_at, self.id)
 
 
+def rating_key(ticket_id: int, segment: int) -> int:
+    """One int for a visit (a ticket's segment), as the day's sets of rated and expired visits keep it
+    (a tuple and its set entry took twice the room, for every finished ticket of the day)."""
+    return ticket_id << 16 | segment
+
+
 @dataclass
 class WindowState:
     number: int
@@ -104,15 +110,14 @@ class HallState:
     issued: dict[str, int] = field(default_factory=dict)  # service -> tickets issued today
     appointments: dict[str, Appointment] = field(default_factory=dict)
     pending_ratings: dict[int, PendingRating] = field(default_factory=dict)  # by ticket id
-    rated: set[tuple[int, int]] = field(default_factory=set)  # (ticket id, segment) rated
-    rating_expired: set[tuple[int, int]] = field(default_factory=set)  # (ticket id, segment) not rated in time
+    rated: set[int] = field(default_factory=set)  # rating_key(ticket id, segment) of the visits rated
+    rating_expired: set[int] = field(default_factory=set)  # rating_key(...) of those not rated in time
     # Derived, kept by engine.apply through `reindex` after every ticket event, so issuing and calling
     # cost the same at the day's 2,000th ticket as at its first (no scan of the whole day).
     pinned: dict[int, dict[int, Ticket]] = field(default_factory=dict, repr=False, compare=False)  # by window
     # each waiting ticket's place: its queue (service code) if unpinned, else the window it is pinned to
     # (an object the state already holds, so placing a ticket allocates nothing)
     _placed: dict[int, str | int] = field(default_factory=dict, repr=False, compare=False)
-    finished: dict[str, dict[int, Ticket]] = field(default_factory=dict, repr=False, compare=False)  # by queue
     order: WaitingOrder = field(default_factory=WaitingOrder, repr=False, compare=False)  # routing's heads
     finishes: RecentFinishes = field(default_factory=RecentFinishes, repr=False, compare=False)  # the estimate's
     calls: RecentCalls = field(default_factory=RecentCalls, repr=False, compare=False)  # the displays' recent calls
@@ -197,8 +202,6 @@ class HallState:
         else:
             self.no_shows.pop(ticket_id, None)
         if ticket is None or ticket.status is not Status.WAITING:
-            if ticket is not None and ticket.status is Status.FINISHED:  # final: its queue never changes
-                self._index_finished(ticket)
             return
         if ticket.pinned_window is None:
             self.order.place_in_queue(ticket.queue_service, ticket.entry_key(), ticket.is_priority, ticket.front)
@@ -207,14 +210,6 @@ class HallState:
             self.order.place_pinned(ticket.pinned_window, ticket.queue_key())
             self._placed[ticket_id] = ticket.pinned_window
             self.pinned.setdefault(ticket.pinned_window, {})[ticket_id] = ticket
-
-    def _index_finished(self, ticket: Ticket) -> None:
-        done = self.finished.setdefault(ticket.queue_service, {})
-        if ticket.id in done:
-            return  # a later event about a finished ticket (its rating) changes nothing here
-        done[ticket.id] = ticket
-        if ticket.finished_at and ticket.called_at:
-            self.finishes.add(ticket.queue_service, ticket.id, ticket.called_at, ticket.started_at, ticket.finished_at)
 
     def staff_window(self, staff: str) -> int | None:
         return next((w.number for w in self.windows.values() if w.staff == staff), None)

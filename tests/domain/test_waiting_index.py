@@ -40,14 +40,6 @@ def callable_scanned(state, window) -> set[int]:
         t.pinned_window == window.number or (t.pinned_window is None and t.queue_service in window.services))}
 
 
-def finished_scanned(state) -> dict[str, set[int]]:
-    out: dict[str, set[int]] = {}
-    for t in state.tickets.values():
-        if t.status is Status.FINISHED:
-            out.setdefault(t.queue_service, set()).add(t.id)
-    return out
-
-
 def cycles_scanned(state, services, recent=estimate.RECENT_SERVICES, min_samples=estimate.MIN_SAMPLES) -> dict:
     """estimate.all_cycles as it was before the index: a scan of every ticket of the day."""
     done: dict[str, list] = {s.code: [] for s in services}
@@ -69,7 +61,6 @@ def cycles_scanned(state, services, recent=estimate.RECENT_SERVICES, min_samples
 
 def assert_consistent(desk: Desk) -> None:
     assert indexed(desk.state) == scanned(desk.state)
-    assert {k: set(v) for k, v in desk.state.finished.items() if v} == finished_scanned(desk.state)
     services = desk.hall.services
     assert estimate.all_cycles(desk.state, services, 3, 1) == cycles_scanned(desk.state, services, 3, 1)
     assert estimate.all_cycles(desk.state, services) == cycles_scanned(desk.state, services)
