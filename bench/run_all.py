@@ -14,7 +14,9 @@ load process on CPU 1); the kiosk rate limit raised):
            work falls on both); a kiosk issues one ticket per cycle alongside so the backlog holds:
            call-next p50/p99 and call-and-finish cycles/s; memory: the big server's RSS growth per
            waiting ticket from the 4,000th ticket of the day to the last;
-  display  `--displays` hall displays on WebSockets, call-next at 20/s: call → every display.
+  display  `--displays` hall displays on WebSockets, call-next at 20/s: call → every display;
+  finished every window's clerk issues, calls and finishes at once until `--backlog` tickets are
+           finished: the server's RSS growth per finished ticket from the 4,000th.
 Then one table: every figure, its goal, the floor it compares with and the figure as a fraction of
 the floor. Takes about two to three minutes; works in a fresh clone (it creates var/).
 """
@@ -30,7 +32,7 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-from .bench_broadcast import close_screens, fan_out_latency, open_screens, sign_in_all
+from .bench_broadcast import call_and_finish, close_screens, fan_out_latency, open_screens, sign_in_all
 from .bench_issue import (RAISED_LIMITS, Api, clerk_assignment, demo_hall, issue_latency, session_for,
                           summary_ms, throughput, uncapped_services)
 from .floor import FloorServer, sqlite_commits
@@ -149,6 +151,41 @@ async def clerks(args) -> list[dict]:
     return [clerk.figures() for clerk in pair]
 
 
+# --- memory per finished ticket ----------------------------------------------------------------------
+
+async def finished_memory(args) -> dict:
+    """Every window's clerk issues a ticket in one of the window's services, calls the next and
+    finishes it, all windows at once, until `--backlog` tickets are finished: the server's RSS growth
+    per finished ticket from the MEMORY_WARM-th to the last (each visit three requests with ids)."""
+    hall = demo_hall()
+    services = set(uncapped_services(hall))
+    with ServerProcess(RAISED_LIMITS, log_level=args.log_level, pin=args.pin, root=args.root) as server:
+        async with session_for(32) as session:
+            api = Api(server, session)
+            tokens = await sign_in_all(api)
+            own = {w["number"]: [s for s in w["services"] if s in services] for w in hall["windows"]}
+            done, marks = [0], {}
+            warm_from = min(MEMORY_WARM, args.backlog // 2)
+
+            async def clerk(window: int, token: str) -> None:
+                kiosk, k = ("kiosk-1", "kiosk-2")[window % 2], 0
+                while done[0] < args.backlog:
+                    status, body = await api.issue(kiosk, own[window][k % len(own[window])])
+                    k += 1
+                    if status != 200:
+                        raise RuntimeError(f"issue failed: {status} {body}")
+                    _, ticket, _ = await call_and_finish(api, window, token)
+                    if ticket is not None:
+                        done[0] += 1
+                        if done[0] == warm_from:
+                            marks["warm"] = server.rss_kb()
+
+            await asyncio.wait_for(asyncio.gather(*(clerk(w, t) for w, t in tokens.items() if own.get(w))), 600)
+            end_kb = server.rss_kb()
+    return {"finished": done[0], "memory_from": warm_from,
+            "kb_per_ticket": (end_kb - marks["warm"]) / (done[0] - warm_from)}
+
+
 # --- call to every display ---------------------------------------------------------------------------
 
 async def displays(args) -> dict:
@@ -171,7 +208,7 @@ def rows(f: dict) -> list[tuple[str, str, float, str, float, float]]:
     """(figure, goal, value, floor name, floor value, value as a fraction of the floor)."""
     sql, http = f["floor"]["sqlite"], f["floor"]["http"]
     t, idle, lat = f["issue"]["throughput"], f["issue"]["memory"]["idle_mb"], f["issue"]["latency"]["from_send"]
-    small, big, d = f["call"][0], f["call"][1], f["display"]
+    small, big, d, fin = f["call"][0], f["call"][1], f["display"], f["finished"]
     cycle_floor = sql["commits_per_s"] / 2  # a cycle is two durable commits, one after the other
     out = [
         ("durable tickets/s, 32 kiosk clients", "≥ 2,500", t["tickets_per_s"], "bare aiohttp requests/s",
@@ -196,6 +233,8 @@ def rows(f: dict) -> list[tuple[str, str, float, str, float, float]]:
         ("server RSS idle MB", "≤ 60", idle, "—", float("nan")),
         (f"server RSS kB per further ticket of the day ({big['memory_from']:,} → {big['backlog']:,})", "≤ 1",
          big["kb_per_ticket"], "—", float("nan")),
+        (f"server RSS kB per further finished ticket ({fin['memory_from']:,} → {fin['finished']:,})", "≤ 1",
+         fin["kb_per_ticket"], "—", float("nan")),
     ]
     return [(name, goal, value, floor_name, floor, value / floor if floor == floor and floor else float("nan"))
             for name, goal, value, floor_name, floor in out]
@@ -231,6 +270,7 @@ async def one_run(args) -> dict:
     figures["issue"] = await issuing(args)
     figures["call"] = await clerks(args)
     figures["display"] = await displays(args)
+    figures["finished"] = await finished_memory(args)
     return figures
 
 
