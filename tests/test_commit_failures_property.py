@@ -113,6 +113,8 @@ def _plant_collision(path: Path) -> None:
     conn = sqlite3.connect(str(path))
     conn.execute("INSERT INTO requests (key, fingerprint, status, response, at, day) VALUES (?, '', 200, '{}', 0, '')",
                  (COLLIDING_KEY,))
+    # the hall keeps request keys unique itself; this index makes the planted row a real constraint
+    conn.execute("CREATE UNIQUE INDEX planted_unique_key ON requests(key)")
     conn.commit()
     conn.close()
 

@@ -134,12 +134,14 @@ async def test_a_held_write_lock_mid_stream(hall, settings, clock, db_path):
 
 
 async def test_a_constraint_violation_mid_stream(hall, settings, clock, db_path):
-    """A row another program wrote collides with the 6th request of kiosk-1: that group fails."""
+    """A row another program wrote collides with the 6th request of kiosk-1 under a unique index that
+    program added (the hall keeps request keys unique itself, without one): that group fails."""
     record = Record()
     conn = sqlite3.connect(str(db_path), isolation_level=None)
     day = (await hall.get("/api/hall", hall.device_token("display-hall")))[1]["day"]
     conn.execute("INSERT INTO requests (key, fingerprint, status, response, at, day) "
                  "VALUES (?, 'x:y', 200, '{}', 0, ?)", (f"{day}|kiosk-1|kiosk-1-5", day))
+    conn.execute("CREATE UNIQUE INDEX another_programs_index ON requests(key)")
     conn.close()
 
     async def nothing(record: Record) -> None:

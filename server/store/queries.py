@@ -42,10 +42,12 @@ def requests_of_day(conn: sqlite3.Connection, day: str) -> list[sqlite3.Row]:
 
 
 def request_response(conn: sqlite3.Connection, day: str, *keys: str) -> tuple[str, str] | None:
-    """The stored fingerprint and answer (JSON text) of a request of the day, under any of its stored keys."""
+    """The stored fingerprint and answer (JSON text) of a request of the day, under any of its stored
+    keys. The table has no index on the key (migration 0090): the day's rows are read from the newest,
+    and a retry comes soon after its request."""
     marks = ", ".join("?" * len(keys))
-    row = conn.execute(f"SELECT fingerprint, response FROM requests WHERE day = ? AND key IN ({marks}) LIMIT 1",
-                       (day, *keys)).fetchone()
+    row = conn.execute(f"SELECT fingerprint, response FROM requests WHERE day = ? AND key IN ({marks}) "
+                       "ORDER BY rowid DESC LIMIT 1", (day, *keys)).fetchone()
     return (row[0], row[1]) if row else None
 
 
