@@ -70,13 +70,14 @@ class RequestUse:
         return f"{self.actor}|{self.request_id}"
 
     def fingerprint(self) -> str:
-        return f"{_use_digest(self.operation, tuple(sorted(self.target.items())))}:{_digest(self.body)}"
+        use = _operation_digest(self.operation) if not self.target else _digest([self.operation, self.target])
+        return f"{use}:{_digest(self.body)}"
 
 
-@lru_cache(maxsize=4096)
-def _use_digest(operation: str, target: tuple) -> str:
-    """The digest of an operation and its target (path ids): the same few pairs come again and again."""
-    return _digest([operation, dict(target)])
+@lru_cache(maxsize=256)
+def _operation_digest(operation: str) -> str:
+    """The digest of an operation without a target (issuing a ticket): the same few, again and again."""
+    return _digest([operation, {}])
 
 
 def _digest(value: Any) -> str:
