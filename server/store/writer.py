@@ -60,7 +60,7 @@ class Writer:
         self.max_group = max_group
         self.busy_timeout_ms = int(busy_timeout_s * 1000)
         self.after_commit: Callable[[WriteBatch], None] = lambda batch: None  # on the loop, in commit order
-        self._queue: queue.Queue = queue.Queue()
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()  # in C: a put costs the loop little
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._failed_epoch = -1  # written and read on the writer thread only
@@ -138,7 +138,7 @@ class Writer:
         group = [first]
         while len(group) < self.max_group:
             try:
-                item = self._queue.get_nowait()
+                item = self._queue.get(block=False)
             except queue.Empty:
                 break
             if item is _STOP:
