@@ -47,6 +47,8 @@ def window_view(state: HallState, hall: HallConfig, window: Window) -> dict:
     ws: WindowState = state.window(window.number)
     staff = hall.staff_member(ws.staff) if ws.staff else None
     held = state.in_hand(window.number)
+    pending = state.awaiting_rating(window.number)
+    rated = state.tickets.get(pending.ticket_id) if pending else None
     return {
         "number": window.number, "name": window.name.to_dict(), "zone": window.zone,
         "department": window.department, "kind": window.kind, "services": list(window.services),
@@ -54,6 +56,9 @@ def window_view(state: HallState, hall: HallConfig, window: Window) -> dict:
         "status_since": iso_local(ws.status_since, hall.center.timezone),
         "staff": {"number": staff.number, "name": staff.name} if staff else None,
         "ticket": ticket_view(held, hall) if held else None,
+        # the visit the window's rating pad offers: a pad that (re)connects after the finish offers it too
+        "awaiting_rating": {"ticket_id": pending.ticket_id, "label": rated.label, "staff": pending.staff}
+        if pending and rated else None,
     }
 
 

@@ -69,6 +69,11 @@ class RatingPad {
   applySnapshot(snapshot) {
     this.center = snapshot.center;
     this.window = snapshot.windows[0];
+    const waiting = this.window && this.window.awaiting_rating;
+    // a visit finished before this pad was listening (a start, a reconnect) is still offered
+    if (waiting && !this.visit && this.screen.name === "idle" && !this.sending) {
+      return this.offer({ ticket_id: waiting.ticket_id, ticket: { label: waiting.label }, staff: waiting.staff });
+    }
     this.render();
   }
 

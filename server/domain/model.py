@@ -214,6 +214,11 @@ class HallState:
     def staff_window(self, staff: str) -> int | None:
         return next((w.number for w in self.windows.values() if w.staff == staff), None)
 
+    def awaiting_rating(self, window: int) -> PendingRating | None:
+        """The latest visit finished at this window that its citizen may still rate (few are pending)."""
+        pending = [p for p in self.pending_ratings.values() if p.window == window]
+        return max(pending, key=lambda p: (p.finished_at, p.ticket_id)) if pending else None
+
     def in_hand(self, window: int) -> Ticket | None:
         ticket_id = self.window(window).ticket_id
         ticket = self.tickets.get(ticket_id) if ticket_id is not None else None

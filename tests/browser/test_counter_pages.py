@@ -385,6 +385,24 @@ async def test_rating_pad_in_english_and_a_good_rating(hall, browser):
     await expect(counter.locator("#rating-note")).to_have_text(f"A rating arrived for {a1['label']}")
 
 
+async def test_a_pad_that_connects_after_the_finish_still_offers_the_visit(hall, browser):
+    """A pad started (or reconnected) after its window finished a visit offers that visit: the
+    window's snapshot names it, so no rating is lost to a pad that was not listening yet."""
+    (a1,) = await issue(hall, "business_setup")
+    clerk = await hall.sign_in(3, "1003")
+    status, called = await hall.post("/api/windows/3/call-next", clerk)
+    assert status == 200 and called["ticket"]["id"] == a1["id"]
+    status, _ = await hall.post(f"/api/tickets/{a1['id']}/finish", clerk, {"outcome": "immediate"})
+    assert status == 200
+    pad = await open_pad(browser, hall, 3)
+    await expect(pad.locator("#rate")).to_contain_text(f"號票 {a1['label']}")
+    await pad.click("[data-level=very_satisfied]")
+    await expect(pad.locator("#thanks")).to_contain_text("感謝您的評價！")
+    status, hall_view = await hall.get("/api/hall", hall.device_token("rating-03"))
+    assert status == 200 and hall_view["windows"][0]["awaiting_rating"] is None  # rated: nothing pending
+    assert pad.script_errors == []
+
+
 async def sign_in_en(page, hall, staff: str):
     await page.fill("#staff", staff)
     await page.fill("#pin", hall.creds["staff"][staff])
