@@ -1,8 +1,6 @@
 """Print jobs for kiosk printers: the ticket layout in the ticket's language (docs/protocol.md §5)."""
 from __future__ import annotations
 
-import secrets
-
 from .domain.calendar import iso_local
 from .domain.hall import HallConfig, Names
 from .domain.model import Ticket
@@ -34,13 +32,12 @@ def ticket_layout(hall: HallConfig, ticket: Ticket, ahead: int, estimate: dict, 
     }
 
 
-def new_job(device: str, ticket_id: int, payload: dict, now: float, reprint: bool = False,
-            pool: RandomPool | None = None) -> PrintJob:
+def new_job(device: str, ticket_id: int, payload: dict, now: float, pool: RandomPool,
+            reprint: bool = False) -> PrintJob:
     """A print job with a fresh id (the writer stores it; the hub sends its message once stored).
-    The id is the ticket id and 32 random bits (from the caller's pool, if it has one), so a new job
-    lands at the end of the jobs' index instead of on a random page of it."""
-    suffix = pool.hex(4) if pool else secrets.token_hex(4)
-    return PrintJob(f"pj-{ticket_id:08x}{suffix}", device, ticket_id, payload, now, reprint)
+    The id is the ticket id and 32 random bits from the service's pool, so a new job lands at the
+    end of the jobs' index instead of on a random page of it."""
+    return PrintJob(f"pj-{ticket_id:08x}{pool.hex(4)}", device, ticket_id, payload, now, reprint)
 
 
 # --- the life of a job (docs/printing.md "Jobs that could not print") ------------------------------

@@ -24,12 +24,10 @@ def ticket_view(t: Ticket, hall: HallConfig) -> dict:
     }
 
 
-def ticket_row(t: Ticket, hall: HallConfig, seq: int, tracking_hash: str | None = None,
-               view: dict | None = None) -> dict:
-    """The stored row: the view (given, or made here) plus the raw epoch times the statistics need.
+def ticket_row(t: Ticket, view: dict, seq: int, tracking_hash: str | None = None) -> dict:
+    """The stored row: the ticket's view (`ticket_view`) plus the raw epoch times the statistics need.
     The tracking hash comes with the issue only (the store keeps it; later rows leave it as it is)."""
-    return {**(view if view is not None else ticket_view(t, hall)), "seq": seq, "issued_at": t.issued_at,
-            "tracking_hash": tracking_hash,
+    return {**view, "seq": seq, "issued_at": t.issued_at, "tracking_hash": tracking_hash,
             "times": {"queue_entered_at": t.queue_entered_at, "called_at": t.called_at,
                       "first_called_at": t.first_called_at, "started_at": t.started_at,
                       "finished_at": t.finished_at, "suspended_s": t.suspended_s}}

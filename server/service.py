@@ -96,8 +96,6 @@ class Pending:
     future: asyncio.Future  # the commit
 
 
-
-
 @dataclass(frozen=True)
 class Answered:
     """What a command's answer function returns: the response body, and writes that belong to the
@@ -155,8 +153,7 @@ class HallService:
         tracking = await self.reader.run(queries.tracking_of_day, self.state.day)
         self.tracking = {tracking_key(ticket_hash): ticket_id for ticket_hash, ticket_id in tracking.items()}
         rows = await self.reader.run(queries.requests_of_day, self.state.day)
-        self.pending = {}
-        self.durable = KeyFilter()
+        self._forget_request_ids()
         for row in rows:
             self.durable.add(_memory_key(_done_key(row["key"])))
         self._reloaded = True
@@ -212,34 +209,36 @@ class HallService:
     def _record(self, batch: WriteBatch, ev: e.Event) -> None:
         """Right after an event is applied: its wire form and the ticket row as of that moment."""
         ticket = self._ticket_of(ev)
-        view = None
-        if ticket is not None:  # the ticket as of this event: in its stored event, its row and the answer
+        if ticket is None:
+            batch.events.append(self.wire_event(ev, None, None))
+        else:  # the ticket as of this event: its stored event, its row and the command's answer share it
             view = self._views[ticket.id] = ticket_view(ticket, self.hall)
-        wire = self.wire_event(ev, view)
-        batch.events.append(wire)
-        if ticket is not None and view is not None:
+            batch.events.append(self.wire_event(ev, ticket, view))
             tracking_hash = ev.tracking_hash if isinstance(ev, e.TicketIssued) else None
-            batch.tickets.append(ticket_row(ticket, self.hall, ev.seq, tracking_hash, view))
+            batch.tickets.append(ticket_row(ticket, view, ev.seq, tracking_hash))
             if tracking_hash:  # kept in the ticket's row (written once) and here as a 16-byte key
                 self.tracking[tracking_key(tracking_hash)] = ticket.id
         if ev.TYPE == "day_closed":
             self.tracking.clear()
-            self.pending.clear()
-            self.durable.clear()
+            self._forget_request_ids()
+
+    def _forget_request_ids(self) -> None:
+        """Request ids are the day's: a new day (or a state read again from the disk) starts without."""
+        self.pending.clear()
+        self.durable.clear()
 
     def _ticket_of(self, ev: e.Event) -> Ticket | None:
         """The ticket an event is about, if it is about one the state still holds."""
         ticket_id = getattr(ev, "ticket_id", None)
         return None if ticket_id is None else self.state.tickets.get(ticket_id)
 
-    def wire_event(self, ev: e.Event, view: dict | None = None) -> dict:
-        """The event as stored and sent: ids plus the ticket object (its `view`, if made already) and
-        the announcement."""
+    def wire_event(self, ev: e.Event, ticket: Ticket | None, view: dict | None) -> dict:
+        """The event as stored and sent: ids plus the ticket it is about (`view`: that ticket as the
+        API shows it) and the announcement."""
         wire = ev.to_dict()
         wire["at_local"] = iso_local(ev.at, self.hall.center.timezone)
-        ticket = self._ticket_of(ev)
         if ticket is not None:
-            wire["ticket"] = view if view is not None else ticket_view(ticket, self.hall)
+            wire["ticket"] = view
             wire["service"] = ticket.queue_service
         if isinstance(ev, CALL_EVENTS) and ticket is not None:
             wire["announcement"] = self._announcement(ticket.label, ev.window, isinstance(ev, e.TicketRecalled))

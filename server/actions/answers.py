@@ -47,7 +47,7 @@ def _issue(service: HallService, p: Principal, tracking_url: str | None):
         if p.role != "kiosk":
             return Answered(body)
         layout = ticket_layout(service.hall, ticket, issued.ahead, estimate, tracking_url or "")
-        job = new_job(p.id, ticket.id, layout, service.clock.now(), pool=service.random)
+        job = new_job(p.id, ticket.id, layout, service.clock.now(), service.random)
         return Answered(body | {"print_job": job.job_id}, (job,))
     return answer
 

@@ -112,7 +112,7 @@ async def print_at(request: web.Request) -> web.Response:
     if ticket is None:
         raise DomainError("unknown_ticket", "no such ticket today")
     payload = await _printed_payload(service, ticket)
-    job = new_job(kiosk.id, ticket.id, payload, service.clock.now(), reprint=True)
+    job = new_job(kiosk.id, ticket.id, payload, service.clock.now(), service.random, reprint=True)
     [refused] = await service.write_only([Reprint(job)])
     if refused:
         raise DomainError(refused, "the ticket is still waiting for a printer" if refused == "print_pending"

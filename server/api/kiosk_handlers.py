@@ -57,7 +57,7 @@ async def reprint(request: web.Request) -> web.Response:
     payload = await service.reader.run(latest_print_payload, ticket.id, p.id)
     if payload is None:
         raise DomainError("unknown_ticket", "this ticket was never printed here")
-    job = new_job(p.id, ticket.id, payload, now, reprint=True)
+    job = new_job(p.id, ticket.id, payload, now, service.random, reprint=True)
     audit = AuditReprint(AuditEntry(now, p.id, "reprint", p.id, f"ticket:{ticket.id}",
                                     after={"job_id": job.job_id, "label": ticket.label}), job.job_id)
     refused, _ = await service.write_only([Reprint(job), audit])
